@@ -1,0 +1,7 @@
+"""The engine: ``Tensor``, the ``Function`` base of graph nodes, the backward walk and graph inspection."""
+from .function import Function, enable_grad, is_grad_enabled, no_grad, sum_to
+from .tensor import Tensor, as_tensor
+from .graph import run_backward, topological_order
+
+__all__ = ["Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "sum_to", "as_tensor",
+           "run_backward", "topological_order"]

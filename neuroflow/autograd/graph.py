@@ -1,0 +1,73 @@
+"""The backward pass: a reverse topological walk of the recorded graph, applying the chain rule.
+
+The sort is iterative (an explicit stack, no recursion), so a chain of any length works. Gradients of a value
+that fans out to several consumers (including ``x * x``, where one tensor is both inputs) are summed before
+they flow further; leaves accumulate into ``.grad``.
+"""
+from __future__ import annotations
+
+from ..errors import GraphError
+
+_FREED = ("this part of the graph was already freed by an earlier backward(); "
+          "call backward(retain_graph=True) the first time to backpropagate through it again")
+
+
+def topological_order(root):
+    """Tensors produced by recorded ops that ``root`` depends on, ``root`` first and every tensor before its inputs.
+
+    Leaves (tensors without a node) are not listed. Raises :class:`GraphError` if part of the graph was freed.
+    """
+    order = []
+    visited = set()
+    stack = [(root, False)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in visited:
+            continue
+        visited.add(id(t))
+        stack.append((t, True))
+        inputs = t._node.inputs
+        if inputs is None:
+            raise GraphError(_FREED)
+        for x in inputs:
+            if x._node is not None and id(x) not in visited:
+                stack.append((x, False))
+    order.reverse()
+    return order
+
+
+def run_backward(root, grad, retain_graph: bool = False, retain_grads: bool = False) -> None:
+    """Backpropagate ``grad`` (an array shaped like ``root``) from ``root`` to every leaf that requires grad.
+
+    ``retain_graph`` keeps nodes and saved buffers for another backward; ``retain_grads`` also stores the
+    gradient of every intermediate tensor in its ``.grad`` (for inspection). Otherwise each node's inputs and
+    saved arrays are released as soon as its gradient has been propagated.
+    """
+    if root._node is None:
+        root._accumulate(grad)
+        return
+    order = topological_order(root)
+    pending = {id(root): grad}
+    for t in order:
+        g = pending.pop(id(t), None)
+        if g is None:
+            continue
+        if retain_grads or t._retains_grad:
+            t.grad = g if t.grad is None else t.grad + g
+        node = t._node
+        inputs = node.inputs
+        grads = node.backward(g)
+        for x, gx in zip(inputs, grads):
+            if gx is None or not x.requires_grad:
+                continue
+            if x._node is None:
+                x._accumulate(gx)
+            else:
+                key = id(x)
+                prev = pending.get(key)
+                pending[key] = gx if prev is None else prev + gx
+        if not retain_graph:
+            node.release()

@@ -1,0 +1,85 @@
+"""The one array-module seam.
+
+Every numerical call in neuroflow reaches its array library through this module: ``xp`` is NumPy today, and a
+GPU backend (CuPy) slots in by teaching :func:`get_array_module` to recognise its arrays. Nothing outside this
+file may assume NumPy beyond what ``xp`` offers.
+
+Also here: the default float dtype (``floatx``, float32 unless changed) and BLAS thread control.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy
+
+#: The array module used for new arrays. Code reads it as ``backend.xp`` or via :func:`get_array_module`.
+xp = numpy
+
+_FLOATX = numpy.dtype("float32")
+_FLOAT_NAMES = ("float16", "float32", "float64")
+
+
+def get_array_module(*arrays):
+    """Return the array module (``numpy`` today) that operates on ``arrays``.
+
+    Shapes: any arrays. Returns: a module with NumPy's API.
+    """
+    return xp
+
+
+def floatx() -> str:
+    """The default float dtype's name (``'float32'`` unless :func:`set_floatx` changed it), as Keras spells it."""
+    return _FLOATX.name
+
+
+def default_float_dtype():
+    """The default float dtype as a NumPy dtype object."""
+    return _FLOATX
+
+
+def set_floatx(dtype: str) -> None:
+    """Set the default float dtype for new tensors and weights: ``'float16'``, ``'float32'`` or ``'float64'``."""
+    global _FLOATX
+    name = numpy.dtype(dtype).name
+    if name not in _FLOAT_NAMES:
+        from .errors import DTypeError
+
+        raise DTypeError(f"set_floatx: expected one of {_FLOAT_NAMES}, got {dtype!r}")
+    _FLOATX = numpy.dtype(name)
+
+
+def epsilon() -> float:
+    """Keras' fuzz factor (1e-7), used to keep logs and divisions finite."""
+    return 1e-7
+
+
+def blas_info() -> dict:
+    """Describe the BLAS library NumPy is linked with and its thread count.
+
+    Returns a dict with keys ``library``, ``version`` and ``threads`` (``None`` where unknown). Uses threadpoolctl
+    when it is installed; otherwise reports what the environment variables say.
+    """
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
+        return {"library": "unknown (install threadpoolctl)", "version": None,
+                "threads": int(threads) if threads else None}
+    for pool in threadpool_info():
+        if pool.get("user_api") == "blas":
+            return {"library": pool.get("internal_api"), "version": pool.get("version"),
+                    "threads": pool.get("num_threads")}
+    return {"library": None, "version": None, "threads": None}
+
+
+def set_num_threads(n: int):
+    """Limit the BLAS thread pool to ``n`` threads (needs threadpoolctl).
+
+    Small models run faster on one thread (thread wake-ups dominate tiny GEMMs); large matrix work wants all
+    cores. Returns the threadpoolctl controller, or ``None`` when threadpoolctl is missing.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return None
+    return threadpool_limits(limits=int(n), user_api="blas")

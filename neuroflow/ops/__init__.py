@@ -1,0 +1,36 @@
+"""Differentiable functions, NumPy-like (``neuroflow.ops``, the name Keras 3 uses).
+
+Each op records one graph node when an input requires grad; its forward and backward sit side by side in the
+module of its family: ``math`` (arithmetic, powers, exp/log, selection, matmul), ``reduce``, ``shape``, ``index``,
+``activation``, ``compare``, ``nn`` (fused dense, dropout), ``loss`` (cross-entropies from logits).
+"""
+from .activation import (elu, gelu, hard_sigmoid, leaky_relu, log_softmax, relu, selu, sigmoid, silu,
+                         softmax, softplus, softsign, swish, tanh)
+from .compare import (equal, greater, greater_equal, less, less_equal, logical_and, logical_not, logical_or,
+                      not_equal)
+from .index import getitem
+from .loss import binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
+from .math import (abs, add, cast, clip, divide, exp, expm1, log, log1p, matmul, maximum, minimum, multiply,
+                   negative, power, sqrt, square, subtract, where)
+from .nn import dropout, linear
+from .reduce import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
+from .shape import (broadcast_to, concatenate, expand_dims, flip, pad, repeat, reshape, split, squeeze, stack,
+                    tile, transpose)
+from ._registry import DIFFERENTIABLE, NOT_DIFFERENTIABLE
+
+# Keras / NumPy spellings of the same functions.
+true_divide = divide
+dot = matmul
+amax, amin = max, min
+
+
+def convert_to_tensor(x, dtype=None):
+    """``x`` as a Tensor (Keras' ``ops.convert_to_tensor``)."""
+    from ..autograd.tensor import Tensor
+    return x if isinstance(x, Tensor) and dtype is None else Tensor(x, dtype=dtype)
+
+
+def convert_to_numpy(x):
+    """The array behind ``x`` (Keras' ``ops.convert_to_numpy``)."""
+    import numpy
+    return numpy.asarray(x)

@@ -1,0 +1,24 @@
+"""Axis normalisation shared by reductions and shape ops, with errors in the user's terms."""
+from __future__ import annotations
+
+from ..errors import ShapeError
+
+
+def normalize_axes(axis, ndim: int, op: str) -> tuple:
+    """``axis`` (None, int or sequence) as a sorted tuple of non-negative axes; None means all axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ShapeError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimension(s)")
+        out.append(a % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"{op}: repeated axis in {axis}")
+    return tuple(sorted(out))
+
+
+def keepdims_shape(shape: tuple, axes: tuple) -> tuple:
+    """``shape`` with the reduced ``axes`` set to 1 (the shape a keepdims reduction returns)."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))

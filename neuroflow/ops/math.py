@@ -1,0 +1,468 @@
+"""Element-wise arithmetic, powers, exponentials and logarithms, selection, and matrix products.
+
+Every op: forward on arrays, backward next to it. Binary ops broadcast like NumPy, and their backward reduces the
+gradient back to each input's shape with :func:`~neuroflow.autograd.function.sum_to`.
+"""
+from __future__ import annotations
+
+from ..autograd.function import Function, sum_to
+from ..autograd.tensor import Tensor, as_tensor
+from ..backend import get_array_module
+from ..errors import ShapeError
+from ._binary import apply_broadcasting, binary_inputs
+from ._registry import differentiable
+
+
+# --- + - * / -----------------------------------------------------------------------------------------------------
+class Add(Function):
+    __slots__ = ("sa", "sb")
+
+    def forward(self, a, b):
+        self.sa, self.sb = a.shape, b.shape
+        return a + b
+
+    def backward(self, g):
+        return sum_to(g, self.sa), sum_to(g, self.sb)
+
+
+class Subtract(Function):
+    __slots__ = ("sa", "sb")
+
+    def forward(self, a, b):
+        self.sa, self.sb = a.shape, b.shape
+        return a - b
+
+    def backward(self, g):
+        return sum_to(g, self.sa), sum_to(-g, self.sb)
+
+
+class Multiply(Function):
+    __slots__ = ("a", "b")
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, g):
+        ia, ib = self.inputs
+        ga = sum_to(g * self.b, self.a.shape) if ia.requires_grad else None
+        gb = sum_to(g * self.a, self.b.shape) if ib.requires_grad else None
+        return ga, gb
+
+
+class Divide(Function):
+    __slots__ = ("a", "b")
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, g):
+        ia, ib = self.inputs
+        ga = g / self.b
+        gb = sum_to(-ga * self.a / self.b, self.b.shape) if ib.requires_grad else None
+        return (sum_to(ga, self.a.shape) if ia.requires_grad else None), gb
+
+
+@differentiable
+def add(a, b):
+    """``a + b`` with broadcasting. Shapes: any two broadcastable shapes -> the broadcast shape."""
+    a, b = binary_inputs(a, b)
+    return apply_broadcasting(Add(), "add", a, b)
+
+
+@differentiable
+def subtract(a, b):
+    """``a - b`` with broadcasting. Shapes: any two broadcastable shapes -> the broadcast shape."""
+    a, b = binary_inputs(a, b)
+    return apply_broadcasting(Subtract(), "subtract", a, b)
+
+
+@differentiable
+def multiply(a, b):
+    """``a * b`` element-wise with broadcasting. Shapes: broadcastable -> broadcast shape."""
+    a, b = binary_inputs(a, b)
+    return apply_broadcasting(Multiply(), "multiply", a, b)
+
+
+@differentiable
+def divide(a, b):
+    """``a / b`` element-wise with broadcasting. Shapes: broadcastable -> broadcast shape."""
+    a, b = binary_inputs(a, b)
+    return apply_broadcasting(Divide(), "divide", a, b)
+
+
+class Negative(Function):
+    __slots__ = ()
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return (-g,)
+
+
+@differentiable
+def negative(x):
+    """``-x``. Shapes: any -> same."""
+    return Negative().apply(as_tensor(x))
+
+
+# --- powers ----------------------------------------------------------------------------------------------------
+class PowerScalar(Function):
+    """``x ** p`` for a constant exponent ``p`` (the common case: no log needed)."""
+
+    __slots__ = ("x", "p")
+
+    def __init__(self, p):
+        self.p = p
+
+    def forward(self, x):
+        self.x = x
+        return x ** self.p
+
+    def backward(self, g):
+        p = self.p
+        if p == 2:
+            return (g * 2 * self.x,)
+        return (g * p * self.x ** (p - 1),)
+
+
+class Power(Function):
+    __slots__ = ("a", "b", "y")
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.y = a ** b
+        return self.y
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        ia, ib = self.inputs
+        ga = sum_to(g * self.b * self.a ** (self.b - 1), self.a.shape) if ia.requires_grad else None
+        gb = None
+        if ib.requires_grad:
+            # d(a^b)/db = a^b log a; where a == 0 the limit is 0 (for b > 0), so avoid log(0) = -inf there.
+            safe = xp.where(self.a > 0, self.a, 1)
+            gb = sum_to(g * self.y * xp.log(safe), self.b.shape)
+        return ga, gb
+
+
+@differentiable
+def power(a, b):
+    """``a ** b`` element-wise. A Python-number exponent takes a faster path. Shapes: broadcastable."""
+    if isinstance(a, Tensor) and not isinstance(b, Tensor) and isinstance(b, (int, float)):
+        return PowerScalar(b).apply(a)
+    a, b = binary_inputs(a, b)
+    return apply_broadcasting(Power(), "power", a, b)
+
+
+class Square(Function):
+    __slots__ = ("x",)
+
+    def forward(self, x):
+        self.x = x
+        return x * x
+
+    def backward(self, g):
+        return (2 * g * self.x,)
+
+
+@differentiable
+def square(x):
+    """``x ** 2``. Shapes: any -> same."""
+    return Square().apply(as_tensor(x))
+
+
+class Sqrt(Function):
+    __slots__ = ("y",)
+
+    def forward(self, x):
+        self.y = get_array_module(x).sqrt(x)
+        return self.y
+
+    def backward(self, g):
+        return (g * 0.5 / self.y,)
+
+
+@differentiable
+def sqrt(x):
+    """Square root. Shapes: any -> same. The gradient at 0 is inf, as in NumPy/PyTorch."""
+    return Sqrt().apply(as_tensor(x))
+
+
+# --- exponentials and logarithms -----------------------------------------------------------------------------------
+class Exp(Function):
+    __slots__ = ("y",)
+
+    def forward(self, x):
+        self.y = get_array_module(x).exp(x)
+        return self.y
+
+    def backward(self, g):
+        return (g * self.y,)
+
+
+class Expm1(Function):
+    __slots__ = ("y",)
+
+    def forward(self, x):
+        self.y = get_array_module(x).expm1(x)
+        return self.y
+
+    def backward(self, g):
+        return (g * (self.y + 1),)
+
+
+class Log(Function):
+    __slots__ = ("x",)
+
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).log(x)
+
+    def backward(self, g):
+        return (g / self.x,)
+
+
+class Log1p(Function):
+    __slots__ = ("x",)
+
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).log1p(x)
+
+    def backward(self, g):
+        return (g / (1 + self.x),)
+
+
+@differentiable
+def exp(x):
+    """``e ** x``. Shapes: any -> same."""
+    return Exp().apply(as_tensor(x))
+
+
+@differentiable
+def expm1(x):
+    """``e ** x - 1``, accurate for small ``x``. Shapes: any -> same."""
+    return Expm1().apply(as_tensor(x))
+
+
+@differentiable
+def log(x):
+    """Natural logarithm. Shapes: any -> same."""
+    return Log().apply(as_tensor(x))
+
+
+@differentiable
+def log1p(x):
+    """``log(1 + x)``, accurate for small ``x``. Shapes: any -> same."""
+    return Log1p().apply(as_tensor(x))
+
+
+# --- magnitude and selection ------------------------------------------------------------------------------------------
+class Abs(Function):
+    __slots__ = ("x",)
+
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).abs(x)
+
+    def backward(self, g):
+        return (g * get_array_module(g).sign(self.x),)
+
+
+@differentiable
+def abs(x):  # noqa: A001 - NumPy's name
+    """``|x|``; the gradient at 0 is 0 (as in PyTorch). Shapes: any -> same."""
+    return Abs().apply(as_tensor(x))
+
+
+class _Extremum(Function):
+    """Element-wise maximum/minimum; where both inputs are equal the gradient is split evenly (as PyTorch does)."""
+
+    __slots__ = ("a", "b")
+    pick = None
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return self.pick(get_array_module(a), a, b)
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        a, b = self.a, self.b
+        wins_a = (a > b) if self.pick is _max else (a < b)
+        share = xp.where(a == b, 0.5, wins_a.astype(g.dtype)).astype(g.dtype, copy=False)
+        return sum_to(g * share, a.shape), sum_to(g * (1 - share), b.shape)
+
+
+def _max(xp, a, b):
+    return xp.maximum(a, b)
+
+
+def _min(xp, a, b):
+    return xp.minimum(a, b)
+
+
+class Maximum(_Extremum):
+    __slots__ = ()
+    pick = staticmethod(_max)
+
+
+class Minimum(_Extremum):
+    __slots__ = ()
+    pick = staticmethod(_min)
+
+
+@differentiable
+def maximum(a, b):
+    """Element-wise maximum with broadcasting. Shapes: broadcastable -> broadcast shape."""
+    a, b = binary_inputs(a, b)
+    return apply_broadcasting(Maximum(), "maximum", a, b)
+
+
+@differentiable
+def minimum(a, b):
+    """Element-wise minimum with broadcasting. Shapes: broadcastable -> broadcast shape."""
+    a, b = binary_inputs(a, b)
+    return apply_broadcasting(Minimum(), "minimum", a, b)
+
+
+class Clip(Function):
+    __slots__ = ("x", "lo", "hi")
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        self.x = x
+        return get_array_module(x).clip(x, self.lo, self.hi)
+
+    def backward(self, g):
+        x = self.x
+        inside = True
+        if self.lo is not None:
+            inside = x >= self.lo
+        if self.hi is not None:
+            inside = inside & (x <= self.hi)
+        return (g * inside,)
+
+
+@differentiable
+def clip(x, x_min=None, x_max=None):
+    """Limit values to ``[x_min, x_max]`` (either may be ``None``); the gradient passes inside the bounds
+    (inclusive), as in PyTorch's ``clamp``. Shapes: any -> same."""
+    x = as_tensor(x)
+    return Clip(x_min, x_max).apply(x)
+
+
+class Where(Function):
+    __slots__ = ("cond", "sa", "sb")
+
+    def __init__(self, cond):
+        self.cond = cond
+
+    def forward(self, a, b):
+        self.sa, self.sb = a.shape, b.shape
+        return get_array_module(a).where(self.cond, a, b)
+
+    def backward(self, g):
+        zero = g.dtype.type(0)
+        xp = get_array_module(g)
+        return sum_to(xp.where(self.cond, g, zero), self.sa), sum_to(xp.where(self.cond, zero, g), self.sb)
+
+
+@differentiable
+def where(condition, x, y):
+    """``x`` where ``condition`` is true, else ``y`` (all three broadcast). The gradient flows to the chosen side.
+
+    Shapes: condition, x, y broadcastable -> the broadcast shape.
+    """
+    cond = condition.data if isinstance(condition, Tensor) else get_array_module().asarray(condition)
+    x, y = binary_inputs(x, y)
+    try:
+        return Where(cond.astype(bool, copy=False)).apply(x, y)
+    except ValueError as err:
+        raise ShapeError(f"where: condition {cond.shape}, x {x.shape} and y {y.shape} cannot be broadcast "
+                         f"together") from err
+
+
+class Cast(Function):
+    __slots__ = ("src",)
+
+    def __init__(self, src):
+        self.src = src
+
+    def forward(self, x):
+        return x
+
+    def backward(self, g):
+        return (g.astype(self.src),)
+
+
+@differentiable
+def cast(x, dtype):
+    """A copy of ``x`` in ``dtype``; differentiable between float dtypes. Shapes: any -> same."""
+    x = as_tensor(x)
+    xp = get_array_module(x.data)
+    dtype = xp.dtype(dtype)
+    if dtype == x.dtype:
+        return x
+    if dtype.kind != "f" or x.dtype.kind != "f":
+        return Tensor._from_op(x.data.astype(dtype), None)
+    out = Cast(x.dtype).apply(x)
+    out.data = x.data.astype(dtype)
+    return out
+
+
+# --- matrix products ---------------------------------------------------------------------------------------------
+class MatMul(Function):
+    __slots__ = ("a", "b")
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, g):
+        a, b = self.a, self.b
+        ia, ib = self.inputs
+        xp = get_array_module(g)
+        # 1-D operands behave as a row (left) or column (right) vector; lift them so one rule serves all.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = g
+        if b.ndim == 1:
+            g2 = xp.expand_dims(g2, -1)
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, -2)
+        ga = gb = None
+        if ia.requires_grad:
+            ga = sum_to(g2 @ xp.swapaxes(b2, -1, -2), a2.shape)
+            ga = ga.reshape(a.shape)
+        if ib.requires_grad:
+            if b2.ndim == 2 and a2.ndim > 2:
+                # A (k, m) weight applied to a batch: fold the batch axes into one GEMM instead of a batched
+                # product followed by a sum.
+                gb = a2.reshape(-1, a2.shape[-1]).T @ g2.reshape(-1, g2.shape[-1])
+            else:
+                gb = sum_to(xp.swapaxes(a2, -1, -2) @ g2, b2.shape)
+            gb = gb.reshape(b.shape)
+        return ga, gb
+
+
+@differentiable
+def matmul(a, b):
+    """Matrix product with NumPy's rules: batched over leading axes, which broadcast; 1-D operands are vectors.
+
+    Shapes: ``(..., n, k) @ (..., k, m) -> (..., n, m)``; ``(k,) @ (k, m) -> (m,)``; ``(n, k) @ (k,) -> (n,)``.
+    """
+    a, b = binary_inputs(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"matmul: operands must have at least 1 dimension, got shapes {a.shape} and {b.shape}")
+    ka = a.shape[-1]
+    kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if ka != kb:
+        raise ShapeError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last axis of the first "
+                         f"({ka}) must equal the {'second-to-last' if b.ndim > 1 else 'only'} axis of the "
+                         f"second ({kb})")
+    return apply_broadcasting(MatMul(), "matmul (batch axes)", a, b)

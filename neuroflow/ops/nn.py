@@ -1,0 +1,126 @@
+"""Neural-network building blocks: the fused dense transform and dropout.
+
+``linear`` fuses ``activation(x @ kernel + bias)`` into one node: one GEMM forward, two GEMMs backward, and the
+activation's derivative taken from the saved output, which is what a Dense layer needs on every step.
+"""
+from __future__ import annotations
+
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor, as_tensor
+from ..backend import get_array_module
+from ..errors import ConfigError, ShapeError
+from .. import random as nf_random
+from .activation import stable_sigmoid
+from ._registry import differentiable
+
+#: Activations ``linear`` can fuse: their derivative is a cheap function of the output ``y``.
+FUSABLE_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
+
+
+class Linear(Function):
+    __slots__ = ("x", "w", "y", "act", "has_bias")
+
+    def __init__(self, act, has_bias):
+        self.act, self.has_bias = act, has_bias
+
+    def forward(self, x, w, b=None):
+        xp = get_array_module(x)
+        self.x, self.w = x, w
+        z = x @ w
+        if b is not None:
+            z += b
+        act = self.act
+        if act == "relu":
+            xp.maximum(z, 0, out=z)
+        elif act == "sigmoid":
+            z = stable_sigmoid(xp, z)
+        elif act == "tanh":
+            xp.tanh(z, out=z)
+        self.y = z
+        return z
+
+    def backward(self, g):
+        act, y = self.act, self.y
+        if act == "relu":
+            g = g * (y > 0)
+        elif act == "sigmoid":
+            g = g * y * (1 - y)
+        elif act == "tanh":
+            g = g * (1 - y * y)
+        inputs = self.inputs
+        x, w = self.x, self.w
+        gx = g @ w.T if inputs[0].requires_grad else None
+        gw = None
+        if inputs[1].requires_grad:
+            if x.ndim == 2:
+                gw = x.T @ g
+            else:  # (batch, ..., in): fold the leading axes into one GEMM
+                gw = x.reshape(-1, x.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+        if not self.has_bias:
+            return gx, gw
+        gb = g.sum(axis=tuple(range(g.ndim - 1))) if inputs[2].requires_grad else None
+        return gx, gw, gb
+
+
+@differentiable
+def linear(x, kernel, bias=None, activation="linear"):
+    """``activation(x @ kernel + bias)`` as one fused node.
+
+    Shapes: x ``(..., in)``, kernel ``(in, units)``, bias ``(units,)`` -> ``(..., units)``.
+    ``activation``: one of ``FUSABLE_ACTIVATIONS`` (others: apply them after a linear ``linear``).
+    """
+    x, kernel = as_tensor(x), as_tensor(kernel)
+    if activation is None:
+        activation = "linear"
+    if activation not in FUSABLE_ACTIVATIONS:
+        raise ConfigError(f"linear: activation {activation!r} cannot be fused; expected one of "
+                          f"{FUSABLE_ACTIVATIONS}")
+    if kernel.ndim != 2 or x.ndim < 1 or x.shape[-1] != kernel.shape[0]:
+        raise ShapeError(f"linear: input of shape {x.shape} does not fit kernel of shape {kernel.shape} "
+                         f"(the input's last axis must equal the kernel's first)")
+    if bias is None:
+        return Linear(activation, False).apply(x, kernel)
+    bias = as_tensor(bias, like=kernel)
+    if bias.shape != (kernel.shape[1],):
+        raise ShapeError(f"linear: bias of shape {bias.shape} does not fit kernel {kernel.shape}; "
+                         f"expected ({kernel.shape[1]},)")
+    return Linear(activation, True).apply(x, kernel, bias)
+
+
+class Dropout(Function):
+    __slots__ = ("mask",)
+
+    def __init__(self, mask):
+        self.mask = mask
+
+    def forward(self, x):
+        return x * self.mask
+
+    def backward(self, g):
+        return (g * self.mask,)
+
+
+@differentiable
+def dropout(x, rate, training=True, rng=None, noise_shape=None, seed=None):
+    """Inverted dropout: zero each element with probability ``rate`` and scale the rest by ``1 / (1 - rate)``, so
+    that nothing changes at inference (``training=False`` returns ``x`` itself).
+
+    Shapes: x any; ``noise_shape`` (broadcastable to x's shape) shares one mask value along its size-1 axes.
+    ``rng``: a ``numpy.random.Generator`` (default: neuroflow's seeded default generator); ``seed`` makes a fresh
+    generator from that seed.
+    """
+    x = as_tensor(x)
+    if not 0 <= rate < 1:
+        raise ConfigError(f"dropout: rate must be in [0, 1), got {rate}")
+    if not training or rate == 0:
+        return x
+    if rng is None:
+        rng = nf_random.generator(seed) if seed is not None else nf_random.default_generator()
+    shape = x.shape if noise_shape is None else tuple(x.shape[i] if n is None else n
+                                                        for i, n in enumerate(noise_shape))
+    keep = rng.random(shape, dtype=x.dtype if x.dtype.kind == "f" else None) >= rate
+    mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - rate))
+    return Dropout(mask).apply(x)
+
+
+__all__ = ["linear", "dropout", "FUSABLE_ACTIVATIONS", "Tensor"]

@@ -1,0 +1,220 @@
+"""Reductions over axes: sum, mean, prod, max, min, var, std, logsumexp (and argmax/argmin, without gradient).
+
+All take ``axis`` (None = every axis, an int, or a tuple) and ``keepdims``. Backward broadcasts the output's
+gradient back over the reduced axes.
+"""
+from __future__ import annotations
+
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor, as_tensor
+from ..backend import get_array_module
+from ._axes import keepdims_shape, normalize_axes
+from ._registry import differentiable, not_differentiable
+
+
+class _Reduction(Function):
+    """Base for reductions: remembers the input shape and reduced axes, and expands gradients back."""
+
+    __slots__ = ("shape", "axes", "keepdims")
+
+    def __init__(self, axes, keepdims):
+        self.axes, self.keepdims = axes, keepdims
+
+    def expand(self, g):
+        """The output gradient with the reduced axes restored as size-1 axes (broadcastable to the input)."""
+        return g if self.keepdims else g.reshape(keepdims_shape(self.shape, self.axes))
+
+
+class Sum(_Reduction):
+    __slots__ = ()
+
+    def forward(self, x):
+        self.shape = x.shape
+        return x.sum(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g):
+        return (get_array_module(g).broadcast_to(self.expand(g), self.shape),)
+
+
+class Mean(_Reduction):
+    __slots__ = ("count",)
+
+    def forward(self, x):
+        self.shape = x.shape
+        self.count = 1
+        for a in self.axes:
+            self.count *= x.shape[a]
+        return x.mean(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g):
+        return (get_array_module(g).broadcast_to(self.expand(g) / self.count, self.shape),)
+
+
+class Prod(_Reduction):
+    __slots__ = ("x",)
+
+    def forward(self, x):
+        self.shape, self.x = x.shape, x
+        return x.prod(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g):
+        # The product of all *other* elements, from exclusive cumulative products on both sides: exact even where
+        # x has zeros (dividing the product by x would give nan there).
+        xp = get_array_module(g)
+        x = self.x
+        kept = [a for a in range(x.ndim) if a not in self.axes]
+        moved = xp.transpose(x, kept + list(self.axes))
+        flat = moved.reshape(moved.shape[:len(kept)] + (-1,))
+        ones = xp.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+        left = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(flat, -1)[..., :-1]], axis=-1), axis=-1), -1)
+        others = (left * right).reshape(moved.shape)
+        inverse = xp.argsort(xp.asarray(kept + list(self.axes)))
+        others = xp.transpose(others, tuple(int(i) for i in inverse))
+        return (self.expand(g) * others,)
+
+
+class _ArgExtremum(_Reduction):
+    """max/min: the gradient goes to the extreme elements, split evenly among ties (as TensorFlow and PyTorch's
+    amax do)."""
+
+    __slots__ = ("x", "y")
+    reducer = "max"
+
+    def forward(self, x):
+        self.shape, self.x = x.shape, x
+        self.y = getattr(x, self.reducer)(axis=self.axes, keepdims=True)
+        return self.y if self.keepdims else self.y.reshape([n for i, n in enumerate(x.shape) if i not in self.axes])
+
+    def backward(self, g):
+        hit = (self.x == self.y)
+        count = hit.sum(axis=self.axes, keepdims=True)
+        return (self.expand(g) * hit / count.astype(g.dtype),)
+
+
+class Max(_ArgExtremum):
+    __slots__ = ()
+    reducer = "max"
+
+
+class Min(_ArgExtremum):
+    __slots__ = ()
+    reducer = "min"
+
+
+class Var(_Reduction):
+    __slots__ = ("centered", "n")
+
+    def __init__(self, axes, keepdims, ddof):
+        super().__init__(axes, keepdims)
+        self.n = ddof  # replaced by the divisor in forward
+
+    def forward(self, x):
+        self.shape = x.shape
+        count = 1
+        for a in self.axes:
+            count *= x.shape[a]
+        self.centered = x - x.mean(axis=self.axes, keepdims=True)
+        self.n = count - self.n
+        return (self.centered * self.centered).sum(axis=self.axes, keepdims=self.keepdims) / self.n
+
+    def backward(self, g):
+        return (self.expand(g) * (2.0 / self.n) * self.centered,)
+
+
+class LogSumExp(_Reduction):
+    __slots__ = ("x", "y")
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.shape, self.x = x.shape, x
+        m = x.max(axis=self.axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)  # all -inf rows: keep them -inf instead of nan
+        y = xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
+        self.y = y
+        return y if self.keepdims else y.reshape([n for i, n in enumerate(x.shape) if i not in self.axes])
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        return (self.expand(g) * xp.exp(self.x - self.y),)
+
+
+def _reduce(cls, x, axis, keepdims, op, *extra):
+    x = as_tensor(x)
+    axes = normalize_axes(axis, x.ndim, op)
+    return cls(axes, keepdims, *extra).apply(x)
+
+
+@differentiable
+def sum(x, axis=None, keepdims=False):  # noqa: A001 - NumPy's name
+    """Sum over ``axis`` (None: all). Shapes: ``(d0, ..., dn)`` -> the shape without the reduced axes (or with
+    them as 1 when ``keepdims``)."""
+    return _reduce(Sum, x, axis, keepdims, "sum")
+
+
+@differentiable
+def mean(x, axis=None, keepdims=False):
+    """Arithmetic mean over ``axis``. Shapes: as :func:`sum`."""
+    return _reduce(Mean, x, axis, keepdims, "mean")
+
+
+@differentiable
+def prod(x, axis=None, keepdims=False):
+    """Product over ``axis``; the gradient is exact also where elements are zero. Shapes: as :func:`sum`."""
+    return _reduce(Prod, x, axis, keepdims, "prod")
+
+
+@differentiable
+def max(x, axis=None, keepdims=False):  # noqa: A001
+    """Maximum over ``axis``; ties share the gradient evenly. Shapes: as :func:`sum`."""
+    return _reduce(Max, x, axis, keepdims, "max")
+
+
+@differentiable
+def min(x, axis=None, keepdims=False):  # noqa: A001
+    """Minimum over ``axis``; ties share the gradient evenly. Shapes: as :func:`sum`."""
+    return _reduce(Min, x, axis, keepdims, "min")
+
+
+@differentiable
+def var(x, axis=None, keepdims=False, ddof=0):
+    """Variance over ``axis`` (``ddof=0``: population variance, as NumPy and Keras). Shapes: as :func:`sum`."""
+    return _reduce(Var, x, axis, keepdims, "var", ddof)
+
+
+@differentiable
+def std(x, axis=None, keepdims=False, ddof=0):
+    """Standard deviation over ``axis`` (``ddof=0`` as NumPy and Keras). Shapes: as :func:`sum`."""
+    from .math import sqrt
+    return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
+
+
+@differentiable
+def logsumexp(x, axis=None, keepdims=False):
+    """``log(sum(exp(x)))`` over ``axis``, computed stably (shifted by the maximum). Shapes: as :func:`sum`."""
+    return _reduce(LogSumExp, x, axis, keepdims, "logsumexp")
+
+
+def _arg(x, axis, keepdims, which):
+    x = as_tensor(x)
+    if axis is not None:
+        normalize_axes(axis, x.ndim, which)
+    data = getattr(x.data, which)(axis=axis)
+    if keepdims:
+        if axis is None:
+            data = data.reshape((1,) * x.ndim)
+        else:
+            data = get_array_module(data).expand_dims(data, axis)
+    return Tensor._from_op(data, None)
+
+
+@not_differentiable
+def argmax(x, axis=None, keepdims=False):
+    """Index of the maximum along ``axis`` (flattened when None), as an int64 tensor without gradient."""
+    return _arg(x, axis, keepdims, "argmax")
+
+
+@not_differentiable
+def argmin(x, axis=None, keepdims=False):
+    """Index of the minimum along ``axis`` (flattened when None), as an int64 tensor without gradient."""
+    return _arg(x, axis, keepdims, "argmin")
