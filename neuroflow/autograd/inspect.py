@@ -84,6 +84,11 @@ def graph_table(root, values: bool = True) -> str:
     return "\n".join(lines)
 
 
+def _q(text: str) -> str:
+    """``text`` escaped for a double-quoted DOT string."""
+    return str(text).replace("\\", "\\\\").replace('"', '\\"')
+
+
 def to_dot(root, values: bool = True) -> str:
     """Graphviz DOT text of the graph behind ``root``: tensors as boxes (name, shape, value, grad), ops as
     ellipses. Needs nothing installed."""
@@ -91,7 +96,7 @@ def to_dot(root, values: bool = True) -> str:
     labels = _labels(nodes)
     out = ["digraph neuroflow {", '  rankdir=LR;', '  node [fontname="Helvetica", fontsize=10];']
     for t in nodes:
-        name = labels[id(t)]
+        name = _q(labels[id(t)])
         text = f"{name}\\nshape {t.shape}"
         if values:
             text += f"\\nvalue {_short(t.data, 3)}"
@@ -101,10 +106,10 @@ def to_dot(root, values: bool = True) -> str:
         out.append(f'  "{name}" [shape=box, label="{text}"{style}];')
         node = t._node
         if node is not None:
-            op_id = f"op_{name}"
-            out.append(f'  "{op_id}" [shape=ellipse, label="{node.name}"];')
+            op_id = f"op:{name}"  # ':' never occurs in generated names, so op ids cannot clash with tensors
+            out.append(f'  "{op_id}" [shape=ellipse, label="{_q(node.name)}"];')
             for x in node.inputs:
-                out.append(f'  "{labels[id(x)]}" -> "{op_id}";')
+                out.append(f'  "{_q(labels[id(x)])}" -> "{op_id}";')
             out.append(f'  "{op_id}" -> "{name}";')
     out.append("}")
     return "\n".join(out) + "\n"

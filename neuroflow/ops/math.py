@@ -151,7 +151,8 @@ class Power(Function):
 @differentiable
 def power(a, b):
     """``a ** b`` element-wise. A Python-number exponent takes a faster path. Shapes: broadcastable."""
-    if isinstance(a, Tensor) and not isinstance(b, Tensor) and isinstance(b, (int, float)):
+    # type(), not isinstance: np.float64 subclasses float and would upcast a float32 base in the fast path.
+    if isinstance(a, Tensor) and type(b) in (int, float):
         return PowerScalar(b).apply(a)
     a, b = binary_inputs(a, b)
     return apply_broadcasting(Power(), "power", a, b)

@@ -1,0 +1,92 @@
+"""Weight constraints, applied to a variable's array after each optimizer update (Keras semantics)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ConfigError, close_matches
+from .saving.registry import register_builtin
+
+
+@register_builtin
+class Constraint:
+    """Base class: ``__call__(w: ndarray) -> ndarray`` (the projected weights)."""
+
+    def __call__(self, w):
+        return w
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@register_builtin
+class MaxNorm(Constraint):
+    """Rescale weights whose norm along ``axis`` exceeds ``max_value``."""
+
+    def __init__(self, max_value=2.0, axis=0):
+        self.max_value, self.axis = max_value, axis
+
+    def __call__(self, w):
+        norms = np.sqrt((w * w).sum(axis=self.axis, keepdims=True))
+        desired = np.clip(norms, 0, self.max_value)
+        return w * (desired / (1e-7 + norms))
+
+    def get_config(self):
+        return {"max_value": self.max_value, "axis": self.axis}
+
+
+@register_builtin
+class NonNeg(Constraint):
+    """Clamp weights at 0 from below."""
+
+    def __call__(self, w):
+        return np.maximum(w, 0)
+
+
+@register_builtin
+class UnitNorm(Constraint):
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def __call__(self, w):
+        return w / (1e-7 + np.sqrt((w * w).sum(axis=self.axis, keepdims=True)))
+
+    def get_config(self):
+        return {"axis": self.axis}
+
+
+@register_builtin
+class MinMaxNorm(Constraint):
+    def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+        self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
+
+    def __call__(self, w):
+        norms = np.sqrt((w * w).sum(axis=self.axis, keepdims=True))
+        desired = self.rate * np.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
+        return w * (desired / (1e-7 + norms))
+
+    def get_config(self):
+        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
+
+
+_BY_NAME = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_max_norm": MinMaxNorm,
+            "MaxNorm": MaxNorm, "NonNeg": NonNeg, "UnitNorm": UnitNorm, "MinMaxNorm": MinMaxNorm}
+
+
+def get(identifier):
+    if identifier is None or isinstance(identifier, Constraint) or callable(identifier):
+        return identifier
+    if isinstance(identifier, dict):
+        identifier, config = identifier.get("class_name"), identifier.get("config", {})
+        if identifier in _BY_NAME:
+            return _BY_NAME[identifier].from_config(config)
+    elif identifier in _BY_NAME:
+        return _BY_NAME[identifier]()
+    raise ConfigError(f"unknown constraint {identifier!r}: {close_matches(str(identifier), _BY_NAME)}")
+
+
+def serialize(c):
+    return None if c is None else {"class_name": type(c).__name__, "config": c.get_config()}

@@ -1,0 +1,309 @@
+"""Text to integers: a ``TextVectorization`` vocabulary (Keras semantics) and ``text_dataset_from_directory``.
+
+Splitting strings is Python work per document (as it is in any pure-Python tokenizer); counting uses
+``collections.Counter`` and the padding into a (N, L) matrix is one vectorised scatter.
+"""
+from __future__ import annotations
+
+import collections
+import os
+import re
+
+import numpy as np
+
+from .. import random as nf_random
+from ..errors import ConfigError, DataError
+from .dataset import Dataset
+
+#: Keras' ``DEFAULT_STRIP_REGEX``: the ASCII punctuation removed by ``standardize="lower_and_strip_punctuation"``.
+_STRIP_PUNCTUATION = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
+_STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
+_SPLIT = ("whitespace", "character")
+_MODES = ("int", "multi_hot", "count")
+PAD, OOV = "", "[UNK]"
+
+
+def _as_texts(texts, where):
+    """Strings as a flat list; accepts a str, a list/array of str (N,) or a column (N, 1)."""
+    if isinstance(texts, (str, bytes)):
+        return [texts], True
+    arr = np.asarray(texts, dtype=object)
+    if arr.ndim == 2 and arr.shape[1] == 1:  # Keras models often carry text as (N, 1)
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise DataError(f"{where}: expected a list of strings, shape (N,) or (N, 1); got shape {arr.shape}")
+    return [t.decode("utf-8") if isinstance(t, bytes) else t for t in arr.tolist()], False
+
+
+class TextVectorization:
+    """Map strings to token indices (Keras' ``TextVectorization`` for ``output_mode`` int / multi_hot / count).
+
+    ``adapt(texts)`` builds the vocabulary: tokens sorted by frequency (ties: reverse alphabetical, as Keras),
+    at most ``max_tokens`` entries *including* the special ones. In ``"int"`` mode index 0 is padding (``''``)
+    and 1 is the out-of-vocabulary token ``'[UNK]'``; in ``"multi_hot"``/``"count"`` mode index 0 is ``'[UNK]'``.
+
+    ``standardize``: ``"lower_and_strip_punctuation"`` (default), ``"lower"``, ``"strip_punctuation"``, None, or a
+    callable str -> str. ``split``: ``"whitespace"`` (default), ``"character"``, None (whole string is one token),
+    or a callable str -> list of str.
+
+    Calling it on N strings returns, for ``"int"``, an int64 array (N, L) padded with 0 at the end, where
+    ``L = output_sequence_length`` (longer texts are cut) or the longest text in the call; for ``"multi_hot"`` /
+    ``"count"``, a float32 array (N, vocabulary_size).
+    """
+
+    def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace",
+                 output_mode="int", output_sequence_length=None, vocabulary=None):
+        if standardize is not None and not callable(standardize) and standardize not in _STANDARDIZE:
+            raise ConfigError(f"TextVectorization: standardize must be one of {_STANDARDIZE}, None or a callable; "
+                              f"got {standardize!r}")
+        if split is not None and not callable(split) and split not in _SPLIT:
+            raise ConfigError(f"TextVectorization: split must be one of {_SPLIT}, None or a callable; got {split!r}")
+        if output_mode not in _MODES:
+            raise ConfigError(f"TextVectorization: output_mode must be one of {_MODES}; got {output_mode!r}")
+        if output_sequence_length is not None and output_mode != "int":
+            raise ConfigError("TextVectorization: output_sequence_length only applies to output_mode='int'; got "
+                              f"output_mode={output_mode!r}")
+        if output_sequence_length is not None and int(output_sequence_length) < 1:
+            raise ConfigError(f"TextVectorization: output_sequence_length must be >= 1; got {output_sequence_length}")
+        self.max_tokens = max_tokens
+        self.standardize, self.split, self.output_mode = standardize, split, output_mode
+        self.output_sequence_length = None if output_sequence_length is None else int(output_sequence_length)
+        self._specials = [PAD, OOV] if output_mode == "int" else [OOV]
+        if max_tokens is not None and int(max_tokens) <= len(self._specials):
+            raise ConfigError(f"TextVectorization: max_tokens counts the special tokens {self._specials}, so it must "
+                              f"be > {len(self._specials)}; got {max_tokens}")
+        self._vocab = list(self._specials)
+        self._index = {}
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary)
+
+    # -- tokenizing
+    def _tokens(self, text):
+        if self.standardize in ("lower_and_strip_punctuation", "lower"):
+            text = text.lower()
+        if self.standardize in ("lower_and_strip_punctuation", "strip_punctuation"):
+            text = _STRIP_PUNCTUATION.sub("", text)
+        elif callable(self.standardize):
+            text = self.standardize(text)
+        if self.split == "whitespace":
+            return text.split()
+        if self.split == "character":
+            return list(text)
+        if self.split is None:
+            return [text]
+        return list(self.split(text))
+
+    # -- vocabulary
+    def adapt(self, data):
+        """Build the vocabulary from ``data``: a list/array of strings, or an iterable (e.g. a Dataset) of such
+        batches. Replaces any previous vocabulary."""
+        counts = collections.Counter()
+        if isinstance(data, Dataset) or (not isinstance(data, (str, bytes, list, tuple, np.ndarray))
+                                         and hasattr(data, "__iter__")):
+            for batch in data:
+                if isinstance(batch, tuple):
+                    raise DataError("TextVectorization.adapt: got (text, label) batches; adapt on the texts only, "
+                                    "e.g. adapt(ds.map(lambda x, y: x))")
+                for t in _as_texts(batch, "TextVectorization.adapt")[0]:
+                    counts.update(self._tokens(t))
+        else:
+            for t in _as_texts(data, "TextVectorization.adapt")[0]:
+                counts.update(self._tokens(t))
+        for special in self._specials:
+            counts.pop(special, None)
+        # Keras' order: by count, descending; ties by token, descending (np.lexsort(...)[::-1]).
+        tokens = [t for t, _ in sorted(counts.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)]
+        if self.max_tokens is not None:
+            tokens = tokens[:int(self.max_tokens) - len(self._specials)]
+        self._set(tokens)
+        return self
+
+    def set_vocabulary(self, vocabulary):
+        """Use a fixed vocabulary (a list of tokens; leading special tokens, if present, are recognised)."""
+        vocab = [str(t) for t in vocabulary]
+        if vocab[:len(self._specials)] == self._specials:
+            vocab = vocab[len(self._specials):]
+        repeated = [t for t, c in collections.Counter(vocab).items() if c > 1]
+        if repeated:
+            raise ConfigError(f"TextVectorization.set_vocabulary: tokens must be unique; repeated: {repeated[:5]}")
+        if any(t in self._specials for t in vocab):
+            raise ConfigError(f"TextVectorization.set_vocabulary: the special tokens {self._specials} may only come "
+                              f"first")
+        self._set(vocab)
+
+    def _set(self, tokens):
+        self._vocab = self._specials + list(tokens)
+        self._index = {t: i for i, t in enumerate(self._vocab)}
+
+    def get_vocabulary(self, include_special_tokens=True):
+        """The vocabulary, index order: ``['', '[UNK]', most frequent, ...]`` in ``"int"`` mode."""
+        return list(self._vocab) if include_special_tokens else self._vocab[len(self._specials):]
+
+    def vocabulary_size(self):
+        """Number of indices, special tokens included."""
+        return len(self._vocab)
+
+    def get_config(self):
+        """The constructor arguments (with the vocabulary), as a JSON-able dict."""
+        if callable(self.standardize) or callable(self.split):
+            raise ConfigError("TextVectorization.get_config: a callable standardize/split cannot be serialised")
+        return {"max_tokens": self.max_tokens, "standardize": self.standardize, "split": self.split,
+                "output_mode": self.output_mode, "output_sequence_length": self.output_sequence_length,
+                "vocabulary": self.get_vocabulary(include_special_tokens=False)}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    # -- encoding
+    def __call__(self, texts):
+        """Encode strings; shapes as in the class docstring (a single str gives (L,) or (vocabulary_size,))."""
+        texts, scalar = _as_texts(texts, "TextVectorization")
+        oov = self._index[OOV]
+        token_lists = [self._tokens(t) for t in texts]
+        lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
+        index = self._index
+        ids = np.fromiter((index.get(tok, oov) for toks in token_lists for tok in toks), dtype=np.int64,
+                          count=int(lengths.sum()))
+        n = len(texts)
+        if self.output_mode == "int":
+            L = self.output_sequence_length
+            if L is None:
+                L = int(lengths.max()) if n else 0
+            kept = np.minimum(lengths, L)
+            rows = np.repeat(np.arange(n), kept)
+            cols = np.arange(int(kept.sum())) - np.repeat(np.cumsum(kept) - kept, kept)
+            starts = np.cumsum(lengths) - lengths
+            out = np.zeros((n, L), dtype=np.int64)  # 0 is the padding index
+            out[rows, cols] = ids[np.repeat(starts, kept) + cols]  # keep the first L tokens, as Keras
+        else:
+            out = np.zeros((n, len(self._vocab)), dtype=np.float32)
+            rows = np.repeat(np.arange(n), lengths)
+            if self.output_mode == "multi_hot":
+                out[rows, ids] = 1.0
+            else:
+                np.add.at(out, (rows, ids), 1.0)
+        return out[0] if scalar else out
+
+
+# --- loading a folder of text files ------------------------------------------------------------------------------
+def _list_files(directory, follow_links):
+    """All ``.txt`` files below ``directory``, walked and sorted the way Keras' ``index_directory`` does."""
+    walk = os.walk(directory, followlinks=follow_links)
+    return [os.path.join(root, f) for root, _, files in sorted(walk, key=lambda w: w[0])
+            for f in sorted(files) if f.lower().endswith(".txt")]
+
+
+def _read(path, max_length, encoding):
+    try:
+        with open(path, encoding=encoding, newline="") as f:  # newline="": the text exactly as stored
+            text = f.read()
+    except UnicodeDecodeError as e:
+        raise DataError(f"text_dataset_from_directory: {path} is not valid {encoding} ({e}); pass encoding=...") \
+            from None
+    return text if max_length is None else text[:max_length]
+
+
+def text_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None, batch_size=32,
+                                max_length=None, shuffle=True, seed=None, validation_split=None, subset=None,
+                                follow_links=False, encoding="utf-8"):
+    """A :class:`~neuroflow.data.Dataset` of ``(texts, labels)`` batches from a folder of ``.txt`` files (Keras
+    semantics).
+
+    With ``labels="inferred"``, each subfolder of ``directory`` is a class (sorted names give the class indices,
+    or ``class_names`` picks and orders them) and its ``.txt`` files (searched recursively) are the samples.
+    ``labels`` may also be a list of labels, one per ``.txt`` file of the whole tree in sorted path order, or None.
+
+    Yields ``(texts, labels)``: ``texts`` a list of ``batch_size`` str, ``labels`` int32 (batch,) for
+    ``label_mode="int"``, float32 (batch, num_classes) for ``"categorical"``, float32 (batch, 1) for ``"binary"``
+    (two classes); only ``texts`` when ``labels`` or ``label_mode`` is None. ``batch_size=None`` yields single
+    samples. The returned dataset has ``class_names``.
+
+    ``validation_split`` (in (0, 1)) with ``subset="training"``, ``"validation"`` or ``"both"`` (returns a pair)
+    splits off the last fraction of the files after a seeded shuffle; with ``shuffle=True`` a ``seed`` is required
+    so that both calls see the same split. ``max_length`` cuts each text to that many characters. Files are read
+    once, when the dataset is made.
+    """
+    where = "text_dataset_from_directory"
+    if not os.path.isdir(directory):
+        raise DataError(f"{where}: directory {directory!r} does not exist or is not a folder")
+    if label_mode not in ("int", "categorical", "binary", None):
+        raise ConfigError(f"{where}: label_mode must be 'int', 'categorical', 'binary' or None; got {label_mode!r}")
+    if validation_split is not None and not 0 < validation_split < 1:
+        raise ConfigError(f"{where}: validation_split must be between 0 and 1; got {validation_split}")
+    if bool(validation_split) != (subset is not None):
+        raise ConfigError(f"{where}: validation_split and subset go together; got validation_split="
+                          f"{validation_split!r}, subset={subset!r}")
+    if subset not in (None, "training", "validation", "both"):
+        raise ConfigError(f"{where}: subset must be 'training', 'validation' or 'both'; got {subset!r}")
+    if validation_split and shuffle and seed is None:
+        raise ConfigError(f"{where}: with validation_split and shuffle=True, pass a seed, so that the training and "
+                          f"validation subsets do not overlap")
+
+    if labels == "inferred":
+        found = sorted(d for d in os.listdir(directory) if os.path.isdir(os.path.join(directory, d)))
+        if class_names is not None:
+            missing = [c for c in class_names if c not in found]
+            if missing:
+                raise DataError(f"{where}: class_names {missing} have no subfolder in {directory!r}; found {found}")
+            found = list(class_names)
+        if not found:
+            raise DataError(f"{where}: {directory!r} has no subfolders; with labels='inferred' each class needs a "
+                            f"subfolder of .txt files")
+        paths, label_list = [], []
+        for k, name in enumerate(found):
+            files = _list_files(os.path.join(directory, name), follow_links)
+            paths += files
+            label_list += [k] * len(files)
+        names = found
+    else:
+        if class_names is not None:
+            raise ConfigError(f"{where}: class_names only applies to labels='inferred'")
+        paths = _list_files(directory, follow_links)
+        if labels is None:
+            label_list, names = None, None
+        else:
+            label_list = [int(v) for v in labels]
+            if len(label_list) != len(paths):
+                raise DataError(f"{where}: labels has {len(label_list)} entries but {directory!r} holds {len(paths)} "
+                                f".txt files")
+            names = [str(i) for i in range(max(label_list) + 1)] if label_list else []
+    if not paths:
+        raise DataError(f"{where}: found no .txt files in {directory!r}")
+    if label_mode is None:
+        label_list = None
+    if label_list is not None and label_mode == "binary" and len(names) != 2:
+        raise DataError(f"{where}: label_mode='binary' needs exactly 2 classes; found {len(names)}: {names}")
+
+    texts = np.empty(len(paths), dtype=object)
+    texts[:] = [_read(p, max_length, encoding) for p in paths]
+    y = None if label_list is None else np.asarray(label_list, dtype=np.int32)
+    if shuffle:  # one seeded permutation before the split, so training/validation calls agree
+        perm = nf_random.generator(seed).permutation(len(texts))
+        texts = texts[perm]
+        y = None if y is None else y[perm]
+
+    def make(sl):
+        t, lab = texts[sl], None if y is None else y[sl]
+        if lab is not None and label_mode == "categorical":
+            lab = np.eye(len(names), dtype=np.float32)[lab]
+        elif lab is not None and label_mode == "binary":
+            lab = lab.astype(np.float32)[:, None]
+        ds = Dataset.from_tensor_slices(t if lab is None else (t, lab))
+        if shuffle:
+            ds = ds.shuffle(seed=seed)
+        if batch_size is not None:
+            ds = ds.batch(batch_size)
+            ds = ds.map(lambda a: a.tolist()) if lab is None else ds.map(lambda a, b: (a.tolist(), b))
+        ds.class_names = names
+        return ds
+
+    if not validation_split:
+        return make(slice(None))
+    n_val = int(validation_split * len(texts))
+    train, val = slice(0, len(texts) - n_val), slice(len(texts) - n_val, len(texts))
+    if subset == "training":
+        return make(train)
+    if subset == "validation":
+        return make(val)
+    return make(train), make(val)

@@ -1,0 +1,309 @@
+"""``Layer``: the Keras-style building block — lazy ``build`` from the first input shape, ``call``, weights.
+
+A layer is called on a Tensor (runs ``call``) or on a :class:`SymbolicTensor` from ``Input`` (records a node of
+the functional graph and returns a SymbolicTensor of the output shape). Sub-layers assigned as attributes are
+tracked, so ``weights`` of a composite layer or model include theirs.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+
+import numpy as np
+
+from .. import backend, initializers as nf_initializers, regularizers as nf_regularizers
+from .. import constraints as nf_constraints, random as nf_random
+from ..autograd.tensor import Tensor
+from ..autograd.variable import Variable
+from ..errors import ConfigError, ShapeError
+from ..saving.registry import register_builtin
+from .symbolic import SymbolicTensor, record_call
+
+_NAME_COUNTS: dict = {}
+
+
+def unique_name(base: str) -> str:
+    """``'dense'``, then ``'dense_1'``, ``'dense_2'``... (Keras' auto-naming)."""
+    n = _NAME_COUNTS.get(base, 0)
+    _NAME_COUNTS[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def snake_case(name: str) -> str:
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+
+
+def _as_tensor(x):
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (list, tuple)):
+        return type(x)(_as_tensor(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _as_tensor(v) for k, v in x.items()}
+    return Tensor(x)
+
+
+def _shape_of(x):
+    if isinstance(x, (list, tuple)):
+        return [_shape_of(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _shape_of(v) for k, v in x.items()}
+    return tuple(x.shape)
+
+
+_BASE_KWARGS = ("trainable", "name", "dtype", "input_shape", "input_dim", "batch_size", "batch_input_shape",
+                "input_length")
+
+
+@register_builtin
+class Layer:
+    """Base class of every layer.
+
+    Subclasses implement ``build(input_shape)`` (create weights with :meth:`add_weight`), ``call(inputs,
+    training=None)`` and ``get_config()``; ``compute_output_shape`` is derived by a dry run when not overridden.
+
+    Args (all layers): ``name``, ``trainable``, ``dtype`` and, for a model's first layer, ``input_shape``
+    (without the batch axis), ``input_dim`` or ``batch_size``.
+    """
+
+    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None, batch_size=None,
+                 batch_input_shape=None, input_length=None, **kwargs):
+        if kwargs:
+            raise ConfigError(f"{type(self).__name__}: unexpected argument(s) {sorted(kwargs)}; "
+                              f"see help({type(self).__name__}) for the accepted ones")
+        self._tracked_layers = []
+        self._variables = []
+        self._fixed_variable_ids = set()
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.built = False
+        self.dtype = np.dtype(dtype).name if dtype is not None else backend.floatx()
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            self._batch_input_shape = (batch_size,) + tuple(input_shape)
+        elif input_dim is not None:
+            self._batch_input_shape = (batch_size, input_dim) if input_length is None else \
+                (batch_size, input_length, input_dim)
+        else:
+            self._batch_input_shape = None
+        self._activity_regularizer = None
+        self._losses = []
+        self._rng = None
+        self._inbound_nodes = []
+        self._emit_logits = False  # set by a model whose loss fuses this layer's output activation
+        self._call_takes_training = "training" in inspect.signature(self.call).parameters
+        self._call_takes_mask = "mask" in inspect.signature(self.call).parameters
+
+    # --- tracking ---------------------------------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if isinstance(value, Layer) and name != "_outer" and "_tracked_layers" in self.__dict__:
+            if value not in self._tracked_layers:
+                self._tracked_layers.append(value)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value) \
+                and "_tracked_layers" in self.__dict__:
+            for v in value:
+                if v not in self._tracked_layers:
+                    self._tracked_layers.append(v)
+        object.__setattr__(self, name, value)
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """This layer's random generator (drawn from neuroflow's root seed the first time it is needed)."""
+        if self._rng is None:
+            self._rng = nf_random.generator()
+        return self._rng
+
+    def add_weight(self, name, shape, initializer="glorot_uniform", regularizer=None, constraint=None,
+                   trainable=True, dtype=None) -> Variable:
+        """Create, track and return a weight. Shapes: ``shape`` as given."""
+        shape = tuple(int(s) for s in shape)
+        init = nf_initializers.get(initializer)
+        value = init(shape, dtype=dtype or self.dtype, rng=self.rng) if isinstance(
+            init, nf_initializers.Initializer) else np.asarray(init(shape, dtype or self.dtype))
+        var = Variable(value, trainable=trainable and self._trainable, name=name,
+                       dtype=dtype or self.dtype)
+        var.path = f"{self.name}/{name}"
+        self._variables.append(var)
+        if not trainable:  # e.g. BatchNormalization's moving statistics: never trained, even when unfrozen
+            self._fixed_variable_ids.add(id(var))
+        if regularizer is not None:
+            self._weight_regularizers.append((var, nf_regularizers.get(regularizer)))
+        if constraint is not None:
+            self._weight_constraints.append((var, nf_constraints.get(constraint)))
+        return var
+
+    @property
+    def _weight_regularizers(self):
+        if "_wregs" not in self.__dict__:
+            object.__setattr__(self, "_wregs", [])
+        return self.__dict__["_wregs"]
+
+    @property
+    def _weight_constraints(self):
+        if "_wcons" not in self.__dict__:
+            object.__setattr__(self, "_wcons", [])
+        return self.__dict__["_wcons"]
+
+    def _flatten_layers(self):
+        """This layer and every nested layer, each once, depth first."""
+        seen, out, stack = set(), [], [self]
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            stack.extend(reversed(layer._tracked_layers))
+        return out
+
+    @property
+    def weights(self) -> list:
+        """All variables of this layer and its sub-layers (trainable first, as Keras orders them)."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def variables(self) -> list:
+        return self.weights
+
+    @property
+    def trainable_weights(self) -> list:
+        out = []
+        for layer in self._flatten_layers():
+            if layer._trainable:
+                out += [v for v in layer._variables if v.trainable]
+        return out
+
+    @property
+    def non_trainable_weights(self) -> list:
+        out = []
+        for layer in self._flatten_layers():
+            out += [v for v in layer._variables if not (v.trainable and layer._trainable)]
+        return out
+
+    @property
+    def trainable_variables(self) -> list:
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list:
+        return self.non_trainable_weights
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        """Freeze (False) or unfreeze this layer and every sub-layer: frozen weights get no gradient or update."""
+        for layer in self._flatten_layers():
+            layer._trainable = bool(value)
+            for v in layer._variables:
+                v.trainable = bool(value) and id(v) not in layer._fixed_variable_ids
+
+    def get_weights(self) -> list:
+        """Copies of the weights as NumPy arrays, in ``weights`` order."""
+        return [v.data.copy() for v in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Load arrays into the weights (same order and shapes as ``get_weights``)."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ShapeError(f"layer {self.name!r}: set_weights got {len(weights)} arrays, but the layer has "
+                             f"{len(own)} weights ({', '.join(v.path for v in own) or 'none: is it built?'})")
+        for v, w in zip(own, weights):
+            w = np.asarray(w)
+            if w.shape != v.shape:
+                raise ShapeError(f"layer {self.name!r}: weight {v.path!r} has shape {v.shape}, "
+                                 f"but the value given has shape {w.shape}")
+            v.assign(w.astype(v.dtype, copy=False))
+
+    @property
+    def losses(self) -> list:
+        """Regularization penalties (scalar Tensors) of the last call: weight and activity regularizers."""
+        out = []
+        for layer in self._flatten_layers():
+            for var, reg in layer._weight_regularizers:
+                out.append(reg(var))
+            out += layer._losses
+        return out
+
+    def count_params(self) -> int:
+        return int(sum(v.size for v in self.weights))
+
+    # --- building and calling -----------------------------------------------------------------------------------
+    def build(self, input_shape) -> None:
+        """Create the weights for inputs of ``input_shape`` (batch axis first, may be None)."""
+        self.built = True
+
+    def call(self, inputs, training=None):  # pragma: no cover - abstract
+        return inputs
+
+    def _maybe_build(self, input_shape):
+        if not self.built:
+            self.build(input_shape)
+            self.built = True
+
+    def __call__(self, inputs, training=None, mask=None, **kwargs):
+        if _is_symbolic(inputs):
+            return record_call(self, inputs, dict(kwargs, training=training, mask=mask))
+        inputs = _as_tensor(inputs)
+        if not self.built:
+            self._maybe_build(_shape_of(inputs))
+        if self._call_takes_training:
+            kwargs["training"] = training
+        if mask is not None and self._call_takes_mask:
+            kwargs["mask"] = mask
+        outputs = self.call(inputs, **kwargs)
+        if self._activity_regularizer is not None:
+            self._losses = [self._activity_regularizer(outputs)]
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for ``input_shape`` (batch axis may be None). Default: a dry run on a batch of 1."""
+        from ..autograd.function import no_grad
+
+        def zeros(shape):
+            return Tensor(np.zeros(tuple(1 if s is None else s for s in shape), dtype=self.dtype))
+
+        def restore(out):
+            if isinstance(out, (list, tuple)):
+                return [restore(o) for o in out]
+            return (None,) + tuple(out.shape[1:])
+
+        dummy = [zeros(s) for s in input_shape] if _is_shape_list(input_shape) else zeros(input_shape)
+        with no_grad():
+            kwargs = {"training": False} if self._call_takes_training else {}
+            out = self.call(dummy, **kwargs)
+        return restore(out)
+
+    # --- config ----------------------------------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        """Constructor arguments as a JSON-able dict (Keras' convention)."""
+        config = {"name": self.name, "trainable": self._trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+def _is_shape_list(shape) -> bool:
+    return isinstance(shape, list) and shape and isinstance(shape[0], (tuple, list))
+
+
+def _is_symbolic(x) -> bool:
+    if isinstance(x, SymbolicTensor):
+        return True
+    if isinstance(x, (list, tuple)) and x:
+        return any(isinstance(v, SymbolicTensor) for v in x)
+    if isinstance(x, dict):
+        return any(isinstance(v, SymbolicTensor) for v in x.values())
+    return False

@@ -1,0 +1,46 @@
+"""``Input`` and ``InputLayer``: the entry points of a functional model (shape without the batch axis)."""
+from __future__ import annotations
+
+from ..saving.registry import register_builtin
+from .base import Layer
+from .symbolic import Node, SymbolicTensor
+
+
+@register_builtin
+class InputLayer(Layer):
+    """The layer behind ``Input``; in a ``Sequential`` list it fixes the input shape.
+
+    Args: ``shape`` (without the batch axis), ``batch_size``, ``dtype``, ``name``.
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, input_shape=None,
+                 batch_input_shape=None, **kwargs):
+        if shape is None and input_shape is not None:
+            shape = input_shape
+        if shape is None and batch_input_shape is not None:
+            batch_size, shape = batch_input_shape[0], batch_input_shape[1:]
+        if shape is None:
+            from ..errors import ConfigError
+            raise ConfigError("InputLayer/Input: shape is required, e.g. Input(shape=(784,))")
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        super().__init__(name=name, dtype=dtype, batch_input_shape=(batch_size,) + shape, **kwargs)
+        self.built = True
+        node = Node(self, [], {})
+        self.output = SymbolicTensor(self._batch_input_shape, self.dtype, node, name=self.name)
+        node.outputs = self.output
+
+    def call(self, inputs):
+        return inputs
+
+    def get_config(self):
+        return {"batch_input_shape": list(self._batch_input_shape), "dtype": self.dtype, "name": self.name}
+
+
+def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):
+    """A symbolic input of ``shape`` (without the batch axis) for building functional models.
+
+    Returns a :class:`SymbolicTensor` of shape ``(batch_size, *shape)``.
+    """
+    if batch_shape is not None:
+        batch_size, shape = batch_shape[0], tuple(batch_shape[1:])
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name).output

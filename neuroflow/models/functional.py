@@ -1,0 +1,84 @@
+"""The functional graph: the layer calls between a model's symbolic inputs and outputs, replayed on real data.
+
+Built once from the SymbolicTensors' nodes (an iterative walk, inputs first); shared layers simply appear in
+several nodes.
+"""
+from __future__ import annotations
+
+from ..errors import ConfigError
+from ..layers.input_layer import InputLayer
+from ..layers.symbolic import SymbolicTensor, flatten, map_structure
+
+
+class FunctionalGraph:
+    """Ordered nodes from ``inputs`` to ``outputs`` (each a SymbolicTensor or a list/dict of them)."""
+
+    def __init__(self, inputs, outputs):
+        self.inputs, self.outputs = inputs, outputs
+        flat_in = flatten(inputs)
+        for t in flat_in + flatten(outputs):
+            if not isinstance(t, SymbolicTensor):
+                raise ConfigError(f"Model(inputs, outputs): expected symbolic tensors from keras.Input(...) and "
+                                  f"layer calls, got {type(t).__name__}")
+        self.input_layers = []
+        for t in flat_in:
+            if not isinstance(t.node.layer, InputLayer):
+                raise ConfigError("Model(inputs, ...): every input must come from keras.Input(...)")
+            self.input_layers.append(t.node.layer)
+        self.nodes = self._order(flatten(outputs), {id(t.node) for t in flat_in})
+        self.layers = []
+        for layer in self.input_layers + [n.layer for n in self.nodes]:
+            if layer not in self.layers:
+                self.layers.append(layer)
+
+    @staticmethod
+    def _order(outputs, input_nodes):
+        order, seen = [], set()
+        stack = [(t.node, False) for t in outputs]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if id(node) in input_nodes:
+                continue
+            if isinstance(node.layer, InputLayer):
+                raise ConfigError(f"Model: output depends on input {node.layer.name!r}, which is not among the "
+                                  f"model's inputs")
+            stack.append((node, True))
+            for t in node.flat_inputs():
+                if isinstance(t, SymbolicTensor) and id(t.node) not in seen:
+                    stack.append((t.node, False))
+        return order
+
+    def run(self, inputs, training=None):
+        """Replay the graph on real ``inputs`` (same structure as the symbolic inputs, or a dict by input
+        name). Returns outputs in the symbolic outputs' structure."""
+        values = {}
+        flat_sym = flatten(self.inputs)
+        if isinstance(inputs, dict) and not isinstance(self.inputs, dict):
+            names = [t.node.layer.name for t in flat_sym]
+            missing = [n for n in names if n not in inputs]
+            if missing:
+                raise ConfigError(f"model inputs: missing {missing}; the model's inputs are named {names}")
+            flat_real = [inputs[n] for n in names]
+        else:
+            flat_real = flatten(inputs) if isinstance(inputs, (list, tuple, dict)) else [inputs]
+        if len(flat_real) != len(flat_sym):
+            raise ConfigError(f"model expects {len(flat_sym)} input(s), got {len(flat_real)}")
+        for sym, real in zip(flat_sym, flat_real):
+            values[id(sym)] = real
+        for node in self.nodes:
+            args = map_structure(lambda t: values[id(t)] if isinstance(t, SymbolicTensor) else t, node.inputs)
+            kwargs = dict(node.kwargs)
+            kwargs["training"] = training
+            out = node.layer(args, **kwargs)
+            if isinstance(node.outputs, list):
+                for sym, real in zip(node.outputs, out):
+                    values[id(sym)] = real
+            else:
+                values[id(node.outputs)] = out
+        return map_structure(lambda t: values[id(t)], self.outputs)

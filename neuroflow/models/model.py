@@ -1,0 +1,240 @@
+"""``Model``: layers + training. Functional (``Model(inputs, outputs)``) or subclassed (override ``call``).
+
+``compile`` resolves the optimizer, losses (fused with the output activation where stable) and metrics;
+``fit``/``evaluate``/``predict`` live in :mod:`neuroflow.training.loop`; saving in :mod:`neuroflow.saving`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import random as nf_random
+from ..errors import ConfigError, ShapeError
+from ..layers.base import Layer
+from ..layers.symbolic import flatten
+from ..saving.registry import register_builtin
+from ..training import compile_utils, loop
+from .functional import FunctionalGraph
+
+
+@register_builtin
+class Model(Layer):
+    """A trainable network.
+
+    ``Model(inputs, outputs)`` builds a functional model from ``keras.Input`` tensors; subclassing ``Model`` and
+    overriding ``call(inputs, training=None)`` builds any other. Shapes: as the layers inside decide.
+    """
+
+    def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self._graph = None
+        self._specs = None
+        self.optimizer = None
+        self.stop_training = False
+        self.history = None
+        self._epoch = 0
+        self._shuffle_seed = int(nf_random.generator().integers(2**31))
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise ConfigError("Model(inputs, outputs): both are required for a functional model")
+            self._graph = FunctionalGraph(inputs, outputs)
+            self._tracked_layers.extend(l for l in self._graph.layers if l not in self._tracked_layers)
+            self.built = True
+
+    # --- structure ---------------------------------------------------------------------------------------------
+    @property
+    def layers(self) -> list:
+        """The model's layers in order (input layers of a functional model included, as in Keras)."""
+        if self._graph is not None:
+            return list(self._graph.layers)
+        return [l for l in self._tracked_layers]
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name or index."""
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ConfigError(f"no layer named {name!r}; layers: {[l.name for l in self.layers]}")
+
+    @property
+    def inputs(self):
+        return self._graph.inputs if self._graph is not None else None
+
+    @property
+    def outputs(self):
+        return self._graph.outputs if self._graph is not None else None
+
+    @property
+    def output_names(self) -> list:
+        if self._graph is not None:
+            return [t.node.layer.name for t in flatten(self._graph.outputs)]
+        return ["output"]
+
+    def _output_layers(self):
+        if self._graph is not None:
+            outs = flatten(self._graph.outputs)
+            return [t.node.layer if len(t.node.layer._inbound_nodes) == 1 else None for t in outs]
+        return None
+
+    def _output_shapes(self):
+        if self._graph is not None:
+            return [t.shape for t in flatten(self._graph.outputs)]
+        return [None]
+
+    def _expected_input_shapes(self):
+        if self._graph is not None:
+            return [t.shape for t in flatten(self._graph.inputs)]
+        return None
+
+    def _check_input_data(self, x) -> None:
+        """A clear error when the data's shape cannot feed the model (names the layer; spots a missing batch axis)."""
+        expected = self._expected_input_shapes()
+        if not expected:
+            return
+        arrays = list(x.values()) if isinstance(x, dict) else (x if isinstance(x, list) else [x])
+        if len(arrays) != len(expected):
+            raise ShapeError(f"model {self.name!r} expects {len(expected)} input(s), got {len(arrays)}")
+        first = self._first_layer_name()
+        for arr, shape in zip(arrays, expected):
+            if isinstance(arr, dict):
+                continue
+            got = tuple(arr.shape)
+            want = tuple(shape)
+            if len(got) == len(want) and all(w is None or w == g for w, g in zip(want[1:], got[1:])):
+                continue
+            hint = ""
+            if got == tuple(s for s in want[1:]) or (len(got) == len(want) - 1 and
+                                                      all(w is None or w == g for w, g in zip(want[1:], got))):
+                hint = (f" It looks like the batch axis is missing: a single sample of shape {got} must be passed "
+                        f"as a batch of one, shape {(1,) + got} (x[None] or x.reshape(1, ...)).")
+            raise ShapeError(f"input of shape {got} is incompatible with layer {first!r}: expected shape "
+                             f"{_fmt(want)} (batch axis first).{hint}")
+
+    def _first_layer_name(self):
+        layers = [l for l in self.layers if type(l).__name__ != "InputLayer"]
+        return layers[0].name if layers else self.name
+
+    def call(self, inputs, training=None):
+        if self._graph is not None:
+            return self._graph.run(inputs, training=training)
+        raise NotImplementedError(f"{type(self).__name__}: subclasses of Model must implement call(inputs, "
+                                  f"training=None), or pass inputs and outputs to Model(...)")
+
+    def build(self, input_shape):
+        self.built = True
+
+    # --- training ---------------------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
+                run_eagerly=None, steps_per_execution=None, jit_compile=None, auto_scale_loss=None):
+        """Set the optimizer, loss(es) and metrics (strings or objects, per output as list or dict)."""
+        from .. import optimizers as nf_optimizers
+
+        self.optimizer = nf_optimizers.get(optimizer)
+        self._compile_args = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights}
+        self._specs = compile_utils.resolve(self, loss, metrics, loss_weights, self.output_names,
+                                            self._output_layers(), self._output_shapes())
+
+    @property
+    def metrics_names(self) -> list:
+        names = ["loss"]
+        for s in self._specs or []:
+            names += [m.name for m in s.metrics]
+        return names
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+        """Train for ``epochs``. x/y: arrays, lists, DataFrames, dicts (named inputs), or a dataset/generator
+        of ``(x, y[, sample_weight])`` batches. Returns the ``History`` callback."""
+        return loop.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
+                        shuffle, class_weight, sample_weight, initial_epoch, steps_per_epoch, validation_steps,
+                        validation_batch_size, validation_freq)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """Loss (and metrics) on test data: a scalar, a list ``[loss, *metrics]``, or a dict."""
+        return loop.evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Model outputs for ``x``, batched, recording no graph. Shapes: ``(n, ...)`` -> ``(n, ...outputs)``."""
+        return loop.predict(self, x, batch_size, verbose, steps, callbacks)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
+        loop._require_compiled(self, "train_on_batch()")
+        batches = loop._batches(self, x, y, sample_weight, None, False, None, class_weight)
+        runner = loop.StepRunner(self)
+        runner.reset_metrics()
+        tracker = loop._MeanTracker()
+        for bx, by, bw in batches.epoch(0) if len(batches) == 1 else [(batches.x, batches.y, batches.sample_weight)]:
+            tracker.update(runner.train(bx, by, bw), 1)
+        return self._format(runner.logs(tracker), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss (and metrics) of one batch, without updating weights."""
+        loop._require_compiled(self, "test_on_batch()")
+        runner = loop.StepRunner(self)
+        runner.reset_metrics()
+        tracker = loop._MeanTracker()
+        batches = loop._batches(self, x, y, sample_weight, None, False, None)
+        tracker.update(runner.test(batches.x, batches.y, batches.sample_weight), 1)
+        return self._format(runner.logs(tracker), return_dict)
+
+    def predict_on_batch(self, x):
+        """Outputs for one batch (no graph)."""
+        return self.predict(x, batch_size=max(1, len(np.asarray(x) if not isinstance(x, (list, dict)) else
+                                                      flatten(list(x.values()) if isinstance(x, dict) else x)[0])),
+                            verbose=0)
+
+    @staticmethod
+    def _format(logs, return_dict):
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    # --- description and saving ----------------------------------------------------------------------------------
+    def summary(self, print_fn=None, line_length=None):
+        """Print layers, output shapes and parameter counts (trainable / non-trainable)."""
+        from .summary import format_summary
+        text = format_summary(self)
+        (print_fn or print)(text)
+
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Write one ``.neuroflow`` file: architecture (JSON), weights and optimizer state (safetensors)."""
+        from ..saving import model_file
+        model_file.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Write the weights alone (safetensors)."""
+        from ..saving import model_file
+        model_file.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath):
+        """Load weights written by ``save_weights`` (or the weights inside a ``.neuroflow`` file)."""
+        from ..saving import model_file
+        model_file.load_weights(self, filepath)
+
+    def to_json(self, **kwargs) -> str:
+        """The architecture as JSON text (no weights); ``model_from_json`` rebuilds it."""
+        from ..saving import serialization
+        import json
+        return json.dumps(serialization.serialize_model(self), **kwargs)
+
+    def get_config(self):
+        if self._graph is None:
+            return {"name": self.name, "trainable": self._trainable}
+        from ..saving import serialization
+        return serialization.functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if "layers" in config and "input_layers" in config:
+            from ..saving import serialization
+            return serialization.functional_from_config(config, cls=cls)
+        return cls(**config)
+
+
+def _fmt(shape):
+    return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"

@@ -1,0 +1,142 @@
+"""``Sequential``: a plain stack of layers, each feeding the next."""
+from __future__ import annotations
+
+from ..errors import ConfigError
+from ..layers.base import Layer
+from ..layers.input_layer import InputLayer
+from ..layers.symbolic import SymbolicTensor
+from ..saving.registry import register_builtin
+from .model import Model
+
+
+@register_builtin
+class Sequential(Model):
+    """A linear stack of layers: ``Sequential([Dense(6, activation='relu', input_dim=11), Dense(1)])``.
+
+    The input shape comes from the first layer's ``input_shape``/``input_dim``, an ``Input``/``InputLayer``, or
+    the first batch it sees. Shapes: ``(batch, *input_shape)`` -> the last layer's output.
+    """
+
+    def __init__(self, layers=None, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self._stack = []
+        self._input_layer = None
+        self.built = False
+        for layer in layers or []:
+            self.add(layer)
+
+    def add(self, layer):
+        """Append a layer (or an ``Input`` tensor, which fixes the input shape)."""
+        if isinstance(layer, SymbolicTensor):
+            layer = layer.node.layer
+        if not isinstance(layer, Layer):
+            raise ConfigError(f"Sequential.add: expected a Layer, got {type(layer).__name__}")
+        if isinstance(layer, InputLayer):
+            if self._stack:
+                raise ConfigError("Sequential.add: an Input/InputLayer can only come first")
+            self._input_layer = layer
+            self._build_if_shape_known()
+            return
+        self._stack.append(layer)
+        self._tracked_layers.append(layer)
+        self._specs = None if self._specs is None else self._specs
+        self._build_if_shape_known()
+
+    def pop(self):
+        """Remove and return the last layer."""
+        if not self._stack:
+            raise ConfigError("Sequential.pop: the model has no layers")
+        layer = self._stack.pop()
+        self._tracked_layers.remove(layer)
+        self._output_shape_cache = None
+        return layer
+
+    @property
+    def layers(self) -> list:
+        return list(self._stack)
+
+    def _input_shape(self):
+        if self._input_layer is not None:
+            return self._input_layer._batch_input_shape
+        if self._stack and self._stack[0]._batch_input_shape is not None:
+            return self._stack[0]._batch_input_shape
+        return None
+
+    def _build_if_shape_known(self):
+        shape = self._input_shape()
+        if shape is None or not self._stack:
+            return
+        self._trace(shape)
+
+    def _trace(self, batch_input_shape):
+        """Run the stack symbolically: builds every layer and records each one's output shape."""
+        t = SymbolicTensor(tuple(batch_input_shape))
+        self._layer_output_shapes = []
+        for layer in self._stack:
+            t = layer(t)
+            self._layer_output_shapes.append(t.shape)
+        self.built = True
+
+    def build(self, input_shape=None):
+        """Build every layer for ``input_shape`` (batch axis first)."""
+        if input_shape is None:
+            input_shape = self._input_shape()
+        if input_shape is None:
+            raise ConfigError("Sequential.build: the input shape is unknown; pass input_shape=(None, ...)")
+        self._trace(tuple(input_shape))
+
+    def call(self, inputs, training=None):
+        x = inputs
+        for layer in self._stack:
+            x = layer(x, training=training)
+        return x
+
+    def __call__(self, inputs, training=None, mask=None, **kwargs):
+        if not self.built and not isinstance(inputs, SymbolicTensor):
+            shape = getattr(inputs, "shape", None)
+            if shape is not None:
+                self._trace((None,) + tuple(shape[1:]))
+        return super().__call__(inputs, training=training, mask=mask, **kwargs)
+
+    @property
+    def output_names(self):
+        return [self._stack[-1].name] if self._stack else ["output"]
+
+    def _output_layers(self):
+        return [self._stack[-1]] if self._stack else None
+
+    def _output_shapes(self):
+        shapes = getattr(self, "_layer_output_shapes", None)
+        return [shapes[-1]] if shapes else [None]
+
+    def _expected_input_shapes(self):
+        shape = self._input_shape()
+        return [shape] if shape is not None else None
+
+    def _check_input_data(self, x):
+        if not self.built:
+            shape = getattr(x, "shape", None)
+            if shape is not None and not isinstance(x, (list, dict)):
+                self._trace((None,) + tuple(shape[1:]))
+        super()._check_input_data(x)
+
+    def get_config(self):
+        from ..saving import serialization
+        config = {"name": self.name, "layers": [serialization.serialize_layer(l) for l in self._stack]}
+        shape = self._input_shape()
+        if shape is not None:
+            config["build_input_shape"] = list(shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..saving import serialization
+        model = cls(name=config.get("name"))
+        shape = config.get("build_input_shape")
+        if shape is not None:
+            model._input_layer = InputLayer(batch_input_shape=tuple(shape))
+        for layer_config in config["layers"]:
+            model.add(serialization.deserialize_layer(layer_config))
+        return model
+
+

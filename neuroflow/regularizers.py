@@ -1,0 +1,91 @@
+"""Weight regularizers (``l1``, ``l2``, ``l1_l2``): each maps a weight Tensor to a scalar penalty added to the loss."""
+from __future__ import annotations
+
+from . import ops
+from .errors import ConfigError, close_matches
+from .saving.registry import register_builtin
+
+
+@register_builtin
+class Regularizer:
+    """Base class: ``__call__(x) -> scalar Tensor``."""
+
+    def __call__(self, x):  # pragma: no cover - abstract
+        return 0.0
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@register_builtin
+class L1L2(Regularizer):
+    """``l1 * sum(|x|) + l2 * sum(x^2)``."""
+
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1, self.l2 = float(l1), float(l2)
+
+    def __call__(self, x):
+        penalty = 0.0
+        if self.l1:
+            penalty = self.l1 * ops.sum(ops.abs(x))
+        if self.l2:
+            penalty = penalty + self.l2 * ops.sum(ops.square(x))
+        return penalty
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+
+@register_builtin
+class L1(L1L2):
+    def __init__(self, l1=0.01):
+        super().__init__(l1=l1)
+
+    def get_config(self):
+        return {"l1": self.l1}
+
+
+@register_builtin
+class L2(L1L2):
+    def __init__(self, l2=0.01):
+        super().__init__(l2=l2)
+
+    def get_config(self):
+        return {"l2": self.l2}
+
+
+def l1(l1=0.01):
+    return L1(l1)
+
+
+def l2(l2=0.01):
+    return L2(l2)
+
+
+def l1_l2(l1=0.01, l2=0.01):
+    return L1L2(l1, l2)
+
+
+_BY_NAME = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
+
+
+def get(identifier):
+    """Resolve ``None``, a name (``'l2'``), a config dict or an instance/callable."""
+    if identifier is None or isinstance(identifier, Regularizer) or callable(identifier):
+        return identifier
+    if isinstance(identifier, dict):
+        cls = _BY_NAME.get(identifier.get("class_name"))
+        if cls is None:
+            raise ConfigError(f"unknown regularizer {identifier.get('class_name')!r}: {close_matches(identifier.get('class_name'), _BY_NAME)}")
+        return cls.from_config(identifier.get("config", {}))
+    if isinstance(identifier, str) and identifier in _BY_NAME:
+        return _BY_NAME[identifier]()
+    raise ConfigError(f"unknown regularizer {identifier!r}: {close_matches(str(identifier), _BY_NAME)}")
+
+
+def serialize(reg):
+    return None if reg is None else {"class_name": type(reg).__name__, "config": reg.get_config()}

@@ -1,0 +1,45 @@
+"""The registry of classes that model files may name.
+
+Loading a model never imports a module by path and never unpickles: a file's JSON names classes, and only classes
+registered here (neuroflow's own, plus user classes decorated with :func:`register_serializable`) can be built.
+"""
+from __future__ import annotations
+
+from ..errors import SavingError, close_matches
+
+_CLASSES: dict = {}
+
+
+def register_serializable(package: str = "Custom", name: str | None = None):
+    """Class decorator making a custom layer, loss, metric... loadable by name (Keras'
+    ``register_keras_serializable``). The key is ``package>Name``; the bare class name also resolves."""
+    def decorate(cls):
+        key = f"{package}>{name or cls.__name__}"
+        _CLASSES[key] = cls
+        _CLASSES.setdefault(name or cls.__name__, cls)
+        cls._registered_name = key
+        return cls
+    return decorate
+
+
+def register_builtin(cls):
+    """Register one of neuroflow's own classes under its class name."""
+    _CLASSES[cls.__name__] = cls
+    return cls
+
+
+def get_registered_class(name: str, family: str = "object"):
+    """The class registered as ``name``; a clear SavingError (with close matches) otherwise."""
+    cls = _CLASSES.get(name)
+    if cls is None and ">" in name:
+        cls = _CLASSES.get(name.split(">", 1)[1])
+    if cls is None:
+        raise SavingError(f"unknown {family} class {name!r}: register custom classes with "
+                          f"@neuroflow.saving.register_serializable(); {close_matches(name, _CLASSES)}")
+    return cls
+
+
+def registered_name(obj) -> str:
+    """The name under which ``obj``'s class is (or would be) registered."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    return getattr(cls, "_registered_name", None) or cls.__name__

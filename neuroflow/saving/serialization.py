@@ -1,0 +1,105 @@
+"""Architecture <-> JSON-able dicts. Classes are looked up in the registry by name; nothing is imported by path."""
+from __future__ import annotations
+
+from ..errors import SavingError
+from .registry import get_registered_class, registered_name
+
+
+def serialize_layer(layer) -> dict:
+    """``{'class_name', 'config'}`` for a layer (or a nested model)."""
+    return {"class_name": registered_name(layer), "config": layer.get_config()}
+
+
+def deserialize_layer(entry: dict):
+    """Rebuild a layer from :func:`serialize_layer` output."""
+    if not isinstance(entry, dict) or "class_name" not in entry:
+        raise SavingError(f"layer entry must be a dict with 'class_name' and 'config', got {entry!r:.80}")
+    cls = get_registered_class(entry["class_name"], "layer")
+    try:
+        return cls.from_config(dict(entry.get("config", {})))
+    except TypeError as err:
+        raise SavingError(f"cannot rebuild layer {entry['class_name']!r} from its config: {err}") from None
+
+
+def serialize_model(model) -> dict:
+    return serialize_layer(model)
+
+
+def functional_config(model) -> dict:
+    """A functional model's layers and the calls between them (nodes in execution order)."""
+    from ..layers.input_layer import InputLayer
+    from ..layers.symbolic import SymbolicTensor, flatten, map_structure
+
+    graph = model._graph
+    ids = {}  # id(SymbolicTensor) -> reference [node key, output index]
+    for t in flatten(graph.inputs):
+        ids[id(t)] = [f"input:{t.node.layer.name}", 0]
+    nodes = []
+    for k, node in enumerate(graph.nodes):
+        outs = node.outputs if isinstance(node.outputs, list) else [node.outputs]
+        args = map_structure(lambda t: {"ref": ids[id(t)]} if isinstance(t, SymbolicTensor) else t, node.inputs)
+        kwargs = {key: v for key, v in node.kwargs.items() if key not in ("training", "mask")}
+        nodes.append({"layer": node.layer.name, "args": args, "kwargs": kwargs,
+                      "multi": isinstance(node.outputs, list)})
+        for i, t in enumerate(outs):
+            ids[id(t)] = [k, i]
+    return {"name": model.name,
+            "layers": [serialize_layer(l) for l in graph.layers],
+            "input_layers": [ids[id(t)] for t in flatten(graph.inputs)],
+            "nodes": nodes,
+            "output_layers": map_structure(lambda t: ids[id(t)], graph.outputs),
+            "inputs_are_list": isinstance(graph.inputs, (list, tuple)),
+            "_input_layer_class": InputLayer.__name__}
+
+
+def functional_from_config(config: dict, cls=None):
+    """Rebuild a functional model from :func:`functional_config` output."""
+    from ..layers.input_layer import InputLayer
+    from ..layers.symbolic import map_structure
+    from ..models.model import Model
+
+    cls = cls or Model
+    layers = {}
+    for entry in config["layers"]:
+        layer = deserialize_layer(entry)
+        layers[layer.name] = layer
+    values = {}
+    for name, layer in layers.items():
+        if isinstance(layer, InputLayer):
+            values[(f"input:{name}", 0)] = layer.output
+
+    def lookup(ref):
+        key = (ref[0], ref[1])
+        if key not in values:
+            raise SavingError(f"model config refers to an unknown tensor {ref}")
+        return values[key]
+
+    for k, node in enumerate(config["nodes"]):
+        layer = layers.get(node["layer"])
+        if layer is None:
+            raise SavingError(f"model config: node {k} names unknown layer {node['layer']!r}")
+        args = map_structure(lambda a: lookup(a["ref"]) if isinstance(a, dict) and "ref" in a else a, node["args"])
+        if isinstance(args, list) and len(args) == 1 and not node.get("list_args"):
+            args = args[0] if not isinstance(layer, _merge_types()) else args
+        out = layer(args, **node.get("kwargs", {}))
+        outs = out if isinstance(out, list) else [out]
+        for i, t in enumerate(outs):
+            values[(k, i)] = t
+    inputs = [lookup(r) for r in config["input_layers"]]
+    if not config.get("inputs_are_list", True) and len(inputs) == 1:
+        inputs = inputs[0]
+    outputs = map_structure(lookup, config["output_layers"]) if not _is_ref(config["output_layers"]) \
+        else lookup(config["output_layers"])
+    return cls(inputs=inputs, outputs=outputs, name=config.get("name"))
+
+
+def _is_ref(x) -> bool:
+    return isinstance(x, list) and len(x) == 2 and isinstance(x[1], int) and not isinstance(x[0], list)
+
+
+def _merge_types():
+    try:
+        from ..layers.merge import Merge
+        return (Merge,)
+    except ImportError:
+        return ()
