@@ -91,9 +91,12 @@ def save_model(model, path, overwrite=True, include_optimizer=True):
     members = {"config.json": json.dumps(config, indent=1).encode(),
                "weights.safetensors": st.save(weights) if weights else b""}
     if include_optimizer and model.optimizer is not None and compile_config is not None:
-        state = model.optimizer.get_state()
-        members["optimizer.safetensors"] = st.save({k: np.ascontiguousarray(np.asarray(v)) for k, v in state.items()}) \
-            if state else b""
+        state = {k: np.asarray(v) for k, v in model.optimizer.get_state().items()}
+        # safetensors stores 0-d arrays as 1-d: keep the true shapes beside them
+        config["optimizer_shapes"] = {k: list(v.shape) for k, v in state.items()}
+        members["config.json"] = json.dumps(config, indent=1).encode()
+        members["optimizer.safetensors"] = st.save({k: np.ascontiguousarray(v).reshape(v.shape or (1,))
+                                                    for k, v in state.items()}) if state else b""
     from .. import __version__
     meta = {"format": FORMAT, "version": VERSION, "neuroflow_version": __version__,
             "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()}}
@@ -189,6 +192,8 @@ def load_model(path, custom_objects=None, compile=True):
                       loss_weights=compile_config.get("loss_weights"))
         opt_state = _load_tensors(members.get("optimizer.safetensors", b""), f"{path}: optimizer state")
         if opt_state:
+            shapes = config.get("optimizer_shapes", {})
+            opt_state = {k: v.reshape(shapes[k]) if k in shapes else v for k, v in opt_state.items()}
             model.optimizer.build(model.trainable_weights)
             model.optimizer.set_state(opt_state)
     return model

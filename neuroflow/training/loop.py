@@ -75,8 +75,9 @@ class StepRunner:
     def __init__(self, model):
         self.model = model
         self.specs = model._specs
-        self.variables = model.trainable_weights
-        self.constraints = [(v, c) for layer in model._flatten_layers() for v, c in layer._weight_constraints]
+        self.variables = self.constraints = None
+        if all(layer.built for layer in model._flatten_layers()):
+            self._resolve_variables()
         self.fused_layers = [s.layer for s in self.specs if s.fused]
         self.metrics = [m for s in self.specs for m in s.metrics]
 
@@ -89,12 +90,19 @@ class StepRunner:
             for layer in self.fused_layers:
                 layer._emit_logits = False
 
+    def _resolve_variables(self):
+        model = self.model
+        self.variables = model.trainable_weights
+        self.constraints = [(v, c) for layer in model._flatten_layers() for v, c in layer._weight_constraints]
+
     def train(self, x, y, w):
         model = self.model
-        variables = self.variables
-        for v in variables:
+        for v in self.variables or ():
             v.grad = None
         outs = self._forward(x, training=True)
+        if self.variables is None:  # a subclassed model builds its layers on the first call
+            self._resolve_variables()
+        variables = self.variables
         ys = _y_per_output(model, y)
         loss = add_regularization(weighted_loss(self.specs, ys, outs, w), model)
         loss.backward()

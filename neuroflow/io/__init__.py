@@ -1,0 +1,4 @@
+"""File-system helpers shared by saving and callbacks (atomic writes)."""
+from .atomic import atomic_path, atomic_write, atomic_write_bytes
+
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_path"]

@@ -1,0 +1,250 @@
+"""The ``Loss`` base class, the function-wrapping loss, Keras' reductions, and the checks where labels enter.
+
+A loss maps ``(y_true, y_pred)`` to one value per sample (``call``) and reduces those values to the scalar that
+training minimises (``__call__``). ``y_pred`` is a Tensor (the model's output, recorded in the graph); ``y_true``
+is a constant (a NumPy array, or a Tensor whose graph is ignored).
+
+Label checks live here, at the boundary where the user's data meets the loss, so that a mistake (one-hot labels
+for a sparse loss, a class id beyond the output's units, a ``(32, 3)`` target for a ``(32, 1)`` output) fails
+with a message naming the loss and both shapes, instead of broadcasting silently into a wrong number.
+"""
+from __future__ import annotations
+
+import re
+
+from .. import ops
+from ..autograd.tensor import Tensor, as_tensor
+from ..backend import floatx, get_array_module
+from ..errors import ConfigError, ShapeError, close_matches
+
+#: Keras' reduction names; ``"mean"`` is ``"sum_over_batch_size"`` under another name, as in Keras.
+REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none")
+
+
+def snake_case(name: str) -> str:
+    """``"MeanSquaredError"`` -> ``"mean_squared_error"``; ``"AUC"`` -> ``"auc"`` (Keras' ``to_snake_case``)."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+
+
+def standardize_reduction(reduction, who: str):
+    """Validate a reduction name; ``None`` means ``"none"``."""
+    if reduction is None:
+        return "none"
+    if reduction not in REDUCTIONS:
+        raise ConfigError(f"{who}: unknown reduction {reduction!r}; {close_matches(reduction, REDUCTIONS)}")
+    return reduction
+
+
+# --- inputs -----------------------------------------------------------------------------------------------------
+def as_pred(y_pred, dtype=None) -> Tensor:
+    """``y_pred`` as a floating Tensor (integer arrays become the default float dtype, graph kept)."""
+    y_pred = as_tensor(y_pred)
+    want = dtype or (y_pred.dtype if y_pred.dtype.kind == "f" else floatx())
+    return ops.cast(y_pred, want)
+
+
+def as_true(y_true):
+    """``y_true`` as a constant array (a Tensor's graph is ignored: targets get no gradient)."""
+    if isinstance(y_true, Tensor):
+        return y_true.data
+    return get_array_module().asarray(y_true)
+
+
+def align_ranks(y_true, y_pred: Tensor):
+    """Keras' ``squeeze_or_expand_to_same_rank``: a trailing size-1 axis on one side only is reconciled.
+
+    Shapes: ``(N,)`` with ``(N, 1)`` -> both ``(N, 1)``; ``(N, T, 1)`` with ``(N, T)`` -> both ``(N, T)``.
+    Anything else is returned unchanged.
+    """
+    dt, dp = y_true.ndim, y_pred.ndim
+    if dt == dp + 1 and y_true.shape[-1] == 1:
+        if dp == 1:
+            y_pred = ops.expand_dims(y_pred, -1)
+        else:
+            y_true = y_true[..., 0]
+    elif dp == dt + 1 and y_pred.shape[-1] == 1:
+        if dt == 1:
+            y_true = y_true[..., None]
+        else:
+            y_pred = ops.squeeze(y_pred, -1)
+    return y_true, y_pred
+
+
+def prepare(y_true, y_pred, who: str, batch_of_scalars: bool = True):
+    """Convert and shape-check a target/prediction pair for an element-wise loss.
+
+    Returns ``(y_true array in y_pred's float dtype, y_pred Tensor)`` of equal shapes. With ``batch_of_scalars``
+    a 1-D pair ``(N,)`` is read as ``(N, 1)``, one scalar per sample, so that the per-sample loss has shape
+    ``(N,)`` (Keras would average a 1-D pair into a single number, which sample weights then cannot address).
+
+    Raises ShapeError when the shapes differ (beyond the ``(N,)`` / ``(N, 1)`` rule).
+    """
+    y_pred = as_pred(y_pred)
+    y_true = as_true(y_true)
+    if y_pred.ndim == 0:
+        raise ShapeError(f"{who}: y_pred is a scalar; expected a batch, shape (batch_size, ...)")
+    y_true, y_pred = align_ranks(y_true, y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ShapeError(f"{who}: y_true shape {y_true.shape} does not match y_pred shape {y_pred.shape} "
+                         f"(expected equal shapes; (N,) and (N, 1) are also accepted)")
+    if batch_of_scalars and y_pred.ndim == 1:
+        y_true, y_pred = y_true[:, None], ops.expand_dims(y_pred, -1)
+    return y_true.astype(y_pred.dtype, copy=False), y_pred
+
+
+# --- reduction ----------------------------------------------------------------------------------------------------
+def align_weights(sample_weight, shape: tuple, who: str):
+    """``sample_weight`` broadcast to a per-sample loss of ``shape``.
+
+    Shapes: ``(N,)`` or ``(N, 1)`` weights for ``(N,)`` losses; ``(N,)`` weights for ``(N, T)`` losses (one weight
+    per sample, spread over its time steps); or any shape that broadcasts to ``shape``.
+    """
+    xp = get_array_module(sample_weight)
+    sw = sample_weight
+    if sw.ndim == len(shape) + 1 and sw.shape[-1] == 1:
+        sw = sw[..., 0]
+    while sw.ndim < len(shape) and sw.ndim >= 1:
+        sw = sw[..., None]
+    try:
+        return xp.broadcast_to(sw, shape)
+    except ValueError:
+        raise ShapeError(f"{who}: sample_weight shape {sample_weight.shape} does not fit the per-sample loss "
+                         f"shape {shape} (expected (batch_size,) or a shape that broadcasts to it)") from None
+
+
+def reduce_weighted(values: Tensor, sample_weight=None, reduction="sum_over_batch_size", mask=None,
+                    who: str = "loss") -> Tensor:
+    """Weight per-sample losses and reduce them as Keras does.
+
+    ``sum_over_batch_size`` / ``mean``: ``sum(w * loss) / number of loss elements`` (entries excluded by ``mask``
+    do not count); ``sum``: ``sum(w * loss)``; ``mean_with_sample_weight``: ``sum(w * loss) / sum(w)``;
+    ``none``: the weighted values. Shapes: ``values`` any -> scalar (or ``values``' shape for ``none``).
+    """
+    xp = get_array_module(values.data)
+    sw = None
+    if sample_weight is not None:
+        sw = as_true(sample_weight).astype(values.dtype, copy=False)
+        sw = align_weights(sw, values.shape, who)
+    if mask is not None:
+        mask = mask.astype(values.dtype, copy=False)
+        sw = mask if sw is None else sw * mask
+    if sw is not None:
+        values = values * sw
+    if reduction == "none" or values.ndim == 0:
+        return values
+    total = ops.sum(values)
+    if reduction == "sum":
+        return total
+    if reduction == "mean_with_sample_weight" and sw is not None:
+        divisor = float(xp.sum(sw))
+    elif mask is not None:
+        divisor = float(xp.sum(mask))
+    else:
+        divisor = values.size
+    # Keras' divide_no_nan: an empty batch (or every entry masked) gives 0, not NaN.
+    return total / divisor if divisor else total * 0
+
+
+# --- the classes --------------------------------------------------------------------------------------------------
+class Loss:
+    """Base class of losses: ``loss(y_true, y_pred, sample_weight=None)`` -> scalar Tensor.
+
+    Subclasses implement ``call(y_true, y_pred)`` returning the per-sample losses as a Tensor built from
+    ``neuroflow.ops`` (so the graph records it and ``backward()`` reaches the model's weights).
+
+    Args:
+        name: a label (Keras' default: the snake_case class name).
+        reduction: ``"sum_over_batch_size"`` (default, Keras'), ``"sum"``, ``"mean"``,
+            ``"mean_with_sample_weight"`` or ``None`` / ``"none"``.
+        dtype: compute in this float dtype (default: ``y_pred``'s).
+
+    Fusion contract (used by ``Model.compile``): a loss that can take pre-activation logits sets the class
+    attribute ``fusable_activation`` (``"sigmoid"`` for ``BinaryCrossentropy``, ``"softmax"`` for
+    ``CategoricalCrossentropy`` and ``SparseCategoricalCrossentropy``; ``None`` elsewhere) and implements
+    :meth:`with_logits`, an equivalent loss with ``from_logits=True``. When the model's output layer applies that
+    activation and the loss has ``from_logits=False``, the model feeds the logits (the activation's input) to
+    ``loss.with_logits()`` instead: the same value, computed by one stable fused kernel (log-sum-exp or
+    ``log1p(exp(-|z|))``) whose gradient ``softmax(z) - y`` / ``sigmoid(z) - y`` neither saturates nor divides by
+    a clipped probability. Metrics keep receiving the probabilities.
+    """
+
+    fusable_activation: str | None = None
+
+    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+        self.name = name or snake_case(type(self).__name__)
+        self.reduction = standardize_reduction(reduction, type(self).__name__)
+        self.dtype = dtype
+
+    def call(self, y_true, y_pred) -> Tensor:  # pragma: no cover - abstract
+        """Per-sample losses. Shapes: ``y_true``, ``y_pred`` ``(N, ...)`` -> ``(N,)`` (or ``(N, T)``...)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred)")
+
+    def compute_mask(self, y_true, values):
+        """A boolean array of ``values``' shape marking entries that count, or ``None`` (all count)."""
+        return None
+
+    def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
+        """The reduced loss. Shapes: ``y_true`` and ``y_pred`` ``(N, ...)``, ``sample_weight`` ``(N,)`` or
+        broadcastable to the per-sample losses -> scalar Tensor (per-sample Tensor for reduction ``"none"``)."""
+        y_pred = as_pred(y_pred, self.dtype)
+        if not isinstance(y_true, Tensor):
+            y_true = Tensor._from_op(as_true(y_true), None)
+        values = self.call(y_true, y_pred)
+        mask = self.compute_mask(y_true, values)
+        return reduce_weighted(values, sample_weight, self.reduction, mask, who=type(self).__name__)
+
+    def with_logits(self) -> "Loss":
+        """An equivalent loss that takes logits (``from_logits=True``); see the fusion contract above."""
+        if self.fusable_activation is None:
+            raise ConfigError(f"{type(self).__name__} has no logits form (fusable_activation is None)")
+        config = self.get_config()
+        config["from_logits"] = True
+        return type(self).from_config(config)
+
+    def get_config(self) -> dict:
+        """The constructor arguments, JSON-serialisable (``from_config`` rebuilds the loss from them)."""
+        config = {"name": self.name, "reduction": self.reduction}
+        if self.dtype is not None:
+            config["dtype"] = self.dtype
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Loss":
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "fn")
+        return f"{type(self).__name__}({args})"
+
+
+class LossFunctionWrapper(Loss):
+    """A loss made from a function ``fn(y_true, y_pred, **kwargs)`` that returns per-sample losses.
+
+    The built-in classes are such wrappers; a user function becomes a loss with ``LossFunctionWrapper(fn)``
+    (and is saved by name once registered with ``neuroflow.losses.register``).
+    """
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction, dtype=dtype)
+        self.fn = fn
+        self._fn_kwargs = kwargs
+
+    def call(self, y_true, y_pred) -> Tensor:
+        return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(self._fn_kwargs)
+        if type(self) is LossFunctionWrapper:
+            from . import registered_name
+            config["fn"] = registered_name(self.fn)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Loss":
+        if cls is LossFunctionWrapper:
+            from . import resolve_function
+            config = dict(config)
+            return cls(resolve_function(config.pop("fn")), **config)
+        return cls(**config)

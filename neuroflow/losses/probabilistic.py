@@ -1,0 +1,237 @@
+"""Probabilistic losses: binary, categorical and sparse categorical cross-entropy, KL divergence, Poisson.
+
+The cross-entropies delegate to the fused stable kernels of :mod:`neuroflow.ops.loss`; this module adds Keras'
+label smoothing, ``ignore_class`` and the label checks that turn the classic mix-ups (one-hot labels for a sparse
+loss, class ids for a categorical one, a class id beyond the output's units, 0..9 labels for a binary loss)
+into errors that say what to change.
+
+Label smoothing is defined as in Keras and PyTorch's ``CrossEntropyLoss(label_smoothing=s)``: a one-hot target
+becomes ``y * (1 - s) + s / num_classes``; for the binary loss ``num_classes`` is 2 (``y * (1 - s) + s / 2``).
+"""
+from __future__ import annotations
+
+import warnings
+
+from .. import ops
+from ..backend import epsilon, get_array_module
+from ..errors import ConfigError, DataError, ShapeError
+from .base import LossFunctionWrapper, as_pred, as_true, prepare
+
+
+def _range_text(a) -> str:
+    return f"[{a.min():g}, {a.max():g}]" if a.size else "[]"
+
+
+def _check_smoothing(label_smoothing, who):
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ConfigError(f"{who}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+
+
+# --- binary ---------------------------------------------------------------------------------------------------------
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Binary cross-entropy averaged over ``axis`` (Keras' order: target first).
+
+    Shapes: ``y_true`` and ``y_pred`` ``(N, ..., d)`` (or ``(N,)`` against ``(N, 1)``) -> ``(N, ...)``.
+    ``y_true`` holds labels 0/1 or probabilities; ``y_pred`` holds probabilities (clipped to ``[eps, 1 - eps]``
+    as Keras does) or, with ``from_logits=True``, logits.
+    """
+    y_true, y_pred = prepare(y_true, y_pred, "binary_crossentropy")
+    if y_true.size and (y_true.min() < 0 or y_true.max() > 1):
+        raise DataError(f"binary_crossentropy: y_true must hold labels 0/1 (or probabilities in [0, 1]); got values "
+                        f"in {_range_text(y_true)}. For integer class ids use sparse_categorical_crossentropy with "
+                        f"a softmax output of num_classes units")
+    if label_smoothing:
+        _check_smoothing(label_smoothing, "binary_crossentropy")
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    return ops.mean(ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)
+
+
+# --- categorical ----------------------------------------------------------------------------------------------------
+def _check_categorical(y_true, y_pred, axis, who):
+    """One-hot (or distribution) targets of ``y_pred``'s shape; class ids get a specific error."""
+    if y_true.shape == y_pred.shape:
+        return
+    classes = y_pred.shape[axis] if y_pred.ndim else 0
+    ids_shape = y_pred.shape[:-1]
+    if classes > 1 and axis in (-1, y_pred.ndim - 1) and y_true.shape in (ids_shape, ids_shape + (1,)):
+        raise DataError(f"{who}: y_true has shape {y_true.shape}, which looks like integer class ids, but y_pred has "
+                        f"shape {y_pred.shape}; this loss expects one-hot targets of shape {y_pred.shape}. Use "
+                        f"loss='sparse_categorical_crossentropy', or one-hot encode the labels with "
+                        f"neuroflow.utils.to_categorical(y, {classes})")
+    raise ShapeError(f"{who}: y_true shape {y_true.shape} does not match y_pred shape {y_pred.shape} "
+                     f"(expected one-hot targets of the same shape)")
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Cross-entropy between one-hot (or probability) targets and predictions over the class ``axis``.
+
+    Shapes: ``y_true`` and ``y_pred`` ``(N, ..., classes)`` -> ``(N, ...)``. ``y_pred``: probabilities
+    (renormalised and clipped as in Keras) or logits with ``from_logits=True``.
+    """
+    y_pred = as_pred(y_pred)
+    y_true = as_true(y_true)
+    _check_categorical(y_true, y_pred, axis, "categorical_crossentropy")
+    classes = y_pred.shape[axis]
+    if classes == 1:
+        warnings.warn(f"categorical_crossentropy: y_pred has shape {y_pred.shape}, one class along axis {axis}, so "
+                      f"the loss is always 0; for two classes use binary_crossentropy", stacklevel=3)
+    y_true = y_true.astype(y_pred.dtype, copy=False)
+    if label_smoothing:
+        _check_smoothing(label_smoothing, "categorical_crossentropy")
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / classes
+    return ops.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
+
+
+def _class_ids(y_true, y_pred, who):
+    """Validated integer class ids of shape ``y_pred.shape[:-1]``."""
+    xp = get_array_module(y_true)
+    classes = y_pred.shape[-1]
+    if y_true.shape == y_pred.shape and classes > 1:
+        raise DataError(f"{who}: y_true has shape {y_true.shape}, the same as y_pred, which looks one-hot encoded; "
+                        f"this loss expects integer class ids of shape {y_pred.shape[:-1]}. Use "
+                        f"loss='categorical_crossentropy', or pass y.argmax(axis=-1)")
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = y_true[..., 0]
+    if y_true.shape != y_pred.shape[:-1]:
+        raise ShapeError(f"{who}: y_true shape {y_true.shape} does not fit y_pred shape {y_pred.shape} (expected "
+                         f"integer class ids of shape {y_pred.shape[:-1]})")
+    if y_true.dtype.kind == "f":
+        if not xp.all(y_true == xp.round(y_true)):
+            raise DataError(f"{who}: y_true holds non-integer values (in {_range_text(y_true)}); expected integer "
+                            f"class ids 0..{classes - 1}")
+        y_true = y_true.astype("int64")
+    elif y_true.dtype.kind not in "iub":
+        raise DataError(f"{who}: y_true has dtype {y_true.dtype}; expected integer class ids")
+    return y_true
+
+
+def _check_ids_in_range(ids, classes, y_pred_shape, who):
+    if ids.size and (ids.min() < 0 or ids.max() >= classes):
+        bad = int(ids.min() if ids.min() < 0 else ids.max())
+        hint = ("; a single output unit needs binary_crossentropy" if classes == 1
+                else "; does the output layer have enough units?")
+        raise DataError(f"{who}: class id {bad} is out of range for y_pred of shape {y_pred_shape} with {classes} "
+                        f"class{'es' if classes != 1 else ''} (expected ids 0..{classes - 1}){hint}")
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    """Cross-entropy against integer class ids.
+
+    Shapes: ``y_true`` ``(N, ...)`` or ``(N, ..., 1)`` integer ids, ``y_pred`` ``(N, ..., classes)`` -> ``(N, ...)``.
+    Entries whose id equals ``ignore_class`` get loss 0 (and :class:`SparseCategoricalCrossentropy` leaves them
+    out of the mean).
+    """
+    who = "sparse_categorical_crossentropy"
+    y_pred = as_pred(y_pred)
+    if y_pred.ndim == 0 or axis not in (-1, y_pred.ndim - 1):
+        raise ConfigError(f"{who}: the classes must lie on the last axis of y_pred (axis=-1), got axis={axis} for "
+                          f"y_pred shape {y_pred.shape}")
+    ids = _class_ids(as_true(y_true), y_pred, who)
+    valid = None
+    if ignore_class is not None:
+        xp = get_array_module(ids)
+        valid = ids != ignore_class
+        ids = xp.where(valid, ids, 0)
+    _check_ids_in_range(ids, y_pred.shape[-1], y_pred.shape, who)
+    loss = ops.sparse_categorical_crossentropy(ids, y_pred, from_logits=from_logits)
+    if valid is not None:
+        loss = loss * valid.astype(loss.dtype)
+    return loss
+
+
+# --- divergences ----------------------------------------------------------------------------------------------------
+def kl_divergence(y_true, y_pred):
+    """Kullback-Leibler divergence ``sum(y_true * log(y_true / y_pred), axis=-1)``, both clipped to
+    ``[eps, 1]`` as Keras does. Shapes: ``(N, ..., d)`` twice -> ``(N, ...)``."""
+    y_true, y_pred = prepare(y_true, y_pred, "kl_divergence", batch_of_scalars=False)
+    xp = get_array_module(y_true)
+    t = xp.clip(y_true, epsilon(), 1.0).astype(y_true.dtype, copy=False)
+    return ops.sum(t * (xp.log(t) - ops.log(ops.clip(y_pred, epsilon(), 1.0))), axis=-1)
+
+
+def poisson(y_true, y_pred):
+    """Poisson negative log-likelihood (without the constant ``log(y!)``):
+    ``mean(y_pred - y_true * log(y_pred + eps), axis=-1)``. Shapes: ``(N, ..., d)`` twice -> ``(N, ...)``."""
+    y_true, y_pred = prepare(y_true, y_pred, "poisson")
+    return ops.mean(y_pred - y_true * ops.log(y_pred + epsilon()), axis=-1)
+
+
+# --- classes --------------------------------------------------------------------------------------------------------
+class BinaryCrossentropy(LossFunctionWrapper):
+    """Binary cross-entropy for 0/1 labels. See :func:`binary_crossentropy`.
+
+    Fusion: ``fusable_activation = "sigmoid"``; ``with_logits()`` is the same loss taking logits.
+    """
+
+    fusable_activation = "sigmoid"
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
+                 name="binary_crossentropy", dtype=None):
+        _check_smoothing(label_smoothing, "BinaryCrossentropy")
+        super().__init__(binary_crossentropy, reduction=reduction, name=name, dtype=dtype,
+                         from_logits=bool(from_logits), label_smoothing=float(label_smoothing), axis=axis)
+
+    @property
+    def from_logits(self) -> bool:
+        return self._fn_kwargs["from_logits"]
+
+
+class CategoricalCrossentropy(LossFunctionWrapper):
+    """Cross-entropy for one-hot targets. See :func:`categorical_crossentropy`.
+
+    Fusion: ``fusable_activation = "softmax"``; ``with_logits()`` is the same loss taking logits.
+    """
+
+    fusable_activation = "softmax"
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
+                 name="categorical_crossentropy", dtype=None):
+        _check_smoothing(label_smoothing, "CategoricalCrossentropy")
+        super().__init__(categorical_crossentropy, reduction=reduction, name=name, dtype=dtype,
+                         from_logits=bool(from_logits), label_smoothing=float(label_smoothing), axis=axis)
+
+    @property
+    def from_logits(self) -> bool:
+        return self._fn_kwargs["from_logits"]
+
+
+class SparseCategoricalCrossentropy(LossFunctionWrapper):
+    """Cross-entropy for integer class ids. See :func:`sparse_categorical_crossentropy`.
+
+    With ``ignore_class``, entries of that id are left out of the loss and of the mean (the divisor counts only
+    the others), as Keras' mask does. Fusion: ``fusable_activation = "softmax"``.
+    """
+
+    fusable_activation = "softmax"
+
+    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
+                 name="sparse_categorical_crossentropy", dtype=None):
+        super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name, dtype=dtype,
+                         from_logits=bool(from_logits), ignore_class=ignore_class)
+
+    @property
+    def from_logits(self) -> bool:
+        return self._fn_kwargs["from_logits"]
+
+    def compute_mask(self, y_true, values):
+        ignore = self._fn_kwargs["ignore_class"]
+        if ignore is None:
+            return None
+        ids = as_true(y_true)
+        if ids.ndim == values.ndim + 1:
+            ids = ids[..., 0]
+        return ids != ignore
+
+
+class KLDivergence(LossFunctionWrapper):
+    """Kullback-Leibler divergence between target and predicted distributions. See :func:`kl_divergence`."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence", dtype=None):
+        super().__init__(kl_divergence, reduction=reduction, name=name, dtype=dtype)
+
+
+class Poisson(LossFunctionWrapper):
+    """Poisson loss for count targets. See :func:`poisson`."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
+        super().__init__(poisson, reduction=reduction, name=name, dtype=dtype)

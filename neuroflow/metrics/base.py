@@ -1,0 +1,174 @@
+"""The ``Metric`` base class and the streaming reductions ``Sum``, ``Mean`` and ``MeanMetricWrapper``.
+
+Metrics are stateful: ``update_state`` folds in one batch, ``result`` reads the value over every batch since the
+last ``reset_state``. They compute on arrays (not recorded in the graph: a metric never needs a gradient) and
+accumulate in float64 so that a long epoch of float32 batches does not drift. They take probabilities, as Keras
+metrics do; thresholds default as in Keras.
+"""
+from __future__ import annotations
+
+from ..autograd.function import no_grad
+from ..autograd.tensor import Tensor
+from ..backend import floatx, get_array_module
+from ..errors import ShapeError
+from ..losses.base import snake_case
+
+
+def to_array(x):
+    """A Tensor's data or an array-like as an array (no copy when possible)."""
+    if isinstance(x, Tensor):
+        return x.data
+    return get_array_module().asarray(x)
+
+
+def align_ranks(a, b):
+    """Keras' ``squeeze_or_expand_to_same_rank`` on arrays: ``(N,)`` with ``(N, 1)`` -> both ``(N, 1)``;
+    ``(N, T, 1)`` with ``(N, T)`` -> both ``(N, T)``."""
+    if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
+        if b.ndim == 1:
+            b = b[:, None]
+        else:
+            a = a[..., 0]
+    elif b.ndim == a.ndim + 1 and b.shape[-1] == 1:
+        if a.ndim == 1:
+            a = a[:, None]
+        else:
+            b = b[..., 0]
+    return a, b
+
+
+class Metric:
+    """Base class of metrics: ``update_state(y_true, y_pred, sample_weight=None)``, ``result()``,
+    ``reset_state()``, ``get_config()``; ``metric(y_true, y_pred)`` updates and returns the result.
+
+    Args:
+        name: the label shown in logs and History (default: the snake_case class name).
+        dtype: Keras' metric dtype, kept for configs; results are Python floats.
+    """
+
+    def __init__(self, name=None, dtype=None):
+        self.name = name or snake_case(type(self).__name__)
+        self.dtype = dtype or floatx()
+        self.reset_state()
+
+    def update_state(self, *args, **kwargs):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement update_state")
+
+    def result(self):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement result")
+
+    def reset_state(self):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement reset_state")
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self) -> dict:
+        """The constructor arguments, JSON-serialisable."""
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Metric":
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r}>"
+
+
+def samplewise(values, sample_weight, who):
+    """Keras' ``reduce_to_samplewise_values``: per-sample (weighted) values and the per-sample weights.
+
+    Shapes: ``values`` ``(N, ...)``, ``sample_weight`` ``(N,)``, ``(N, 1)`` or broadcastable -> ``(N,)`` each
+    (weights ``None`` when none were given). A scalar ``values`` stays a scalar.
+    """
+    xp = get_array_module(values)
+    values = values.astype("float64", copy=False)
+    if sample_weight is not None:
+        sw = to_array(sample_weight).astype("float64", copy=False)
+        values, sw = align_ranks(values, sw)
+        if values.ndim > sw.ndim:
+            values = values.mean(axis=tuple(range(sw.ndim, values.ndim)))
+        try:
+            sw = xp.broadcast_to(sw, values.shape)
+        except ValueError:
+            raise ShapeError(f"{who}: sample_weight shape {sw.shape} does not fit values of shape {values.shape} "
+                             f"(expected (batch_size,))") from None
+        values = values * sw
+        if sw.ndim > 1:
+            sw = sw.mean(axis=tuple(range(1, sw.ndim)))
+    else:
+        sw = None
+    if values.ndim > 1:
+        values = values.mean(axis=tuple(range(1, values.ndim)))
+    return values, sw
+
+
+class Sum(Metric):
+    """The running (weighted) sum of the values given to ``update_state(values, sample_weight=None)``."""
+
+    def reset_state(self):
+        self.total = 0.0
+
+    def update_state(self, values, sample_weight=None):
+        values = to_array(values).astype("float64", copy=False)
+        if sample_weight is not None:
+            sw = to_array(sample_weight).astype("float64", copy=False)
+            values, sw = align_ranks(values, sw)
+            values = values * sw
+        self.total += float(values.sum())
+
+    def result(self) -> float:
+        return self.total
+
+
+class Mean(Metric):
+    """The running (weighted) mean of per-sample values: ``sum(w * v) / sum(w)`` over every batch so far.
+
+    ``update_state(values, sample_weight=None)``: values ``(N, ...)`` are first averaged over their trailing
+    axes (one value per sample), as Keras does.
+    """
+
+    def reset_state(self):
+        self.total = 0.0
+        self.count = 0.0
+
+    def update_state(self, values, sample_weight=None):
+        values, sw = samplewise(to_array(values), sample_weight, type(self).__name__)
+        self.total += float(values.sum())
+        self.count += float(sw.sum()) if sw is not None else (values.shape[0] if values.ndim else 1)
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+
+class MeanMetricWrapper(Mean):
+    """The running mean of ``fn(y_true, y_pred, **kwargs)``: per-sample values from a metric function or a loss
+    function (a loss returns a Tensor; it is evaluated without recording a graph).
+    """
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        self.fn = fn
+        self._fn_kwargs = kwargs
+        super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        with no_grad():
+            values = self.fn(y_true, y_pred, **self._fn_kwargs)
+        super().update_state(to_array(values), sample_weight)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(self._fn_kwargs)
+        if type(self) is MeanMetricWrapper:
+            from . import registered_name
+            config["fn"] = registered_name(self.fn)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Metric":
+        if cls is MeanMetricWrapper:
+            from . import resolve_function
+            config = dict(config)
+            return cls(resolve_function(config.pop("fn")), **config)
+        return cls(**config)

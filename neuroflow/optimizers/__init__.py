@@ -1,0 +1,64 @@
+"""Optimizers and learning-rate schedules with Keras' names (``keras.optimizers``).
+
+``get('adam')``, ``get({'class_name': 'Adam', 'config': {...}})`` or ``get(instance)`` resolve an optimizer;
+``serialize``/``deserialize`` convert to and from Keras' dict form. Every optimizer updates ``Variable.data`` in
+place; see :mod:`neuroflow.optimizers.base` for the update sequence, state saving and flat mode.
+"""
+from __future__ import annotations
+
+from ..errors import ConfigError, close_matches
+from . import schedules
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamax import Adamax
+from .adamw import AdamW
+from .base import Optimizer
+from .nadam import Nadam
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+#: Keras' string names (lower-case class names) -> classes.
+ALL_OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam)}
+
+
+def serialize(optimizer: Optimizer) -> dict:
+    """Keras' serialized form: ``{'module', 'class_name', 'config', 'registered_name'}``."""
+    if not isinstance(optimizer, Optimizer):
+        raise ConfigError(f"optimizers.serialize: expected an Optimizer, got {type(optimizer).__name__}")
+    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
+            "config": optimizer.get_config(), "registered_name": None}
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
+    """An optimizer from ``{'class_name': ..., 'config': {...}}``; built-in class names match case-insensitively,
+    ``custom_objects`` maps further names to Optimizer subclasses."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ConfigError(f"optimizers.deserialize: expected a dict with 'class_name' and 'config', got {config!r}")
+    name = config["class_name"]
+    cls = (custom_objects or {}).get(name) or ALL_OPTIMIZERS.get(str(name).lower())
+    if cls is None:
+        raise ConfigError(f"unknown optimizer {name!r}: {close_matches(str(name).lower(), ALL_OPTIMIZERS)}")
+    return cls.from_config(dict(config.get("config") or {}), custom_objects=custom_objects)
+
+
+def get(identifier) -> Optimizer | None:
+    """Resolve an optimizer: a Keras name (``'adam'``, ``'SGD'``... case-insensitive), a config dict, or an
+    instance (returned as is). ``None`` gives ``None``."""
+    if identifier is None or isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        cls = ALL_OPTIMIZERS.get(identifier.lower())
+        if cls is None:
+            raise ConfigError(f"unknown optimizer {identifier!r}: {close_matches(identifier.lower(), ALL_OPTIMIZERS)}")
+        return cls()
+    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
+        return identifier()
+    raise ConfigError(f"could not interpret optimizer identifier {identifier!r}: expected a name "
+                      f"({', '.join(sorted(ALL_OPTIMIZERS))}), a config dict or an Optimizer")
+
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "schedules",
+           "get", "serialize", "deserialize", "ALL_OPTIMIZERS"]
