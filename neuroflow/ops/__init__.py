@@ -6,6 +6,8 @@ module of its family: ``math`` (arithmetic, powers, exp/log, selection, matmul),
 """
 from .activation import (elu, gelu, hard_sigmoid, leaky_relu, log_softmax, relu, selu, sigmoid, silu,
                          softmax, softplus, softsign, swish, tanh)
+from .conv import conv, conv_transpose, depthwise_conv
+from .pooling import average_pool, max_pool
 from .compare import (equal, greater, greater_equal, less, less_equal, logical_and, logical_not, logical_or,
                       not_equal)
 from .index import getitem
