@@ -99,8 +99,10 @@ class _ConfusionMetric(Metric):
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         who = type(self).__name__
         default = 0.5 if top_k is None else NEG_INF
-        self.init_thresholds = thresholds
         self.thresholds, self._scalar = _as_thresholds(thresholds, default, who)
+        # What get_config reports: None (the default), one float, or a list of floats (JSON-friendly).
+        self._config_thresholds = (None if thresholds is None else float(self.thresholds[0])
+                                   if get_array_module().ndim(thresholds) == 0 else self.thresholds.tolist())
         if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
             raise ConfigError(f"{who}: top_k must be a positive integer, got {top_k!r}")
         self.top_k, self.class_id = top_k, class_id
@@ -123,9 +125,7 @@ class _ConfusionMetric(Metric):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        thresholds = self.init_thresholds
-        config.update(thresholds=list(thresholds) if isinstance(thresholds, tuple) else thresholds,
-                      top_k=self.top_k, class_id=self.class_id)
+        config.update(thresholds=self._config_thresholds, top_k=self.top_k, class_id=self.class_id)
         return config
 
 
