@@ -15,6 +15,7 @@ from .loss import binary_crossentropy, categorical_crossentropy, sparse_categori
 from .math import (abs, add, cast, clip, divide, exp, expm1, log, log1p, matmul, maximum, minimum, multiply,
                    negative, power, sqrt, square, subtract, where)
 from .nn import dropout, linear
+from .normalization import batch_normalization, batch_normalization_training, layer_normalization
 from .reduce import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
 from .shape import (broadcast_to, concatenate, expand_dims, flip, pad, repeat, reshape, split, squeeze, stack,
                     tile, transpose)

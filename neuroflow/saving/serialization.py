@@ -55,7 +55,6 @@ def functional_config(model) -> dict:
 def functional_from_config(config: dict, cls=None):
     """Rebuild a functional model from :func:`functional_config` output."""
     from ..layers.input_layer import InputLayer
-    from ..layers.symbolic import map_structure
     from ..models.model import Model
 
     cls = cls or Model
@@ -74,13 +73,27 @@ def functional_from_config(config: dict, cls=None):
             raise SavingError(f"model config refers to an unknown tensor {ref}")
         return values[key]
 
+    def resolve_args(a):  # {"ref": [node, index]} marks a tensor; anything else is a plain value
+        if isinstance(a, dict) and "ref" in a:
+            return lookup(a["ref"])
+        if isinstance(a, (list, tuple)):
+            return [resolve_args(v) for v in a]
+        if isinstance(a, dict):
+            return {k: resolve_args(v) for k, v in a.items()}
+        return a
+
+    def resolve_refs(r):  # the output structure: each [node, index] pair is a tensor
+        if _is_ref(r):
+            return lookup(r)
+        if isinstance(r, dict):
+            return {k: resolve_refs(v) for k, v in r.items()}
+        return [resolve_refs(v) for v in r]
+
     for k, node in enumerate(config["nodes"]):
         layer = layers.get(node["layer"])
         if layer is None:
             raise SavingError(f"model config: node {k} names unknown layer {node['layer']!r}")
-        args = map_structure(lambda a: lookup(a["ref"]) if isinstance(a, dict) and "ref" in a else a, node["args"])
-        if isinstance(args, list) and len(args) == 1 and not node.get("list_args"):
-            args = args[0] if not isinstance(layer, _merge_types()) else args
+        args = resolve_args(node["args"])
         out = layer(args, **node.get("kwargs", {}))
         outs = out if isinstance(out, list) else [out]
         for i, t in enumerate(outs):
@@ -88,18 +101,9 @@ def functional_from_config(config: dict, cls=None):
     inputs = [lookup(r) for r in config["input_layers"]]
     if not config.get("inputs_are_list", True) and len(inputs) == 1:
         inputs = inputs[0]
-    outputs = map_structure(lookup, config["output_layers"]) if not _is_ref(config["output_layers"]) \
-        else lookup(config["output_layers"])
-    return cls(inputs=inputs, outputs=outputs, name=config.get("name"))
+    return cls(inputs=inputs, outputs=resolve_refs(config["output_layers"]), name=config.get("name"))
 
 
 def _is_ref(x) -> bool:
     return isinstance(x, list) and len(x) == 2 and isinstance(x[1], int) and not isinstance(x[0], list)
 
-
-def _merge_types():
-    try:
-        from ..layers.merge import Merge
-        return (Merge,)
-    except ImportError:
-        return ()

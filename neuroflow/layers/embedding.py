@@ -1,0 +1,91 @@
+"""``Embedding``: integer ids -> rows of a trainable table (the gradient scatter-adds into the used rows)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import constraints as nf_constraints, initializers as nf_initializers, ops
+from .. import regularizers as nf_regularizers
+from ..autograd.tensor import Tensor
+from ..errors import ConfigError, DataError, DTypeError, IndexOutOfRangeError
+from ..saving.registry import register_builtin
+from .base import Layer
+
+
+@register_builtin
+class Embedding(Layer):
+    """Look up a ``output_dim``-vector for each integer id in ``[0, input_dim)``.
+
+    Shapes: ids ``(batch, ...)`` (integers, or floats holding whole numbers) -> ``(batch, ..., output_dim)``;
+    weight ``embeddings`` ``(input_dim, output_dim)``. An id outside ``[0, input_dim)`` raises
+    ``IndexOutOfRangeError`` naming the layer, ``input_dim`` and the id.
+
+    Args: ``input_dim`` (vocabulary size), ``output_dim``, ``embeddings_initializer`` (``'uniform'``: U(-0.05,
+    0.05)), ``embeddings_regularizer``, ``embeddings_constraint``, ``activity_regularizer``, ``mask_zero`` (id 0
+    is padding: :meth:`compute_mask` returns ``ids != 0`` for layers that consume masks), ``input_length`` (Keras
+    2: fixes the input shape to ``(batch, input_length)``).
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, input_length=None, activity_regularizer=None,
+                 **kwargs):
+        if input_length is not None and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
+            kwargs["input_shape"] = tuple(input_length) if isinstance(input_length, (list, tuple)) \
+                else (input_length,)
+        super().__init__(**kwargs)
+        for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+                raise ConfigError(f"Embedding {self.name!r}: {arg} must be a positive integer, got {value!r}")
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.embeddings_initializer = nf_initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = nf_regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = nf_constraints.get(embeddings_constraint)
+        self._activity_regularizer = nf_regularizers.get(activity_regularizer)
+        self.mask_zero = bool(mask_zero)
+        self.input_length = list(input_length) if isinstance(input_length, (list, tuple)) else input_length
+
+    def build(self, input_shape):
+        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
+                                          self.embeddings_initializer, self.embeddings_regularizer,
+                                          self.embeddings_constraint)
+        self.built = True
+
+    def _ids(self, inputs):
+        """The ids as an integer array, checked to lie in ``[0, input_dim)``."""
+        ids = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+        if ids.dtype.kind == "f":
+            as_int = ids.astype(np.int64)
+            if not (as_int == ids).all():
+                bad = ids[as_int != ids].flat[0]
+                raise DataError(f"Embedding {self.name!r}: ids must be whole numbers, got {bad!r}")
+            ids = as_int
+        elif ids.dtype.kind not in "iu":
+            raise DTypeError(f"Embedding {self.name!r}: expected integer ids, got dtype {ids.dtype}")
+        if ids.size:
+            out = (ids < 0) | (ids >= self.input_dim)
+            if out.any():
+                raise IndexOutOfRangeError(
+                    f"Embedding {self.name!r}: id {int(ids[out].flat[0])} is out of range for input_dim="
+                    f"{self.input_dim} (ids must lie in [0, {self.input_dim}); {int(out.sum())} id(s) out of "
+                    f"range). Raise input_dim to the vocabulary size (+1 when 0 is padding).")
+        return ids
+
+    def call(self, inputs):
+        return ops.getitem(self.embeddings, self._ids(inputs))
+
+    def compute_mask(self, inputs, mask=None):
+        """``ids != 0`` as a bool array of the ids' shape when ``mask_zero``, else ``None``."""
+        if not self.mask_zero:
+            return None
+        ids = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+        return ids != 0
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+                "embeddings_initializer": nf_initializers.serialize(self.embeddings_initializer),
+                "embeddings_regularizer": nf_regularizers.serialize(self.embeddings_regularizer),
+                "embeddings_constraint": nf_constraints.serialize(self.embeddings_constraint),
+                "activity_regularizer": nf_regularizers.serialize(self._activity_regularizer),
+                "mask_zero": self.mask_zero, "input_length": self.input_length}

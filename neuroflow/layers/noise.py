@@ -1,0 +1,80 @@
+"""Noise layers for regularization: ``GaussianNoise`` (additive) and ``GaussianDropout`` (multiplicative).
+
+Both are active only when ``training=True`` (inside ``fit``) and draw from the layer's own generator
+(``self.rng``, seeded by ``seed`` or by neuroflow's root seed); at inference they return the inputs unchanged.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import ops, random as nf_random
+from ..errors import ConfigError
+from ..saving.registry import register_builtin
+from .base import Layer
+
+
+class _Noise(Layer):
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        if seed is not None:
+            self._rng = nf_random.generator(seed)
+
+    def _normal(self, inputs, mean, stddev):
+        """A constant noise array of the inputs' shape and float dtype."""
+        dtype = inputs.dtype if inputs.dtype.kind == "f" else np.dtype(self.dtype)
+        noise = self.rng.standard_normal(inputs.shape, dtype=dtype)
+        noise *= stddev  # a Python float keeps the array's dtype
+        if mean:
+            noise += mean
+        return noise
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+@register_builtin
+class GaussianNoise(_Noise):
+    """Adds zero-mean Gaussian noise of standard deviation ``stddev`` while training.
+
+    Shapes: any -> same. Args: ``stddev`` (>= 0), ``seed``.
+    """
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        if not stddev >= 0:
+            raise ConfigError(f"GaussianNoise {self.name!r}: stddev must be >= 0, got {stddev}")
+        self.stddev = float(stddev)
+
+    def call(self, inputs, training=None):
+        if not training or self.stddev == 0:
+            return inputs
+        return ops.add(inputs, self._normal(inputs, 0.0, self.stddev))
+
+    def get_config(self):
+        return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
+
+
+@register_builtin
+class GaussianDropout(_Noise):
+    """Multiplies the inputs by Gaussian noise of mean 1 and standard deviation ``sqrt(rate / (1 - rate))``
+    while training (the variance of inverted dropout with drop probability ``rate``).
+
+    Shapes: any -> same. Args: ``rate`` in [0, 1), ``seed``.
+    """
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        if not 0 <= rate < 1:
+            raise ConfigError(f"GaussianDropout {self.name!r}: rate must be in [0, 1), got {rate}")
+        self.rate = float(rate)
+
+    def call(self, inputs, training=None):
+        if not training or self.rate == 0:
+            return inputs
+        return ops.multiply(inputs, self._normal(inputs, 1.0, math.sqrt(self.rate / (1.0 - self.rate))))
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
