@@ -39,7 +39,7 @@ _IGNORED_KEYS = ("jit_compile", "is_legacy_optimizer")
 
 class _Group:
     """Flat mode: the variables of one dtype, their weights, gradients, slots and scratch as flat buffers."""
-    __slots__ = ("idxs", "w", "g", "slots", "scratch", "wviews", "gviews", "decay")
+    __slots__ = ("idxs", "members", "w", "g", "slots", "scratch", "wviews", "gviews", "decay")
 
 
 def _as_float(value, what: str) -> float:
@@ -52,6 +52,15 @@ def _as_float(value, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"{what} must be a number, got {value!r} ({type(value).__name__})")
     return float(value)
+
+
+def _rebind(v, view) -> None:
+    """Make ``view`` the storage of ``v`` (a Variable, or any Tensor), copying its current values in."""
+    if hasattr(v, "rebind"):
+        v.rebind(view)
+    else:
+        view[...] = v.data
+        v.data = view
 
 
 def _takes_step(fn) -> bool:
@@ -102,7 +111,7 @@ class Optimizer:
             raise ConfigError(f"{owner}: only one of clipnorm, clipvalue and global_clipnorm can be set; got "
                               f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
         self.use_ema = bool(use_ema)
-        self.ema_momentum = float(ema_momentum)
+        self.ema_momentum = _as_float(ema_momentum, f"{owner}: ema_momentum")
         if self.use_ema and not 0.0 <= self.ema_momentum <= 1.0:
             raise ConfigError(f"{owner}: ema_momentum must be in [0, 1], got {ema_momentum!r}")
         if ema_overwrite_frequency is not None and (isinstance(ema_overwrite_frequency, bool) or
@@ -119,8 +128,6 @@ class Optimizer:
                               f"got {gradient_accumulation_steps!r}, expected None")
         self.gradient_accumulation_steps = None
         self._flat = bool(flat)
-        self._transforms_grads = any(a is not None for a in (self.clipnorm, self.clipvalue, self.global_clipnorm,
-                                                             self.loss_scale_factor))
         self._iterations = 0
         self._lr_kind = 0  # 0: float, 1: callable of the step, 2: callable of nothing
         self._learning_rate = None
@@ -280,7 +287,7 @@ class Optimizer:
                 v = self._vars[i]
                 shape, size = v.data.shape, v.data.size
                 views = [a[off:off + size].reshape(shape) for a in (grp.w, grp.g) + grp.slots + grp.scratch]
-                v.rebind(views[0])
+                _rebind(v, views[0])
                 for dst, src in zip(views[2:2 + n_slots], self._slots[i]):
                     dst[...] = src
                 grp.wviews.append(views[0])
@@ -288,6 +295,7 @@ class Optimizer:
                 self._slots[i] = tuple(views[2:2 + n_slots])
                 self._scratch[i] = tuple(views[2 + n_slots:])
                 off += size
+            grp.members = [(i, self._vars[i], wv, gv) for i, wv, gv in zip(idxs, grp.wviews, grp.gviews)]
             grp.decay = all(self._decays[i] for i in idxs)
             self._groups.append(grp)
         self._gbuf = {}
@@ -442,7 +450,8 @@ class Optimizer:
         xp = self._xp
         lr = self._lr_now()
         t = self._iterations + 1
-        scales = self._grad_scales(pairs) if self._transforms_grads else None
+        transforms = self.clipnorm or self.global_clipnorm or self.clipvalue or self.loss_scale_factor
+        scales = self._grad_scales(pairs) if transforms else None
         units = self._flat_units(pairs, scales) if self._flat else self._var_units(pairs, scales)
         wd = self.weight_decay
         if wd:
@@ -518,36 +527,39 @@ class Optimizer:
 
     def _flat_units(self, pairs, scales) -> list:
         """Flat mode: copy the gradients into each group's flat buffer and return one unit per group whose
-        variables all have gradients; other variables get per-variable units on their views."""
-        xp, cv, vars_ = self._xp, self.clipvalue, self._vars
+        variables all have gradients; the variables of other groups get per-variable units on their views."""
+        xp, cv = self._xp, self.clipvalue
         gmap = dict(pairs)
         smap = dict(zip(gmap, scales)) if scales is not None else None
         units = []
         for grp in self._groups:
-            full = all(i in gmap for i in grp.idxs)
-            for i, wv, gv in zip(grp.idxs, grp.wviews, grp.gviews):
-                v = vars_[i]
+            present = []
+            for i, v, wv, gv in grp.members:
                 if v.data is not wv:
                     # The variable's storage was replaced from outside: take its values back into the buffer.
-                    v.rebind(wv)
+                    _rebind(v, wv)
                 g = gmap.get(i)
                 if g is None:
                     continue
+                present.append(i)
                 s = 1.0 if smap is None else smap[i]
                 if s != 1.0:
                     xp.multiply(g, s, out=gv)
                 elif g is not gv:
                     xp.copyto(gv, g)
-                if not full:
-                    if cv:
-                        xp.clip(gv, -cv, cv, out=gv)
-                    units.append((wv, gv, self._slots[i], self._scratch[i], self._decays[i]))
-            if full:
+            if len(present) == len(grp.members):
                 if cv:
                     xp.clip(grp.g, -cv, cv, out=grp.g)
                 # With some variables exempt from weight decay, the group decays only the others' views.
-                decay = True if grp.decay else [wv for i, wv in zip(grp.idxs, grp.wviews) if self._decays[i]]
+                decay = True if grp.decay else [m[2] for m in grp.members if self._decays[m[0]]]
                 units.append((grp.w, grp.g, grp.slots, grp.scratch, decay))
+                continue
+            for i in present:
+                wv = self._vars[i].data
+                gv = grp.gviews[grp.idxs.index(i)]
+                if cv:
+                    xp.clip(gv, -cv, cv, out=gv)
+                units.append((wv, gv, self._slots[i], self._scratch[i], self._decays[i]))
         return units
 
     def _update_ema(self) -> None:
@@ -572,8 +584,9 @@ class Optimizer:
         """With ``use_ema``: copy the moving averages into the weights (Keras does this at the end of fit)."""
         if not self.use_ema:
             return
+        wanted = None if var_list is None else {id(v) for v in var_list}
         for i, v in enumerate(self._vars):
-            if var_list is None or any(v is x for x in var_list):
+            if wanted is None or id(v) in wanted:
                 self._xp.copyto(v.data, self._slots[i][-1])
 
     # --- what subclasses implement -----------------------------------------------------------------------------

@@ -4,7 +4,6 @@ This is where Keras' own choices are checked that PyTorch cannot check: the defa
 placement, decoupled weight decay for every optimizer, SGD momentum under a changing learning rate, schedules
 and callables as learning rate, and the moving average of the weights (EMA).
 """
-import numpy as np
 import pytest
 
 from neuroflow import optimizers

@@ -9,7 +9,6 @@ direct NumPy transcription of Keras' formulas in test_keras_reference.py:
 - Keras' weight decay is decoupled: PyTorch's AdamW, or Adam/NAdam with ``decoupled_weight_decay=True``;
   PyTorch's SGD/RMSprop/Adagrad weight decay is an L2 term instead (checked against NumPy only).
 """
-import numpy as np
 import pytest
 
 from neuroflow import optimizers

@@ -1,0 +1,168 @@
+"""step()/apply() behaviour: frozen and gradient-less variables, gradient forms, zero_grad, the learning-rate
+property, lazily added variables, flat mode's storage, and a real backward pass."""
+import numpy as np
+import pytest
+
+import neuroflow as nf
+from neuroflow import optimizers
+from neuroflow.errors import ConfigError, DTypeError, ShapeError
+from neuroflow.optimizers import schedules
+
+from .helpers import assert_close, run_neuroflow, variables
+from .keras_reference import make_problem, run_reference
+
+
+@pytest.mark.parametrize("flat", [False, True], ids=["per_variable", "flat"])
+def test_frozen_and_gradientless_variables_are_untouched(flat):
+    weights, grads = make_problem(seed=31)
+    vs = variables(weights)
+    vs[2].trainable = False
+    opt = optimizers.Adam(learning_rate=0.1, weight_decay=0.1, flat=flat)
+    for step_grads in grads:
+        for i, (v, g) in enumerate(zip(vs, step_grads)):
+            v.grad = None if i == 4 else g.copy()   # variable 4 never gets a gradient
+        opt.step(vs)
+    np.testing.assert_array_equal(vs[2].data, weights[2])
+    np.testing.assert_array_equal(vs[4].data, weights[4])
+    others = [i for i in range(6) if i not in (2, 4)]
+    expected = run_reference("adam", [weights[i] for i in others], [[g[i] for i in others] for g in grads],
+                             learning_rate=0.1, weight_decay=0.1)
+    assert_close([vs[i] for i in others], expected)
+
+
+@pytest.mark.parametrize("flat", [False, True], ids=["per_variable", "flat"])
+def test_unfrozen_variable_joins_later_with_fresh_state(flat):
+    weights, grads = make_problem(seed=32)
+    vs = variables(weights)
+    vs[0].trainable = False
+    opt = optimizers.Adam(learning_rate=0.05, flat=flat)
+    run_neuroflow(opt, weights, grads[:5], vs=vs)
+    np.testing.assert_array_equal(vs[0].data, weights[0])
+    vs[0].trainable = True
+    run_neuroflow(opt, weights, grads[5:], vs=vs)
+    # variable 0's Adam state starts at step 6 (bias corrections use the optimizer's iterations, as in Keras)
+    ref = optimizers.Adam(learning_rate=0.05)
+    ref.iterations = 5
+    solo = run_neuroflow(ref, [weights[0]], [[g[0]] for g in grads[5:]])
+    np.testing.assert_array_equal(vs[0].data, solo[0].data)
+    assert len(opt.variables) == 6
+
+
+def test_step_with_no_gradient_is_a_no_op_and_apply_with_none_raises():
+    v = nf.Variable(np.ones(3, np.float32))
+    opt = optimizers.SGD()
+    opt.step([v])
+    assert opt.iterations == 0
+    with pytest.raises(ConfigError, match="no gradients provided"):
+        opt.apply_gradients([(None, v)])
+
+
+def test_gradient_forms_tensors_float64_and_errors():
+    v = nf.Variable(np.ones((2, 3), np.float32))
+    opt = optimizers.SGD(learning_rate=0.5)
+    it = opt.apply_gradients([(nf.Tensor(np.ones((2, 3), np.float32)), v)])
+    assert it == 1 and np.allclose(v.data, 0.5)
+    opt.apply([np.ones((2, 3), np.float64)], [v])
+    assert v.data.dtype == np.float32 and np.allclose(v.data, 0.0)
+    opt.apply([[[1, 1, 1], [1, 1, 1]]])                # no variables: the ones it was built with
+    assert np.allclose(v.data, -0.5)
+    with pytest.raises(ShapeError, match=r"has shape \(3, 2\), expected \(2, 3\)"):
+        opt.apply([np.ones((3, 2), np.float32)], [v])
+    with pytest.raises(ConfigError, match="2 gradients for 1 variables"):
+        opt.apply([np.ones((2, 3)), np.ones((2, 3))], [v])
+    with pytest.raises(ConfigError, match="must be built first"):
+        optimizers.SGD().apply([np.ones(3)])
+    with pytest.raises(DTypeError, match="only float variables"):
+        optimizers.SGD().apply([np.ones(3)], [nf.Variable(np.arange(3))])
+
+
+def test_weights_are_updated_in_place():
+    v = nf.Variable(np.ones((4, 4), np.float32))
+    storage, view = v.data, v.data[1]
+    v.grad = np.ones((4, 4), np.float32)
+    optimizers.Adam(learning_rate=0.1).step([v])
+    assert v.data is storage and np.allclose(view, 0.9)
+
+
+def test_zero_grad():
+    a, b = nf.Variable(np.ones(2, np.float32)), nf.Variable(np.ones(2, np.float32))
+    a.grad, b.grad = np.ones(2, np.float32), np.ones(2, np.float32)
+    keep = b.grad
+    opt = optimizers.SGD()
+    opt.zero_grad([a])
+    opt.zero_grad([b], set_to_none=False)
+    assert a.grad is None and b.grad is keep and not keep.any()
+
+
+def test_learning_rate_property_and_iterations():
+    opt = optimizers.SGD(learning_rate=0.1)
+    assert opt.learning_rate == 0.1
+    opt.learning_rate = 0.3
+    assert opt.learning_rate == 0.3 and isinstance(opt.learning_rate, float)
+    sched = schedules.ExponentialDecay(1.0, decay_steps=1, decay_rate=0.5)
+    opt = optimizers.SGD(learning_rate=sched)
+    v = nf.Variable(np.zeros(1, np.float32))
+    assert opt.learning_rate == 1.0
+    for _ in range(3):
+        opt.apply([np.ones(1, np.float32)], [v])
+    assert opt.iterations == 3 and opt.learning_rate == 0.125
+    assert np.allclose(v.data, -(1.0 + 0.5 + 0.25))
+    with pytest.raises(ConfigError, match="cannot be set to a number"):
+        opt.learning_rate = 0.1
+    opt.learning_rate = schedules.PiecewiseConstantDecay([1], [0.5, 0.25])
+    assert opt.learning_rate == 0.25
+
+
+def test_flat_mode_rebinds_variables_to_views_of_one_buffer():
+    weights, grads = make_problem(seed=33)
+    vs = variables(weights)
+    opt = optimizers.Adam(flat=True)
+    run_neuroflow(opt, weights, grads[:1], vs=vs)
+    bases = {id(v.data.base) for v in vs}
+    assert len(bases) == 1 and all(v.data.base is not None for v in vs)
+    assert all(v.data.flags.writeable for v in vs)
+    # assign() keeps the storage; replacing .data from outside is noticed and taken back into the buffer
+    vs[1].assign(np.zeros(6, np.float32))
+    vs[3].data = np.full(6, 2.0, np.float32)
+    ref = variables([v.data.copy() for v in vs])
+    ref_opt = optimizers.Adam()
+    ref_opt.set_state(opt.get_state())
+    run_neuroflow(opt, weights, grads[1:], vs=vs)
+    run_neuroflow(ref_opt, weights, grads[1:], vs=ref)
+    for a, b in zip(vs, ref):
+        np.testing.assert_array_equal(a.data, b.data)
+    assert vs[3].data.base is vs[0].data.base
+
+
+def test_flat_mode_keeps_dtypes_apart():
+    a = nf.Variable(np.ones(3, np.float32))
+    b = nf.Variable(np.ones(2, np.float64), dtype=np.float64)
+    opt = optimizers.Adam(learning_rate=0.1, flat=True)
+    opt.apply([np.ones(3, np.float32), np.ones(2, np.float64)], [a, b])
+    assert a.data.dtype == np.float32 and b.data.dtype == np.float64
+    assert np.allclose(a.data, 0.9) and np.allclose(b.data, 0.9)
+    assert len(opt._groups) == 2
+
+
+def test_float64_variables_stay_float64_and_exact():
+    v = nf.Variable(np.ones(3), dtype=np.float64)
+    opt = optimizers.Adam(learning_rate=0.1)
+    opt.apply([np.full(3, 0.5)], [v])
+    assert v.data.dtype == np.float64
+    np.testing.assert_allclose(v.data, 1.0 - 0.1 * np.sqrt(1 - 0.999) / (1 - 0.9) * 0.05 /
+                               (np.sqrt(0.00025) + 1e-7), rtol=1e-14)
+
+
+def test_with_a_real_backward_pass():
+    """Fit y = 2x + 1 with a Variable pair through neuroflow's autograd."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 1)).astype(np.float32)
+    y = 2 * x + 1
+    w, b = nf.Variable(np.zeros((1, 1), np.float32)), nf.Variable(np.zeros(1, np.float32))
+    opt = optimizers.Adam(learning_rate=0.1)
+    for _ in range(300):
+        loss = ((nf.Tensor(x) @ w + b - nf.Tensor(y)) ** 2).mean()
+        loss.backward()
+        opt.step([w, b])
+        opt.zero_grad([w, b])
+    assert abs(w.data.item() - 2) < 1e-2 and abs(b.data.item() - 1) < 1e-2
