@@ -158,6 +158,8 @@ def _assign_weights(model, arrays: dict, paths: list, source: str):
         if key not in arrays:
             raise SavingError(f"{source}: weight {key!r} is missing")
         arr = arrays[key]
+        if v.ndim == 0 and arr.shape == (1,):  # safetensors stores 0-d arrays as 1-d
+            arr = arr.reshape(())
         if arr.shape != v.shape:
             raise ShapeError(f"{source}: weight {key!r} has shape {arr.shape}, but layer weight "
                              f"{v.path!r} has shape {v.shape}")
