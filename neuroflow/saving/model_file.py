@@ -193,7 +193,7 @@ def load_model(path, custom_objects=None, compile=True):
                       metrics=_deser(compile_config["metrics"], "metrics"),
                       loss_weights=compile_config.get("loss_weights"))
         opt_state = _load_tensors(members.get("optimizer.safetensors", b""), f"{path}: optimizer state")
-        if opt_state:
+        if any("/" in k for k in opt_state):  # per-variable slots exist only once the optimizer has stepped
             shapes = config.get("optimizer_shapes", {})
             opt_state = {k: v.reshape(shapes[k]) if k in shapes else v for k, v in opt_state.items()}
             model.optimizer.build(model.trainable_weights)
