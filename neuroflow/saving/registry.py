@@ -42,4 +42,5 @@ def get_registered_class(name: str, family: str = "object"):
 def registered_name(obj) -> str:
     """The name under which ``obj``'s class is (or would be) registered."""
     cls = obj if isinstance(obj, type) else type(obj)
-    return getattr(cls, "_registered_name", None) or cls.__name__
+    # Only the class's own registration counts: an unregistered subclass must not pass for its parent.
+    return cls.__dict__.get("_registered_name") or cls.__name__
