@@ -76,6 +76,7 @@ class StepRunner:
         self.model = model
         self.specs = model._specs
         self.variables = self.constraints = None
+        self.penalized = True
         if all(layer.built for layer in model._flatten_layers()):
             self._resolve_variables()
         self.fused_layers = [s.layer for s in self.specs if s.fused]
@@ -92,6 +93,9 @@ class StepRunner:
 
     def _resolve_variables(self):
         model = self.model
+        layers = model._flatten_layers()
+        # Walking every layer for penalties costs more than a small model's whole step: do it only if needed.
+        self.penalized = any(l._weight_regularizers or l._activity_regularizer is not None for l in layers)
         self.variables = model.trainable_weights
         self.constraints = [(v, c) for layer in model._flatten_layers() for v, c in layer._weight_constraints]
 
@@ -104,7 +108,9 @@ class StepRunner:
             self._resolve_variables()
         variables = self.variables
         ys = _y_per_output(model, y)
-        loss = add_regularization(weighted_loss(self.specs, ys, outs, w), model)
+        loss = weighted_loss(self.specs, ys, outs, w)
+        if self.penalized:
+            loss = add_regularization(loss, model)
         loss.backward()
         model.optimizer.step(variables)
         for v, constraint in self.constraints:
