@@ -1,7 +1,18 @@
 """Keras-style layers: ``from neuroflow import layers`` then ``layers.Dense(...)``."""
 from .base import Layer
 from .core import Activation, Dense, Dropout, Flatten, Permute, RepeatVector, Reshape
+from .conv import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, Convolution1D,
+                   Convolution1DTranspose, Convolution2D, Convolution2DTranspose, Convolution3D,
+                   Convolution3DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+                   SeparableConvolution1D, SeparableConvolution2D)
 from .embedding import Embedding
+from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D, AvgPool3D,
+                      GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool1D,
+                      GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D,
+                      GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
+                      MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from .reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
+                        ZeroPadding2D, ZeroPadding3D)
 from .input_layer import Input, InputLayer
 from .merge import (Add, Average, Concatenate, Dot, Maximum, Merge, Minimum, Multiply, Subtract, add, average,
                     concatenate, dot, maximum, minimum, multiply, subtract)
@@ -13,4 +24,9 @@ __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Fl
            "RepeatVector", "SymbolicTensor", "Embedding", "BatchNormalization", "LayerNormalization",
            "GaussianNoise", "GaussianDropout", "Merge", "Concatenate", "Add", "Subtract", "Multiply", "Average",
            "Maximum", "Minimum", "Dot", "add", "subtract", "multiply", "average", "maximum", "minimum",
-           "concatenate", "dot"]
+           "concatenate", "dot", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
+           "Conv3DTranspose", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
+           "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalAveragePooling1D",
+           "GlobalAveragePooling2D", "GlobalAveragePooling3D", "UpSampling1D", "UpSampling2D", "UpSampling3D",
+           "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D"]
