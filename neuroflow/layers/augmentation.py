@@ -37,8 +37,10 @@ def _factor_range(factor, arg: str, where: str, bounds=(-1.0, 1.0), symmetric=Tr
             raise ConfigError(f"{where}: {arg} must be a number or a pair (lower, upper), got {factor!r}")
         lower, upper = sorted(float(f) for f in factor)
     elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
-        f = abs(float(factor))
-        lower, upper = (-f if symmetric else f), f
+        f = float(factor)
+        if not lo_b <= f <= hi_b:
+            raise ConfigError(f"{where}: {arg} must lie in [{lo_b}, {hi_b}], got {factor!r}")
+        lower, upper = (-abs(f) if symmetric else abs(f)), abs(f)
     else:
         raise ConfigError(f"{where}: {arg} must be a number or a pair (lower, upper), got {factor!r}")
     if lower < lo_b or upper > hi_b:

@@ -153,11 +153,15 @@ class Normalization(Layer):
         if self.input_mean is not None:
             raise ConfigError(f"Normalization {self.name!r}: mean and variance were given; adapt() would "
                               f"overwrite them. Create the layer without them to adapt it")
+        if isinstance(data, (list, tuple)) and data and np.ndim(data[0]) == 0:
+            data = np.asarray(data)  # a flat list of numbers is one batch of scalars, not a list of batches
         if isinstance(data, (np.ndarray, Tensor)):
             arr = data.data if isinstance(data, Tensor) else data
-            size = batch_size or 4096  # bounds the float64 working copy on large arrays
-            batches = (arr[i:i + size] for i in range(0, max(len(arr), 1), size)) if arr.ndim and \
-                0 not in self._axes_for(arr.ndim) else iter([arr])
+            size = batch_size or 4096  # chunks bound the float64 working copy on large arrays
+            if arr.ndim and 0 not in self._axes_for(arr.ndim):  # the sample axis is reduced: chunk along it
+                batches = (arr[i:i + size] for i in range(0, max(len(arr), 1), size))
+            else:
+                batches = iter([arr])
         elif hasattr(data, "__iter__") and not isinstance(data, (str, bytes, dict)):
             batches = iter(data)
         else:
@@ -184,7 +188,7 @@ class Normalization(Layer):
             count = total
         if count == 0:
             raise DataError("Normalization.adapt: the data is empty; it needs at least one sample")
-        self.mean.assign((mean).astype(self.mean.dtype).reshape(self._stats_shape))
+        self.mean.assign(mean.astype(self.mean.dtype).reshape(self._stats_shape))
         self.variance.assign((m2 / count).astype(self.variance.dtype).reshape(self._stats_shape))
         return self
 

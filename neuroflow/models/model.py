@@ -135,6 +135,22 @@ class Model(Layer):
         self._specs = compile_utils.resolve(self, loss, metrics, loss_weights, self.output_names,
                                             self._output_layers(), self._output_shapes())
 
+    def train_step(self, data):
+        """One training step on ``data`` = ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``; returns a dict of
+        values to log. Override it for custom loops (GANs...): ``fit`` then calls yours and averages the values it
+        returns over each epoch. The default is the compiled loss + optimizer step."""
+        x, y, w = (tuple(data) + (None, None))[:3]
+        runner = loop.StepRunner(self)
+        return {"loss": runner.train(x, y, w)}
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+        """The compiled loss (with regularization penalties) for ``y_pred`` against ``y``, as a scalar Tensor."""
+        loop._require_compiled(self, "compute_loss()")
+        outs = list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]
+        plain = [compile_utils.OutputSpec(s.name, s.loss, s.weight, [], None) for s in self._specs]
+        total = compile_utils.weighted_loss(plain, loop._y_per_output(self, y), outs, sample_weight)
+        return compile_utils.add_regularization(total, self)
+
     @property
     def metrics_names(self) -> list:
         names = ["loss"]

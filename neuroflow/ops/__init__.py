@@ -19,6 +19,7 @@ from .normalization import batch_normalization, batch_normalization_training, la
 from .reduce import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
 from .shape import (broadcast_to, concatenate, expand_dims, flip, pad, repeat, reshape, split, squeeze, stack,
                     tile, transpose)
+from . import image
 from ._registry import DIFFERENTIABLE, NOT_DIFFERENTIABLE
 
 # Keras / NumPy spellings of the same functions.

@@ -172,7 +172,10 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     """Train ``model``; returns a ``History`` callback whose ``history`` dict holds per-epoch logs."""
     from ..callbacks import CallbackList
 
-    _require_compiled(model, "fit()")
+    if not _overrides_train_step(model):
+        _require_compiled(model, "fit()")
+    elif getattr(model, "_specs", None) is None:
+        model._specs = []  # a custom train_step may compile its parts itself (e.g. a GAN's two optimizers)
     if x is None:
         raise DataError("fit(): x is required")
     if validation_split and not da.is_iterable_source(x):
@@ -213,17 +216,20 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         runner.reset_metrics()
         tracker = _MeanTracker()
         cbs.on_epoch_begin(epoch)
+        custom = _CustomSteps(model) if _overrides_train_step(model) else None
         for step, (bx, by, bw) in enumerate(train.epoch(epoch)):
             cbs.on_train_batch_begin(step)
-            value = runner.train(bx, by, bw)
-            tracker.update(value, _batch_len(bx))
-            batch_logs = runner.logs(tracker)
+            if custom is not None:
+                batch_logs = custom.train(bx, by, bw)
+            else:
+                tracker.update(runner.train(bx, by, bw), _batch_len(bx))
+                batch_logs = runner.logs(tracker)
             cbs.on_train_batch_end(step, batch_logs)
             if model.stop_training:
                 break
             if steps_per_epoch is not None and step + 1 >= steps:
                 break
-        logs = runner.logs(tracker)
+        logs = custom.logs() if custom is not None else runner.logs(tracker)
         model._epoch = epoch + 1
         if val is not None and (epoch + 1) % validation_freq == 0:
             logs.update(_run_test(model, val, runner, prefix="val_"))
@@ -232,6 +238,32 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             break
     cbs.on_train_end(logs)
     return model.history
+
+
+def _overrides_train_step(model) -> bool:
+    from ..models.model import Model
+    return type(model).train_step is not Model.train_step
+
+
+class _CustomSteps:
+    """Runs a user's ``train_step(data)`` (Keras' pattern for GANs and other custom loops) and averages the
+    values of the dicts it returns over the epoch."""
+
+    def __init__(self, model):
+        self.model = model
+        self.trackers = {}
+
+    def train(self, x, y, w):
+        data = (x,) if y is None else ((x, y) if w is None else (x, y, w))
+        result = self.model.train_step(data) or {}
+        n = _batch_len(x)
+        for key, value in result.items():
+            value = float(value.item() if hasattr(value, "item") else value)
+            self.trackers.setdefault(key, _MeanTracker()).update(value, n)
+        return self.logs()
+
+    def logs(self):
+        return {k: t.result() for k, t in self.trackers.items()}
 
 
 def _batch_len(x):
