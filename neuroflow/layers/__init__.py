@@ -12,7 +12,9 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgP
                       GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D,
                       GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from .masking import Masking
 from .preprocessing import Normalization, Rescaling, Resizing
+from .recurrent import GRU, LSTM, SimpleRNN
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
                         ZeroPadding2D, ZeroPadding3D)
 from .input_layer import Input, InputLayer
@@ -21,6 +23,7 @@ from .merge import (Add, Average, Concatenate, Dot, Maximum, Merge, Minimum, Mul
 from .noise import GaussianDropout, GaussianNoise
 from .normalization import BatchNormalization, LayerNormalization
 from .symbolic import SymbolicTensor
+from .wrappers import Bidirectional, TimeDistributed
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute",
            "RepeatVector", "SymbolicTensor", "Embedding", "BatchNormalization", "LayerNormalization",
@@ -33,4 +36,5 @@ __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Fl
            "GlobalAveragePooling2D", "GlobalAveragePooling3D", "UpSampling1D", "UpSampling2D", "UpSampling3D",
            "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
            "RandomTranslation", "RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast", "RandomCrop",
-           "Rescaling", "Normalization", "Resizing"]
+           "Rescaling", "Normalization", "Resizing", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed",
+           "Masking"]

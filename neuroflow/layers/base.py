@@ -295,6 +295,15 @@ class Layer:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
 
 
+def output_mask(layer, inputs, mask):
+    """The mask ``layer``'s output carries: ``layer.compute_mask(inputs, mask)`` where defined, the input mask
+    unchanged for a layer with ``supports_masking = True``, else None (the mask ends there)."""
+    compute = getattr(layer, "compute_mask", None)
+    if compute is not None:
+        return compute(inputs, mask)
+    return mask if getattr(layer, "supports_masking", False) else None
+
+
 def _is_shape_list(shape) -> bool:
     return isinstance(shape, list) and shape and isinstance(shape[0], (tuple, list))
 

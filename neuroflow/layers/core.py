@@ -19,6 +19,8 @@ class Dense(Layer):
     relu, sigmoid, tanh and linear run fused with the matmul in one graph node.
     """
 
+    supports_masking = True  # a mask from an earlier layer passes through unchanged
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
@@ -75,6 +77,8 @@ class Dense(Layer):
 class Activation(Layer):
     """Applies an activation function. Shapes: any -> same."""
 
+    supports_masking = True  # a mask from an earlier layer passes through unchanged
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = nf_activations.get(activation)
@@ -96,6 +100,8 @@ class Dropout(Layer):
 
     Args: ``rate`` in [0, 1), ``noise_shape`` (size-1 axes share a mask value), ``seed``.
     """
+
+    supports_masking = True  # a mask from an earlier layer passes through unchanged
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)

@@ -16,6 +16,10 @@ from .base import Layer
 
 
 class _Noise(Layer):
+    """Shared ``seed`` handling of the noise layers."""
+
+    supports_masking = True  # a mask from an earlier layer passes through unchanged
+
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed

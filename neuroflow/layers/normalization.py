@@ -35,6 +35,8 @@ def _axis_config(axis):
 class _Normalization(Layer):
     """Shared arguments and weights of the normalization layers: ``gamma`` (scale) and ``beta`` (center)."""
 
+    supports_masking = True  # a mask from an earlier layer passes through unchanged
+
     def __init__(self, axis, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                  gamma_regularizer, beta_constraint, gamma_constraint, **kwargs):
         super().__init__(**kwargs)

@@ -6,6 +6,7 @@ several nodes.
 from __future__ import annotations
 
 from ..errors import ConfigError
+from ..layers.base import output_mask
 from ..layers.input_layer import InputLayer
 from ..layers.symbolic import SymbolicTensor, flatten, map_structure
 
@@ -71,14 +72,23 @@ class FunctionalGraph:
             raise ConfigError(f"model expects {len(flat_sym)} input(s), got {len(flat_real)}")
         for sym, real in zip(flat_sym, flat_real):
             values[id(sym)] = real
+        masks = {}  # id(SymbolicTensor) -> the mask its value carries (only where there is one)
         for node in self.nodes:
             args = map_structure(lambda t: values[id(t)] if isinstance(t, SymbolicTensor) else t, node.inputs)
             kwargs = dict(node.kwargs)
             kwargs["training"] = training
+            in_mask = map_structure(lambda t: masks.get(id(t)) if isinstance(t, SymbolicTensor) else None,
+                                    node.inputs)
+            if "mask" not in kwargs and any(m is not None for m in flatten(in_mask)):
+                kwargs["mask"] = in_mask
             out = node.layer(args, **kwargs)
-            if isinstance(node.outputs, list):
-                for sym, real in zip(node.outputs, out):
-                    values[id(sym)] = real
-            else:
-                values[id(node.outputs)] = out
+            out_mask = output_mask(node.layer, args, kwargs.get("mask"))
+            syms = node.outputs if isinstance(node.outputs, list) else [node.outputs]
+            reals = out if isinstance(node.outputs, list) else [out]
+            out_masks = out_mask if isinstance(out_mask, list) else [out_mask] if len(syms) == 1 else []
+            for sym, real in zip(syms, reals):
+                values[id(sym)] = real
+            for sym, m in zip(syms, out_masks):
+                if m is not None:
+                    masks[id(sym)] = m
         return map_structure(lambda t: values[id(t)], self.outputs)

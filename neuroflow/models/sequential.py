@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import ConfigError
-from ..layers.base import Layer
+from ..layers.base import Layer, output_mask
 from ..layers.input_layer import InputLayer
 from ..layers.symbolic import SymbolicTensor
 from ..saving.registry import register_builtin
@@ -85,10 +85,13 @@ class Sequential(Model):
             raise ConfigError("Sequential.build: the input shape is unknown; pass input_shape=(None, ...)")
         self._trace(tuple(input_shape))
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
+        # a mask (e.g. from Embedding(mask_zero=True) or Masking) travels to each next layer that takes one
         x = inputs
         for layer in self._stack:
-            x = layer(x, training=training)
+            y = layer(x, training=training, mask=mask)
+            mask = output_mask(layer, x, mask)
+            x = y
         return x
 
     def __call__(self, inputs, training=None, mask=None, **kwargs):

@@ -16,6 +16,7 @@ from .math import (abs, add, cast, clip, divide, exp, expm1, log, log1p, matmul,
                    negative, power, sqrt, square, subtract, where)
 from .nn import dropout, linear
 from .normalization import batch_normalization, batch_normalization_training, layer_normalization
+from .recurrent import gru, lstm, simple_rnn
 from .reduce import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
 from .shape import (broadcast_to, concatenate, expand_dims, flip, pad, repeat, reshape, split, squeeze, stack,
                     tile, transpose)

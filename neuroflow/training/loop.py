@@ -97,7 +97,7 @@ class StepRunner:
         # Walking every layer for penalties costs more than a small model's whole step: do it only if needed.
         self.penalized = any(l._weight_regularizers or l._activity_regularizer is not None for l in layers)
         self.variables = model.trainable_weights
-        self.constraints = [(v, c) for layer in model._flatten_layers() for v, c in layer._weight_constraints]
+        self.constraints = [(v, c) for layer in layers for v, c in layer._weight_constraints]
 
     def train(self, x, y, w):
         model = self.model
@@ -114,7 +114,8 @@ class StepRunner:
         loss.backward()
         model.optimizer.step(variables)
         for v, constraint in self.constraints:
-            v.data[...] = constraint(v.data)
+            if v.trainable:  # a frozen weight stays bit-identical, constraint or not
+                v.data[...] = constraint(v.data)
         value = float(loss.data)
         self._update_metrics(ys, outs, w)
         return value

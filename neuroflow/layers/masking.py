@@ -1,0 +1,47 @@
+"""``Masking``: marks the time steps whose features all equal ``mask_value`` as padding for later layers."""
+from __future__ import annotations
+
+from .. import ops
+from ..autograd.tensor import Tensor
+from ..errors import ShapeError
+from ..saving.registry import register_builtin
+from .base import Layer
+
+
+@register_builtin
+class Masking(Layer):
+    """Skip padded time steps: a step is masked when every feature equals ``mask_value``.
+
+    Shapes: (batch, timesteps, features) -> same, with the masked steps set to 0 (as Keras does);
+    :meth:`compute_mask` gives the bool mask (batch, timesteps) that recurrent layers consume (``mask=``).
+    """
+
+    supports_masking = True
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = float(mask_value)
+
+    def _keep(self, inputs, keepdims):
+        data = inputs.data if isinstance(inputs, Tensor) else inputs
+        if data.ndim < 2:
+            raise ShapeError(f"Masking {self.name!r}: expects inputs of shape (batch, timesteps, features), got "
+                             f"{data.shape}")
+        return (data != self.mask_value).any(axis=-1, keepdims=keepdims)
+
+    def call(self, inputs):
+        keep = self._keep(inputs, keepdims=True)
+        return ops.multiply(inputs, keep.astype(inputs.dtype))
+
+    def compute_mask(self, inputs, mask=None):
+        """bool (batch, timesteps): True where some feature differs from ``mask_value``."""
+        return self._keep(inputs, keepdims=False)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}
+
+
+__all__ = ["Masking"]
