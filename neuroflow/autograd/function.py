@@ -91,6 +91,11 @@ def sum_to(grad, shape):
     return grad
 
 
+#: Filled by ``tensor.py`` once ``Tensor`` exists (the two modules import each other; an import inside ``apply``
+#: would run on every op).
+_tensor_class = [None]
+
+
 class Function:
     """Base class of every differentiable operation (one graph node).
 
@@ -126,8 +131,7 @@ class Function:
 
         ``inputs`` are :class:`~neuroflow.Tensor` objects. Returns the output Tensor.
         """
-        from .tensor import Tensor
-
+        Tensor = _tensor_class[0]
         y = self.forward(*[t.data for t in inputs])
         if _grad_mode.enabled:
             for t in inputs:

@@ -360,6 +360,9 @@ def _install_methods():
     Tensor.permute = permute
 
 
+from . import function as _function  # noqa: E402
+_function._tensor_class[0] = Tensor
+
 from .. import ops as _ops  # noqa: E402  (ops import Tensor; bind after the class exists)
 
 _install_methods()
