@@ -79,7 +79,7 @@ def test_torch_parity(op, go_backwards, return_sequences, states):
     _assert_close(grads, t_grads, f"{op} gradient of input")
 
 
-# --- masks: torch run on each sample's unmasked steps is the oracle -----------------------------------------------------
+# --- masks: torch run on each sample's unmasked steps is the oracle ---------------------------------------------------
 def _torch_masked(op, arrays, mask, go_backwards=False, zero_output_for_mask=False):
     """Keras' masking rebuilt from torch: per sample, run torch on the unmasked steps only (the state is carried
     over masked steps), then place the outputs: a masked step repeats the previous output (zeros before the first
