@@ -79,7 +79,9 @@ def plot_image_grid(images, path, ncols=8, titles=None) -> str:
     fig = _figure(1.4 * ncols, 1.5 * nrows)
     for i in range(n):
         ax = fig.add_subplot(nrows, ncols, i + 1)
-        ax.imshow(images[i], cmap="gray" if images.ndim == 3 else None)
+        # a fixed range (0-1 floats, 0-255 integers): per-image stretching makes faint images look like noise
+        vmax = 255 if images.dtype.kind in "ui" else 1.0
+        ax.imshow(images[i], cmap="gray" if images.ndim == 3 else None, vmin=0, vmax=vmax)
         ax.set_xticks([])
         ax.set_yticks([])
         if titles is not None:
