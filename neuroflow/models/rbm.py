@@ -141,6 +141,13 @@ class RBM:
     def from_config(cls, config):
         return cls(**config)
 
+    def save(self, path):
+        """Write the RBM to one file (JSON config + safetensors weights, atomic, no pickle);
+        ``neuroflow.models.load_model(path)`` reads it back."""
+        from ..saving.model_file import save_rbm
+        self._check_built("save")
+        save_rbm(self, path)
+
     # ------------------------------------------------------------------ conditionals and sampling
     def _hidden_probs(self, v):
         """p(h = 1 | v): (N, n_visible) -> (N, units)."""

@@ -108,7 +108,7 @@ def save_model(model, path, overwrite=True, include_optimizer=True):
     _atomic_bytes(path, buf.getvalue(), overwrite)
 
 
-def _read_members(path) -> dict:
+def _read_members(path, expected_format=FORMAT) -> dict:
     try:
         with zipfile.ZipFile(path) as zf:
             members = {info.filename: zf.read(info) for info in zf.infolist()}
@@ -124,7 +124,7 @@ def _read_members(path) -> dict:
         meta = json.loads(members["metadata.json"])
     except ValueError:
         raise SavingError(f"{path}: metadata.json is not valid JSON") from None
-    if meta.get("format") != FORMAT:
+    if meta.get("format") != expected_format:
         raise SavingError(f"{path}: not a neuroflow model file (format {meta.get('format')!r})")
     if meta.get("version", 0) > VERSION:
         raise SavingError(f"{path}: written by a newer neuroflow (file format {meta['version']}, this "
@@ -166,8 +166,53 @@ def _assign_weights(model, arrays: dict, paths: list, source: str):
         v.assign(arr.astype(v.dtype, copy=False))
 
 
+RBM_FORMAT = "neuroflow.rbm"
+
+
+def save_rbm(rbm, path):
+    """Write an RBM (config JSON + safetensors ``W``, ``b_visible``, ``b_hidden``) as one checksummed zip."""
+    st = _safetensors()
+    W, bv, bh = rbm.get_weights()
+    members = {"config.json": json.dumps({"class_name": "RBM", "config": rbm.get_config()}).encode(),
+               "weights.safetensors": st.save({"W": W, "b_visible": bv, "b_hidden": bh})}
+    meta = {"format": RBM_FORMAT, "version": VERSION,
+            "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()}}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("metadata.json", json.dumps(meta))
+        for name, data in members.items():
+            zf.writestr(name, data)
+    _atomic_bytes(path, buf.getvalue())
+
+
+def _load_rbm(path, members):
+    from ..models.rbm import RBM
+    try:
+        config = json.loads(members["config.json"])["config"]
+    except (KeyError, ValueError):
+        raise SavingError(f"{path}: config.json is missing or not valid JSON") from None
+    arrays = _load_tensors(members.get("weights.safetensors", b""), f"{path}: weights")
+    rbm = RBM.from_config(config)
+    try:
+        rbm.set_weights([arrays["W"], arrays["b_visible"], arrays["b_hidden"]])
+    except KeyError as err:
+        raise SavingError(f"{path}: weight {err} is missing") from None
+    return rbm
+
+
 def load_model(path, custom_objects=None, compile=True):
-    """Rebuild a model saved with ``model.save``: architecture, weights, and (if compiled) optimizer state."""
+    """Rebuild a model saved with ``model.save`` (architecture, weights, and — if compiled — optimizer state);
+    also reads the files of ``RBM.save`` and ``DBN.save``."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            fmt = json.loads(zf.read("metadata.json")).get("format")
+    except Exception:  # _read_members below reports what is wrong with the file
+        fmt = None
+    if fmt == "neuroflow.dbn":
+        from ..models.dbn import DBN
+        return DBN.load(path)
+    if fmt == RBM_FORMAT:
+        return _load_rbm(path, _read_members(path, RBM_FORMAT))
     members = _read_members(path)
     try:
         config = json.loads(members["config.json"])

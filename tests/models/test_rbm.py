@@ -312,3 +312,25 @@ def test_errors():
         RBM(4, visible="gaussian").fit(np.array([[0.0, np.nan]]), verbose=0)
     with pytest.raises(ShapeError, match="W must have shape"):
         rbm.set_weights([np.zeros((16, 5)), np.zeros(16), np.zeros(4)])
+
+
+def test_rbm_and_dbn_saved_and_loaded_like_any_model(tmp_path):
+    import neuroflow as nf
+    from neuroflow.errors import SavingError
+    from neuroflow.models import DBN, RBM, load_model
+
+    rng = np.random.default_rng(0)
+    x = (rng.random((40, 12)) > 0.5).astype(np.float32)
+    rbm = RBM(5, seed=1).fit(x, epochs=2, verbose=0)
+    rbm.save(tmp_path / "r.neuroflow")
+    again = load_model(tmp_path / "r.neuroflow")
+    assert isinstance(again, RBM) and again.get_config() == rbm.get_config()
+    np.testing.assert_array_equal(again.transform(x), rbm.transform(x))
+    dbn = DBN([6, 4], seed=0).pretrain(x, epochs=1, verbose=0)
+    dbn.save(tmp_path / "d.neuroflow")
+    np.testing.assert_array_equal(load_model(tmp_path / "d.neuroflow").transform(x), dbn.transform(x))
+    data = bytearray((tmp_path / "r.neuroflow").read_bytes())
+    (tmp_path / "bad.neuroflow").write_bytes(bytes(data[:-40]))
+    with pytest.raises(SavingError):
+        load_model(tmp_path / "bad.neuroflow")
+    assert nf.models.RBM is RBM
