@@ -12,10 +12,11 @@ _FREED = ("this part of the graph was already freed by an earlier backward(); "
           "call backward(retain_graph=True) the first time to backpropagate through it again")
 
 
-def topological_order(root):
-    """Tensors produced by recorded ops that ``root`` depends on, ``root`` first and every tensor before its inputs.
+def postorder(root, include_leaves: bool = False) -> list:
+    """Tensors ``root`` depends on through recorded ops, every tensor after its inputs (``root`` last).
 
-    Leaves (tensors without a node) are not listed. Raises :class:`GraphError` if part of the graph was freed.
+    The walk is iterative (an explicit stack), so graphs of any depth work. Leaves (tensors without a node) are
+    listed only with ``include_leaves``. Raises :class:`GraphError` if part of the graph was freed.
     """
     order = []
     visited = set()
@@ -29,12 +30,21 @@ def topological_order(root):
             continue
         visited.add(id(t))
         stack.append((t, True))
-        inputs = t._node.inputs
-        if inputs is None:
+        node = t._node
+        if node is None:
+            continue
+        if node.inputs is None:
             raise GraphError(_FREED)
-        for x in inputs:
-            if x._node is not None and id(x) not in visited:
+        for x in reversed(node.inputs):  # reversed: inputs come out in their own order
+            if id(x) not in visited and (include_leaves or x._node is not None):
                 stack.append((x, False))
+    return order
+
+
+def topological_order(root):
+    """Tensors produced by recorded ops that ``root`` depends on, ``root`` first and every tensor before its
+    inputs (leaves not listed): the order in which backward visits them."""
+    order = postorder(root)
     order.reverse()
     return order
 

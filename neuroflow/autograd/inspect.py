@@ -13,7 +13,7 @@ import subprocess
 
 import numpy as np
 
-from ..errors import GraphError
+from .graph import postorder
 
 
 def graph_nodes(root) -> list:
@@ -22,26 +22,7 @@ def graph_nodes(root) -> list:
     Returns a list of Tensors (the last one is ``root``). Raises if the graph was freed by a backward pass that
     did not retain it.
     """
-    order, seen = [], set()
-    stack = [(root, False)]
-    while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append((t, True))
-        node = t._node
-        if node is not None:
-            if node.inputs is None:
-                raise GraphError("graph_nodes: the graph was freed by backward(); use backward(retain_graph=True) "
-                                 "to inspect it afterwards")
-            for x in reversed(node.inputs):
-                if id(x) not in seen:
-                    stack.append((x, False))
-    return order
+    return postorder(root, include_leaves=True)
 
 
 def _labels(nodes) -> dict:
