@@ -105,15 +105,6 @@ def _class_ids(y_true, y_pred, who):
     return y_true
 
 
-def _check_ids_in_range(ids, classes, y_pred_shape, who):
-    if ids.size and (ids.min() < 0 or ids.max() >= classes):
-        bad = int(ids.min() if ids.min() < 0 else ids.max())
-        hint = ("; a single output unit needs binary_crossentropy" if classes == 1
-                else "; does the output layer have enough units?")
-        raise DataError(f"{who}: class id {bad} is out of range for y_pred of shape {y_pred_shape} with {classes} "
-                        f"class{'es' if classes != 1 else ''} (expected ids 0..{classes - 1}){hint}")
-
-
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     """Cross-entropy against integer class ids.
 
@@ -132,7 +123,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         xp = get_array_module(ids)
         valid = ids != ignore_class
         ids = xp.where(valid, ids, 0)
-    _check_ids_in_range(ids, y_pred.shape[-1], y_pred.shape, who)
+    # ops.sparse_categorical_crossentropy checks the ids' range (once, for loss and op users alike)
     loss = ops.sparse_categorical_crossentropy(ids, y_pred, from_logits=from_logits)
     if valid is not None:
         loss = loss * valid.astype(loss.dtype)

@@ -141,21 +141,20 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         labels = labels.astype("int64")
     n = output.shape[-1]
     if labels.size and (labels.min() < 0 or labels.max() >= n):
-        raise DataError(f"sparse_categorical_crossentropy: class id {int(labels.max() if labels.max() >= n else labels.min())} "
-                        f"is out of range for {n} classes (expected 0..{n - 1})")
+        bad = int(labels.min() if labels.min() < 0 else labels.max())
+        hint = ("; a single output unit needs binary_crossentropy" if n == 1
+                else "; does the output layer have enough units?")
+        raise DataError(f"sparse_categorical_crossentropy: class id {bad} is out of range for y_pred of shape "
+                        f"{output.shape} with {n} class{'es' if n != 1 else ''} (expected ids 0..{n - 1}){hint}")
     if from_logits:
         return SparseSoftmaxCE().apply(output, Tensor._from_op(labels, None))
+    from .index import getitem
     from .math import clip, log
     from .reduce import sum as rsum
-    from .index import getitem
+    from .shape import reshape
     p = output / rsum(output, axis=-1, keepdims=True)
     p = clip(p, epsilon(), 1 - epsilon())
     xp = get_array_module(labels)
-    flat = reshape_rows(p, n)
+    flat = reshape(p, (-1, n))
     picked = getitem(flat, (xp.arange(flat.shape[0]), labels.reshape(-1)))
     return -log(picked).reshape(labels.shape)
-
-
-def reshape_rows(x, n):
-    from .shape import reshape
-    return reshape(x, (-1, n))
