@@ -183,8 +183,7 @@ class Model(Layer):
         runner = loop.StepRunner(self)
         runner.reset_metrics()
         tracker = loop._MeanTracker()
-        for bx, by, bw in batches.epoch(0) if len(batches) == 1 else [(batches.x, batches.y, batches.sample_weight)]:
-            tracker.update(runner.train(bx, by, bw), 1)
+        tracker.update(runner.train(batches.x, batches.y, batches.sample_weight), 1)
         return self._format(runner.logs(tracker), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):

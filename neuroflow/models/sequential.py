@@ -39,7 +39,6 @@ class Sequential(Model):
             return
         self._stack.append(layer)
         self._tracked_layers.append(layer)
-        self._specs = None if self._specs is None else self._specs
         self._build_if_shape_known()
 
     def pop(self):
@@ -48,7 +47,9 @@ class Sequential(Model):
             raise ConfigError("Sequential.pop: the model has no layers")
         layer = self._stack.pop()
         self._tracked_layers.remove(layer)
-        self._output_shape_cache = None
+        shapes = getattr(self, "_layer_output_shapes", None)
+        if shapes:
+            self._layer_output_shapes = shapes[:-1]  # the model's output is now the previous layer's
         return layer
 
     @property

@@ -252,3 +252,11 @@ def test_json_round_trip_and_summary(capsys):
     assert "Total params: 1,185" in out and "(None, 32)" in out
     clone = keras.models.model_from_json(model.to_json())
     assert [l.get_config()["units"] for l in clone.layers] == [32, 32, 1]
+
+
+def test_pop_makes_the_previous_layer_the_output(capsys):
+    model = mlp()
+    popped = model.pop()
+    assert popped.units == 1 and model._output_shapes() == [(None, 32)]
+    model.summary()
+    assert "Total params: 1,152" in capsys.readouterr().out
