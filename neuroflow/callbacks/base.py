@@ -199,6 +199,10 @@ class CallbackList(Callback):
         """Cache, per hook, the bound methods of the callbacks that implement it (rebuilt at each loop start)."""
         self._active = {h: [getattr(cb, h) for cb in self.callbacks if _overrides(cb, h)] for h in HOOK_NAMES}
 
+    def listens(self, hook: str) -> bool:
+        """Whether any callback does something on ``hook`` (lets the fit loop skip building unread logs)."""
+        return bool(self._active[hook])
+
     def append(self, callback: Callback) -> None:
         if not isinstance(callback, Callback):
             raise ConfigError(f"CallbackList.append takes a Callback instance, got {type(callback).__name__}")

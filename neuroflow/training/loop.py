@@ -212,6 +212,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                        epochs=epochs, steps=steps)
     model.stop_training = False
     cbs.on_train_begin()
+    # Formatting every metric's result costs more than a small model's step: only when a callback reads it.
+    batch_logs_read = cbs.listens("on_train_batch_end")
     logs = {}
     for epoch in range(initial_epoch, epochs):
         runner.reset_metrics()
@@ -224,7 +226,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                 batch_logs = custom.train(bx, by, bw)
             else:
                 tracker.update(runner.train(bx, by, bw), _batch_len(bx))
-                batch_logs = runner.logs(tracker)
+                batch_logs = runner.logs(tracker) if batch_logs_read else None
             cbs.on_train_batch_end(step, batch_logs)
             if model.stop_training:
                 break
