@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-import numpy as np
 
 from .. import random as nf_random
 from ..errors import ConfigError, ShapeError
@@ -198,9 +197,9 @@ class Model(Layer):
 
     def predict_on_batch(self, x):
         """Outputs for one batch (no graph)."""
-        return self.predict(x, batch_size=max(1, len(np.asarray(x) if not isinstance(x, (list, dict)) else
-                                                      flatten(list(x.values()) if isinstance(x, dict) else x)[0])),
-                            verbose=0)
+        from ..training import data_adapter as da
+        xs = da.to_structure(x, "x")
+        return self.predict(xs, batch_size=da.num_samples(xs), verbose=0)
 
     @staticmethod
     def _format(logs, return_dict):

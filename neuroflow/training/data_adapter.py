@@ -39,7 +39,7 @@ def to_structure(x, what="x"):
     if isinstance(x, dict):
         return {k: to_array(v, f"{what}[{k!r}]") for k, v in x.items()}
     if isinstance(x, (list, tuple)) and x and all(_is_array_like(v) and np.ndim(v) >= 1 for v in x) \
-            and len({len(v) for v in x}) >= 1 and not _is_rectangular_numbers(x):
+            and not _is_rectangular_numbers(x):
         return [to_array(v, f"{what}[{i}]") for i, v in enumerate(x)]
     return to_array(x, what)
 

@@ -260,3 +260,10 @@ def test_pop_makes_the_previous_layer_the_output(capsys):
     assert popped.units == 1 and model._output_shapes() == [(None, 32)]
     model.summary()
     assert "Total params: 1,152" in capsys.readouterr().out
+
+
+def test_predict_on_batch_equals_predict():
+    x, _ = spirals(50)
+    model = mlp()
+    np.testing.assert_array_equal(model.predict_on_batch(x), model.predict(x, batch_size=7, verbose=0))
+    np.testing.assert_array_equal(model.predict_on_batch(x.tolist()), model.predict(x, verbose=0))
