@@ -19,6 +19,7 @@ from .. import activations as nf_activations, constraints as nf_constraints, ini
 from .. import ops, random as nf_random, regularizers as nf_regularizers
 from ..autograd.tensor import Tensor
 from ..errors import ConfigError, ShapeError
+from ..ops.nn import dropout_mask
 from ..ops.recurrent import gru as gru_op, lstm as lstm_op, simple_rnn as simple_rnn_op
 from ..saving.registry import register_builtin
 from .base import Layer
@@ -81,9 +82,6 @@ class RNNLayer(Layer):
         for arg, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
             if not 0 <= rate < 1:
                 raise ConfigError(f"{kind} {self.name!r}: {arg} must be in [0, 1), got {rate}")
-        if recurrent_dropout:
-            raise ConfigError(f"{kind} {self.name!r}: recurrent_dropout is not supported yet (the fused recurrent "
-                              f"kernel has no per-step recurrent mask); use dropout= on the inputs, or 0")
         self.units = int(units)
         self.activation = nf_activations.get(activation)
         self._act_name = nf_activations.serialize(self.activation)
@@ -160,11 +158,15 @@ class RNNLayer(Layer):
                              f"{self.units}), got {len(states)}")
         if states is None and self.stateful:
             states = self._stateful_states(n, x.dtype)
+        rng = self._dropout_rng or self.rng
         if training and self.dropout > 0:
             # one mask per sequence, shared by every time step (Keras' recurrent dropout convention)
-            x = ops.dropout(x, self.dropout, rng=self._dropout_rng or self.rng, noise_shape=(None, 1, None))
+            x = ops.dropout(x, self.dropout, rng=rng, noise_shape=(None, 1, None))
+        # recurrent dropout: one (batch, units) mask on h_{t-1} in the recurrent matmul, for the whole sequence
+        rmask = dropout_mask((n, self.units), self.recurrent_dropout, x.dtype, rng) \
+            if training and self.recurrent_dropout > 0 else None
         try:
-            outputs, *finals = self._run(x, states, first_mask(mask))
+            outputs, *finals = self._run(x, states, self._op_kwargs(first_mask(mask), rmask))
         except ConfigError as err:
             raise ConfigError(f"{self._describe()}: {err}") from None
         except ShapeError as err:
@@ -202,12 +204,14 @@ class RNNLayer(Layer):
 
     reset_state = reset_states  # Keras 3 spelling
 
-    def _run(self, x, states, mask):  # pragma: no cover - abstract
+    def _run(self, x, states, op_kwargs):  # pragma: no cover - abstract
+        """Call the fused op on ``x`` from ``states`` (None: zeros) with the shared ``op_kwargs``."""
         raise NotImplementedError
 
-    def _op_kwargs(self, mask):
-        return dict(mask=mask, go_backwards=self.go_backwards, return_sequences=self.return_sequences,
-                    activation=self._act_name, zero_output_for_mask=self.zero_output_for_mask)
+    def _op_kwargs(self, mask, recurrent_mask):
+        return dict(mask=mask, recurrent_mask=recurrent_mask, go_backwards=self.go_backwards,
+                    return_sequences=self.return_sequences, activation=self._act_name,
+                    zero_output_for_mask=self.zero_output_for_mask)
 
     # --- shapes, masks, config -----------------------------------------------------------------------------------
     def compute_output_shape(self, input_shape):
@@ -251,9 +255,9 @@ class SimpleRNN(RNNLayer):
     Args as Keras 3 (see the module docstring); ``activation`` one of tanh, sigmoid, relu, hard_sigmoid, linear.
     """
 
-    def _run(self, x, states, mask):
+    def _run(self, x, states, op_kwargs):
         return simple_rnn_op(x, self.kernel, self.recurrent_kernel, self.bias,
-                             initial_h=None if states is None else states[0], **self._op_kwargs(mask))
+                             initial_h=None if states is None else states[0], **op_kwargs)
 
 
 @register_builtin
@@ -286,10 +290,10 @@ class LSTM(RNNLayer):
                                    _init_array(init, (2 * u,), dtype, rng)])
         return forget_ones
 
-    def _run(self, x, states, mask):
+    def _run(self, x, states, op_kwargs):
         h, c = (None, None) if states is None else states
         return lstm_op(x, self.kernel, self.recurrent_kernel, self.bias, initial_h=h, initial_c=c,
-                       recurrent_activation=self._ract_name, **self._op_kwargs(mask))
+                       recurrent_activation=self._ract_name, **op_kwargs)
 
     def get_config(self):
         return {**super().get_config(), "recurrent_activation": self._ract_name,
@@ -319,10 +323,10 @@ class GRU(RNNLayer):
     def _bias_shape(self):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
-    def _run(self, x, states, mask):
+    def _run(self, x, states, op_kwargs):
         return gru_op(x, self.kernel, self.recurrent_kernel, self.bias,
                       initial_h=None if states is None else states[0], reset_after=self.reset_after,
-                      recurrent_activation=self._ract_name, **self._op_kwargs(mask))
+                      recurrent_activation=self._ract_name, **op_kwargs)
 
     def get_config(self):
         return {**super().get_config(), "recurrent_activation": self._ract_name, "reset_after": self.reset_after}

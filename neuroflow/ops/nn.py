@@ -118,9 +118,15 @@ def dropout(x, rate, training=True, rng=None, noise_shape=None, seed=None):
         rng = nf_random.generator(seed) if seed is not None else nf_random.default_generator()
     shape = x.shape if noise_shape is None else tuple(x.shape[i] if n is None else n
                                                         for i, n in enumerate(noise_shape))
-    keep = rng.random(shape, dtype=x.dtype if x.dtype.kind == "f" else None) >= rate
-    mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - rate))
-    return Dropout(mask).apply(x)
+    return Dropout(dropout_mask(shape, rate, x.dtype, rng)).apply(x)
 
 
-__all__ = ["linear", "dropout", "FUSABLE_ACTIVATIONS", "Tensor"]
+def dropout_mask(shape, rate, dtype, rng):
+    """An inverted-dropout multiplier of ``shape``: 0 with probability ``rate``, else ``1 / (1 - rate)``, in
+    ``dtype``; drawn from the ``numpy.random.Generator`` ``rng``."""
+    dtype = get_array_module().dtype(dtype)
+    keep = rng.random(shape, dtype=dtype if dtype.kind == "f" and dtype.itemsize >= 4 else None) >= rate
+    return keep.astype(dtype) * dtype.type(1.0 / (1.0 - rate))
+
+
+__all__ = ["linear", "dropout", "dropout_mask", "FUSABLE_ACTIVATIONS", "Tensor"]

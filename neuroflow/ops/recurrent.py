@@ -8,6 +8,11 @@ weight gradients are one GEMM each after the backward loop, over the stacked per
 Weights use Keras' layouts, so Keras weights load unchanged: ``kernel`` (D, k*U) and ``recurrent_kernel`` (U, k*U)
 hold the k gate blocks side by side, in Keras' order (LSTM: i, f, c, o; GRU: z, r, h).
 
+Recurrent dropout (Gal & Ghahramani 2016): ``recurrent_mask`` (N, U) multiplies h_{t-1} where it enters the
+recurrent matmul, with one mask per sequence shared by every step and every gate (Keras' ``implementation=1`` uses
+one per gate; its default kernel skips the mask for the GRU). The carried state (LSTM's cell, GRU's ``z * h_{t-1}``
+term) and the outputs are not masked.
+
 Masks follow Keras: at a masked step the state is carried over unchanged and the output repeats the previous
 output (zeros before the first unmasked step), or is zero with ``zero_output_for_mask=True`` (what Keras'
 ``Bidirectional`` uses). ``go_backwards`` reads the sequence (and the mask) reversed and returns the outputs in
@@ -182,8 +187,8 @@ class _Recurrent(Function):
     ``_pooled`` names the saved arrays that go back to the buffer pool once the node is released.
     """
 
-    __slots__ = ("act", "ract", "seq", "backwards", "zero_masked", "keep", "optional", "mask", "xa", "wa", "rk",
-                 "H", "dtypes")
+    __slots__ = ("act", "ract", "seq", "backwards", "zero_masked", "keep", "optional", "mask", "rmask", "xa", "wa",
+                 "rk", "H", "dtypes")
     n_gates = 1
     n_states = 1
     #: Internal block j holds Keras' gate block gate_order[j] (None: Keras' order), so that one call activates
@@ -191,10 +196,11 @@ class _Recurrent(Function):
     gate_order = None
     _pooled = ("H",)
 
-    def __init__(self, optional, mask, go_backwards, return_sequences, activation, recurrent_activation,
-                 zero_output_for_mask, keep):
+    def __init__(self, optional, mask, recurrent_mask, go_backwards, return_sequences, activation,
+                 recurrent_activation, zero_output_for_mask, keep):
         self.optional = optional
         self.mask = mask  # bool (N, T) or None; becomes a float (T, 1, N) multiplier in forward
+        self.rmask = recurrent_mask  # (N, U) multipliers or None; becomes (U, N) in forward
         self.backwards = go_backwards
         self.seq = return_sequences
         self.act = activation
@@ -232,6 +238,8 @@ class _Recurrent(Function):
         if self.mask is not None:
             m = self.mask[:, ::-1] if self.backwards else self.mask
             self.mask = xp.transpose(m, (1, 0))[:, None, :].astype(dt)
+        if self.rmask is not None:
+            self.rmask = xp.ascontiguousarray(self.rmask.T, dtype=dt)
         G = xp.matmul(self.wa.T, xa, out=_POOL.take(xp, (T, kU, N), dt))  # one batched GEMM, time-major
         self.H = _POOL.take(xp, (T + 1, U, N), dt)
         finals = self._run(xp, G, a)
@@ -251,6 +259,16 @@ class _Recurrent(Function):
     def release(self):
         _POOL.give(*(getattr(self, name, None) for name in self._pooled))
         super().release()
+
+    def _recurrent_input(self, xp, h, out):
+        """h_{t-1} (U, N) as the recurrent matmul sees it: times the recurrent dropout mask, if any (into ``out``)."""
+        return h if self.rmask is None else xp.multiply(h, self.rmask, out=out)
+
+    def _through_recurrent_mask(self, d):
+        """The gradient (U, N) w.r.t. the masked h_{t-1}, carried back to h_{t-1} itself (in place)."""
+        if self.rmask is not None:
+            d *= self.rmask
+        return d
 
     def _masked_outputs(self, xp, hs):
         """Outputs (T, U, N) of states ``hs`` under the mask: zero, or the previous output, where masked."""
@@ -312,6 +330,8 @@ class _Recurrent(Function):
             grads[1] = dwa[:-1]
         if needs[2]:
             hs = _steps_as_columns(xp, self.H[:-1])  # h_{t-1} of every step
+            if self.rmask is not None:  # as the recurrent matmul saw them
+                hs.reshape(hs.shape[0], T, N)[...] *= self.rmask[:, None, :]
             grads[2] = _permute_blocks(self._recurrent_kernel_grad(xp, hs, drecf), self.gate_order, inverse=True)
             _POOL.give(hs)
         for i, name in enumerate(self.optional, 3):
@@ -339,10 +359,10 @@ class SimpleRNNFn(_Recurrent):
         H = self.H
         self._initial(xp, a, "initial_h", H[0])
         rkT, act = self.rk.T, self.act[0]
-        rec = xp.empty((U, N), G.dtype)
+        rec, hm = xp.empty((U, N), G.dtype), xp.empty((U, N), G.dtype)
         for t in range(T):
             z = G[t]
-            z += xp.matmul(rkT, H[t], out=rec)
+            z += xp.matmul(rkT, self._recurrent_input(xp, H[t], hm), out=rec)
             act(xp, z, out=H[t + 1])
             if self.mask is not None:
                 H[t + 1] = xp.where(self.mask[t] > 0, H[t + 1], H[t])
@@ -363,7 +383,7 @@ class SimpleRNNFn(_Recurrent):
                 dh, keep = self._split_mask(t, dh)
             dmul(xp, dh, H[t + 1], out=dzt)  # at masked steps H[t+1] is the carried state, but dh is 0 there
             dz[:, t] = dzt
-            dh = self.rk @ dzt
+            dh = self._through_recurrent_mask(self.rk @ dzt)
             if self.mask is not None:
                 dh += keep
         return dz, dz, {"initial_h": dh}
@@ -393,10 +413,10 @@ class LSTMFn(_Recurrent):
         self._initial(xp, a, "initial_c", C[0])
         act, ract = self.act[0], self.ract[0]
         rkT = self.rk.T
-        rec = xp.empty((U4, N), G.dtype)
+        rec, hm = xp.empty((U4, N), G.dtype), xp.empty((U, N), G.dtype)
         for t in range(T):
             z = G[t]
-            z += xp.matmul(rkT, H[t], out=rec)
+            z += xp.matmul(rkT, self._recurrent_input(xp, H[t], hm), out=rec)
             ract(xp, z[:3 * U], out=z[:3 * U])
             act(xp, z[3 * U:], out=z[3 * U:])
             i, f, o, c = z[:U], z[U:2 * U], z[2 * U:3 * U], z[3 * U:]
@@ -440,7 +460,7 @@ class LSTMFn(_Recurrent):
             dmul(xp, dcand, c, out=dcand)
             dz[:, t] = dzt
             dc = dc * f
-            dh = self.rk @ dzt
+            dh = self._through_recurrent_mask(self.rk @ dzt)
             if self.mask is not None:
                 dh += keep_h
                 dc += keep_c
@@ -478,12 +498,13 @@ class GRUFn(_Recurrent):
         brec = a["bias"][1][:, None] if self.reset_after and "bias" in a else None
         act, ract = self.act[0], self.ract[0]
         rkT = self.rk.T
-        inner = xp.empty((U3, N), G.dtype)
+        inner, hm = xp.empty((U3, N), G.dtype), xp.empty((U, N), G.dtype)
         for t in range(T):
             z, h = G[t], H[t]
+            hr = self._recurrent_input(xp, h, hm)  # h_{t-1} in the recurrent matmul; h itself in z * h
             u, r, hh = z[:U], z[U:2 * U], z[2 * U:]
             if self.reset_after:
-                xp.matmul(rkT, h, out=inner)
+                xp.matmul(rkT, hr, out=inner)
                 if brec is not None:
                     inner += brec
                 z[:2 * U] += inner[:2 * U]
@@ -491,9 +512,9 @@ class GRUFn(_Recurrent):
                 R[t] = inner[2 * U:]
                 hh += r * R[t]
             else:
-                z[:2 * U] += rkT[:2 * U] @ h
+                z[:2 * U] += rkT[:2 * U] @ hr
                 ract(xp, z[:2 * U], out=z[:2 * U])
-                xp.multiply(r, h, out=R[t])
+                xp.multiply(r, hr, out=R[t])
                 hh += rkT[2 * U:] @ R[t]
             act(xp, hh, out=hh)
             # h_t = hh + u * (h_{t-1} - hh)
@@ -513,7 +534,7 @@ class GRUFn(_Recurrent):
         dz = _POOL.take(xp, (U3, T, N), G.dtype)  # w.r.t. the input pre-activations x W + b
         # w.r.t. h U (+ b_rh): differs from dz in the candidate block only, and only with reset_after
         drec = _POOL.take(xp, (U3, T, N), G.dtype) if self.reset_after else dz
-        dzt = xp.empty((U3, N), G.dtype)
+        dzt, hm = xp.empty((U3, N), G.dtype), xp.empty((U, N), G.dtype)
         du, dr, dhh = dzt[:U], dzt[U:2 * U], dzt[2 * U:]
         dmul, rdmul = self.act[1], self.ract[1]
         rk = self.rk
@@ -535,14 +556,15 @@ class GRUFn(_Recurrent):
                 dz[:, t] = dzt
                 dhh *= r  # now the gradient w.r.t. the recurrent term h U_h + b_rh
                 drec[:, t] = dzt
-                dh_prev += rk @ dzt
+                dh_prev += self._through_recurrent_mask(rk @ dzt)
             else:
-                drh = rk[:, 2 * U:] @ dhh  # gradient w.r.t. r * h
-                xp.multiply(drh, H[t], out=dr)
-                dh_prev += drh * r
+                drh = rk[:, 2 * U:] @ dhh  # gradient w.r.t. r * h (h as masked for the recurrent matmul)
+                xp.multiply(drh, self._recurrent_input(xp, H[t], hm), out=dr)
+                dhr = drh * r
                 rdmul(xp, dzt[:2 * U], z[:2 * U], out=dzt[:2 * U])
                 dz[:, t] = dzt
-                dh_prev += rk[:, :2 * U] @ dzt[:2 * U]
+                dhr += rk[:, :2 * U] @ dzt[:2 * U]
+                dh_prev += self._through_recurrent_mask(dhr)
             dh = dh_prev
             if self.mask is not None:
                 dh += keep
@@ -564,8 +586,9 @@ class GRUFn(_Recurrent):
 
 
 # --- input checks and the public functions ----------------------------------------------------------------------------
-def _prepare(op, gates, inputs, kernel, recurrent_kernel, bias, bias_shape, states, mask):
-    """Check shapes and dtypes; return the tensors in Function input order, the optional names and the mask."""
+def _prepare(op, gates, inputs, kernel, recurrent_kernel, bias, bias_shape, states, mask, recurrent_mask):
+    """Check shapes and dtypes; return the tensors in Function input order, the optional names, the mask and the
+    recurrent dropout mask."""
     x = as_tensor(inputs)
     if x.dtype.kind != "f":
         raise DTypeError(f"{op}: inputs must be floating point, got dtype {x.dtype}")
@@ -598,15 +621,21 @@ def _prepare(op, gates, inputs, kernel, recurrent_kernel, bias, bias_shape, stat
         if mask.shape != (N, T):
             raise ShapeError(f"{op}: mask must have shape (batch, timesteps) = {(N, T)}, got {mask.shape}")
         mask = mask.astype(bool, copy=False)
-    return tensors, tuple(optional), mask
+    if recurrent_mask is not None:
+        recurrent_mask = recurrent_mask.data if isinstance(recurrent_mask, Tensor) \
+            else get_array_module().asarray(recurrent_mask)
+        if recurrent_mask.shape != (N, U):
+            raise ShapeError(f"{op}: recurrent_mask must have shape (batch, units) = {(N, U)}, got "
+                             f"{recurrent_mask.shape}")
+    return tensors, tuple(optional), mask, recurrent_mask
 
 
-def _apply(fn_cls, extra, tensors, optional, mask, go_backwards, return_sequences, activation, recurrent_activation,
-           zero_output_for_mask):
+def _apply(fn_cls, extra, tensors, optional, mask, recurrent_mask, go_backwards, return_sequences, activation,
+           recurrent_activation, zero_output_for_mask):
     """Run the op's Function and split its packed result into (outputs, *final_states)."""
     keep = is_grad_enabled() and any(t.requires_grad for t in tensors)
-    fn = fn_cls(*extra, optional, mask, go_backwards, return_sequences, activation, recurrent_activation,
-                zero_output_for_mask, keep)
+    fn = fn_cls(*extra, optional, mask, recurrent_mask, go_backwards, return_sequences, activation,
+                recurrent_activation, zero_output_for_mask, keep)
     packed = fn.apply(*tensors)
     T = tensors[0].shape[1]
     S = T if return_sequences else 1
@@ -616,33 +645,36 @@ def _apply(fn_cls, extra, tensors, optional, mask, go_backwards, return_sequence
 
 @differentiable
 def simple_rnn(inputs, kernel, recurrent_kernel, bias=None, initial_h=None, mask=None, go_backwards=False,
-               return_sequences=True, activation="tanh", zero_output_for_mask=False):
+               return_sequences=True, activation="tanh", zero_output_for_mask=False, recurrent_mask=None):
     """A Keras SimpleRNN over a whole sequence: ``h_t = act(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``.
 
     Shapes: inputs (N, T, D); kernel (D, U); recurrent_kernel (U, U); bias (U,); initial_h (N, U) (default
-    zeros); mask bool (N, T). Returns ``(outputs, h_last)``: outputs (N, T, U) in processing order if
-    ``return_sequences`` else the last output (N, U); h_last (N, U).
+    zeros); mask bool (N, T); recurrent_mask (N, U) recurrent dropout multipliers (see the module docstring).
+    Returns ``(outputs, h_last)``: outputs (N, T, U) in processing order if ``return_sequences`` else the last
+    output (N, U); h_last (N, U).
     """
     prepared = _prepare("simple_rnn", 1, inputs, kernel, recurrent_kernel, bias, lambda u: (u,),
-                        {"initial_h": initial_h}, mask)
+                        {"initial_h": initial_h}, mask, recurrent_mask)
     return _apply(SimpleRNNFn, (), *prepared, go_backwards, return_sequences,
                   _activation("simple_rnn", "activation", activation), None, zero_output_for_mask)
 
 
 @differentiable
 def lstm(inputs, kernel, recurrent_kernel, bias=None, initial_h=None, initial_c=None, mask=None, go_backwards=False,
-         return_sequences=True, activation="tanh", recurrent_activation="sigmoid", zero_output_for_mask=False):
+         return_sequences=True, activation="tanh", recurrent_activation="sigmoid", zero_output_for_mask=False,
+         recurrent_mask=None):
     """A Keras LSTM over a whole sequence (gate blocks i, f, c, o).
 
     ``i, f, o = recurrent_activation(.)``, ``cand = activation(.)`` of ``x_t @ kernel + h_{t-1} @ recurrent_kernel
     + bias``; ``c_t = f * c_{t-1} + i * cand``; ``h_t = o * activation(c_t)``.
 
     Shapes: inputs (N, T, D); kernel (D, 4U); recurrent_kernel (U, 4U); bias (4U,); initial_h, initial_c (N, U)
-    (default zeros); mask bool (N, T). Returns ``(outputs, h_last, c_last)``: outputs (N, T, U) in processing order
-    if ``return_sequences`` else the last output (N, U); h_last, c_last (N, U).
+    (default zeros); mask bool (N, T); recurrent_mask (N, U) recurrent dropout multipliers. Returns ``(outputs,
+    h_last, c_last)``: outputs (N, T, U) in processing order if ``return_sequences`` else the last output (N, U);
+    h_last, c_last (N, U).
     """
     prepared = _prepare("lstm", 4, inputs, kernel, recurrent_kernel, bias, lambda u: (4 * u,),
-                        {"initial_h": initial_h, "initial_c": initial_c}, mask)
+                        {"initial_h": initial_h, "initial_c": initial_c}, mask, recurrent_mask)
     return _apply(LSTMFn, (), *prepared, go_backwards, return_sequences,
                   _activation("lstm", "activation", activation),
                   _activation("lstm", "recurrent_activation", recurrent_activation), zero_output_for_mask)
@@ -651,7 +683,7 @@ def lstm(inputs, kernel, recurrent_kernel, bias=None, initial_h=None, initial_c=
 @differentiable
 def gru(inputs, kernel, recurrent_kernel, bias=None, initial_h=None, mask=None, go_backwards=False,
         return_sequences=True, reset_after=True, activation="tanh", recurrent_activation="sigmoid",
-        zero_output_for_mask=False):
+        zero_output_for_mask=False, recurrent_mask=None):
     """A Keras GRU over a whole sequence (gate blocks z, r, h): ``h_t = z * h_{t-1} + (1 - z) * hh``.
 
     ``reset_after=True`` (Keras' default, cuDNN-compatible): ``hh = act(x W_h + b_h + r * (h U_h + b_rh))``,
@@ -659,11 +691,12 @@ def gru(inputs, kernel, recurrent_kernel, bias=None, initial_h=None, mask=None, 
     bias (3U,).
 
     Shapes: inputs (N, T, D); kernel (D, 3U); recurrent_kernel (U, 3U); initial_h (N, U) (default zeros); mask
-    bool (N, T). Returns ``(outputs, h_last)``: outputs (N, T, U) in processing order if ``return_sequences`` else
+    bool (N, T); recurrent_mask (N, U) recurrent dropout multipliers. Returns ``(outputs, h_last)``: outputs (N, T, U) in processing order if ``return_sequences`` else
     the last output (N, U); h_last (N, U).
     """
     shape = (lambda u: (2, 3 * u)) if reset_after else (lambda u: (3 * u,))
-    prepared = _prepare("gru", 3, inputs, kernel, recurrent_kernel, bias, shape, {"initial_h": initial_h}, mask)
+    prepared = _prepare("gru", 3, inputs, kernel, recurrent_kernel, bias, shape, {"initial_h": initial_h}, mask,
+                        recurrent_mask)
     return _apply(GRUFn, (reset_after,), *prepared, go_backwards, return_sequences,
                   _activation("gru", "activation", activation),
                   _activation("gru", "recurrent_activation", recurrent_activation), zero_output_for_mask)

@@ -294,6 +294,36 @@ def test_dropout_mask_is_shared_over_time_and_only_in_training():
     np.testing.assert_array_equal(y, np.broadcast_to(y[:, :1], y.shape))  # same mask at every step
 
 
+@pytest.mark.parametrize("cls", [SimpleRNN, LSTM, GRU])
+def test_recurrent_dropout_masks_the_state_only_in_training(cls):
+    x = _x((8, T, D))
+    layer = cls(U, recurrent_dropout=0.5, seed=5, return_sequences=True)
+    plain = cls(U, return_sequences=True)
+    layer(x)
+    plain(x)
+    plain.set_weights(layer.get_weights())
+    np.testing.assert_array_equal(layer(x, training=False).numpy(), plain(x).numpy())
+    a, b = layer(x, training=True).numpy(), layer(x, training=True).numpy()
+    assert not np.allclose(a, plain(x).numpy())  # the recurrent path is dropped out
+    assert not np.allclose(a, b)  # a fresh mask each call
+    np.testing.assert_array_equal(a[:, 0], plain(x).numpy()[:, 0])  # h_0 = 0: the first step is unaffected
+    twin = cls(U, recurrent_dropout=0.5, seed=5, return_sequences=True)
+    twin(x)
+    twin.set_weights(layer.get_weights())
+    np.testing.assert_array_equal(twin(x, training=True).numpy(), a)  # reproducible from the seed
+
+
+def test_recurrent_dropout_trains_and_round_trips_its_config():
+    nf.utils.set_random_seed(0)
+    model = Sequential([Input(shape=(T, D)), LSTM(U, recurrent_dropout=0.3, dropout=0.1), Dense(1)])
+    model.compile(optimizer=nf.optimizers.Adam(0.02), loss="mse")
+    x = _x((32, T, D))
+    y = x.sum(axis=(1, 2))[:, None] / 10
+    history = model.fit(x, y, epochs=30, verbose=0).history["loss"]
+    assert history[-1] < 0.5 * history[0]
+    assert LSTM.from_config(model.layers[0].get_config()).recurrent_dropout == 0.3
+
+
 # --- errors ---------------------------------------------------------------------------------------------------------
 def test_errors_name_the_layer_and_the_expected_shape():
     with pytest.raises(ShapeError, match=r"LSTM 'my_lstm'.*\(batch, timesteps, features\)"):
@@ -302,8 +332,8 @@ def test_errors_name_the_layer_and_the_expected_shape():
     layer(_x())
     with pytest.raises(ShapeError, match=r"GRU 'g'.*\(batch, timesteps, 4\)"):
         layer(_x((N, T, D + 1)))
-    with pytest.raises(ConfigError, match="recurrent_dropout is not supported yet"):
-        LSTM(U, recurrent_dropout=0.2)
+    with pytest.raises(ConfigError, match=r"recurrent_dropout must be in \[0, 1\), got 1.0"):
+        LSTM(U, recurrent_dropout=1.0)
     with pytest.raises(ConfigError, match="dropout"):
         GRU(U, dropout=1.5)
     with pytest.raises(ConfigError, match="units"):

@@ -72,10 +72,39 @@ def torch_simple_rnn(x, kernel, recurrent_kernel, bias=None, initial_h=None, go_
     return out, h[0]
 
 
+def torch_recurrent_dropout(op, x, k, r, b, rmask, h=None, c=None, reset_after=True):
+    """A torch step loop of the Keras cell ``op`` with recurrent dropout: ``h_{t-1} * rmask`` in the recurrent
+    matmul only (torch's modules have no recurrent dropout). Returns what the neuroflow op returns."""
+    import torch
+    n, u = rmask.shape
+    h = torch.zeros(n, u, dtype=x.dtype) if h is None else h
+    c = torch.zeros(n, u, dtype=x.dtype) if c is None else c
+    outs = []
+    for t in range(x.shape[1]):
+        hm = h * rmask
+        if op == "simple_rnn":
+            h = torch.tanh(x[:, t] @ k + hm @ r + b)
+        elif op == "lstm":
+            i, f, cand, o = torch.split(x[:, t] @ k + hm @ r + b, u, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(cand)
+            h = torch.sigmoid(o) * torch.tanh(c)
+        else:
+            xz, xr, xh = torch.split(x[:, t] @ k + (b[0] if reset_after else b), u, dim=1)
+            rec = hm @ r + b[1] if reset_after else hm @ r[:, :2 * u]
+            z = torch.sigmoid(xz + rec[:, :u])
+            rg = torch.sigmoid(xr + rec[:, u:2 * u])
+            hh = torch.tanh(xh + (rg * rec[:, 2 * u:] if reset_after else (rg * hm) @ r[:, 2 * u:]))
+            h = z * h + (1 - z) * hh
+        outs.append(h)
+    seq = torch.stack(outs, dim=1)
+    return (seq, h, c) if op == "lstm" else (seq, h)
+
+
 # --- rows: tiny sizes N=2, T=3, D=2, U=2 ---------------------------------------------------------------------------
 N, T, D, U = 2, 3, 2, 2
 _MASK = np.array([[True, False, True], [False, True, False]])  # holes, a masked first step and a masked last step
 _PAD_MASK = np.array([[True, True, True], [True, False, False]])  # right padding: lengths 3 and 1
+_RMASK = np.array([[2.0, 0.0], [0.0, 2.0]])  # recurrent dropout at rate 0.5: each sample drops one unit
 
 
 def _w(*shape):
@@ -99,6 +128,10 @@ ROWS = [
                                               recurrent_activation="hard_sigmoid", activation="relu"),
          [uniform(N, T, D, low=-0.5, high=0.5), _w(D, 4 * U), _w(U, 4 * U), _w(4 * U), (N, U), const(_PAD_MASK)],
          torch_skip="torch has no masking nor hard_sigmoid gates", id="mask_backwards_activations"),
+    case("lstm", lambda x, k, r, b, h, c, m: lstm(x, k, r, b, h, c, recurrent_mask=m),
+         [(N, T, D), _w(D, 4 * U), _w(U, 4 * U), _w(4 * U), (N, U), (N, U), const(_RMASK)],
+         lambda x, k, r, b, h, c, m: torch_recurrent_dropout("lstm", x, k, r, b, m, h, c),
+         id="recurrent_dropout"),
     # GRU
     case("gru", lambda x, k, r, b, h: gru(x, k, r, b, h),
          [(N, T, D), _w(D, 3 * U), _w(U, 3 * U), _w(2, 3 * U), (N, U)],
@@ -117,6 +150,16 @@ ROWS = [
                                          zero_output_for_mask=True),
          [(N, T, D), _w(D, 3 * U), _w(U, 3 * U), _w(3 * U), const(_MASK)],
          torch_skip="torch has no masking", id="mask_reset_before_zero_output"),
+    case("gru", lambda x, k, r, b, h, m: gru(x, k, r, b, h, recurrent_mask=m),
+         [(N, T, D), _w(D, 3 * U), _w(U, 3 * U), _w(2, 3 * U), (N, U), const(_RMASK)],
+         lambda x, k, r, b, h, m: torch_recurrent_dropout("gru", x, k, r, b, m, h), id="recurrent_dropout"),
+    case("gru", lambda x, k, r, b, h, m: gru(x, k, r, b, h, reset_after=False, recurrent_mask=m),
+         [(N, T, D), _w(D, 3 * U), _w(U, 3 * U), _w(3 * U), (N, U), const(_RMASK)],
+         lambda x, k, r, b, h, m: torch_recurrent_dropout("gru", x, k, r, b, m, h, reset_after=False),
+         id="recurrent_dropout_reset_before"),
+    case("gru", lambda x, k, r, b, m, rm: gru(x, k, r, b, mask=m, recurrent_mask=rm, go_backwards=True),
+         [(N, T, D), _w(D, 3 * U), _w(U, 3 * U), _w(2, 3 * U), const(_MASK), const(_RMASK)],
+         torch_skip="torch has no masking", id="recurrent_dropout_mask_backwards"),
     # SimpleRNN
     case("simple_rnn", lambda x, k, r, b, h: simple_rnn(x, k, r, b, h),
          [(N, T, D), _w(D, U), _w(U, U), _w(U), (N, U)],
@@ -128,4 +171,10 @@ ROWS = [
     case("simple_rnn", lambda x, k, r, b, h, m: simple_rnn(x, k, r, b, h, mask=m, activation="sigmoid"),
          [(N, T, D), _w(D, U), _w(U, U), _w(U), (N, U), const(_MASK)],
          torch_skip="torch has no masking nor a sigmoid RNN", id="mask_sigmoid"),
+    case("simple_rnn", lambda x, k, r, b, h, m: simple_rnn(x, k, r, b, h, recurrent_mask=m),
+         [(N, T, D), _w(D, U), _w(U, U), _w(U), (N, U), const(_RMASK)],
+         lambda x, k, r, b, h, m: torch_recurrent_dropout("simple_rnn", x, k, r, b, m, h), id="recurrent_dropout"),
+    case("lstm", lambda x, k, r, b, m, rm: lstm(x, k, r, b, mask=m, recurrent_mask=rm, return_sequences=False),
+         [(N, T, D), _w(D, 4 * U), _w(U, 4 * U), _w(4 * U), const(_PAD_MASK), const(_RMASK)],
+         torch_skip="torch has no masking", id="recurrent_dropout_mask"),
 ]

@@ -13,7 +13,7 @@ from neuroflow.autograd.tensor import Tensor
 from neuroflow.errors import ConfigError, DTypeError, ShapeError
 from neuroflow.ops.recurrent import gru, lstm, simple_rnn
 
-from .rows_recurrent import torch_gru, torch_lstm, torch_simple_rnn
+from .rows_recurrent import torch_gru, torch_lstm, torch_recurrent_dropout, torch_simple_rnn
 
 torch = pytest.importorskip("torch", reason="PyTorch is the oracle; pip install torch==2.13.0")
 
@@ -318,3 +318,30 @@ def test_edge_sizes(op, n, t, d, u):
     t_outs, t_grads = _torch_grads(TORCH[op], arrays, ups)
     _assert_close(outs, t_outs, f"{op} output")
     _assert_close(grads, t_grads, f"{op} gradient of input")
+
+
+@pytest.mark.parametrize("op", ["lstm", "gru", "simple_rnn"])
+def test_recurrent_dropout_oracle_with_no_dropout_is_torch(op):
+    # the step-loop oracle behind the recurrent_dropout rows, checked against torch's own modules
+    arrays = [torch.from_numpy(a) for a in _arrays(op)]
+    x, k, r, b, *states = arrays
+    ones = torch.ones(N, U)
+    got = torch_recurrent_dropout(op, x, k, r, b, ones, *states)
+    expected = TORCH[op](x, k, r, b, *states)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g.numpy(), e.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("op", ["lstm", "gru", "simple_rnn"])
+def test_recurrent_mask_of_ones_changes_nothing_and_zeros_cut_the_recurrence(op):
+    x, k, r, b, *states = _arrays(op)
+    base = [o.numpy() for o in NF[op](x, k, r, b, *states)]
+    ones = [o.numpy() for o in NF[op](x, k, r, b, *states, recurrent_mask=np.ones((N, U), np.float32))]
+    for o, e in zip(ones, base):
+        np.testing.assert_array_equal(o, e)
+    # with h_{t-1} dropped everywhere, each SimpleRNN step sees its own input only
+    if op == "simple_rnn":
+        cut = simple_rnn(x, k, r, b, *states, recurrent_mask=np.zeros((N, U), np.float32))[0].numpy()
+        np.testing.assert_allclose(cut, np.tanh(x @ k + b), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ShapeError, match=r"recurrent_mask must have shape \(batch, units\) = \(4, 6\)"):
+        NF[op](x, k, r, b, recurrent_mask=np.ones((N, U + 1), np.float32))
