@@ -133,6 +133,8 @@ def reduce_weighted(values: Tensor, sample_weight=None, reduction="sum_over_batc
         values = values * sw
     if reduction == "none" or values.ndim == 0:
         return values
+    if sw is None and reduction in ("sum_over_batch_size", "mean") and values.size:
+        return ops.mean(values)  # one node, not a sum and a division
     total = ops.sum(values)
     if reduction == "sum":
         return total
@@ -184,12 +186,23 @@ class Loss:
         """A boolean array of ``values``' shape marking entries that count, or ``None`` (all count)."""
         return None
 
+    def call_mean(self, y_true, y_pred):
+        """The mean of ``call``'s per-sample losses as one fused graph node, or ``None`` where the loss has no such
+        form. ``__call__`` uses it for the default reduction without sample weights (the common training case:
+        one node instead of the per-sample values, a sum and a division). Shapes: as ``call`` -> scalar Tensor.
+        """
+        return None
+
     def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
         """The reduced loss. Shapes: ``y_true`` and ``y_pred`` ``(N, ...)``, ``sample_weight`` ``(N,)`` or
         broadcastable to the per-sample losses -> scalar Tensor (per-sample Tensor for reduction ``"none"``)."""
         y_pred = as_pred(y_pred, self.dtype)
         if not isinstance(y_true, Tensor):
             y_true = Tensor._from_op(as_true(y_true), None)
+        if sample_weight is None and self.reduction in ("sum_over_batch_size", "mean") and y_pred.size:
+            mean = self.call_mean(y_true, y_pred)
+            if mean is not None:
+                return mean
         values = self.call(y_true, y_pred)
         mask = self.compute_mask(y_true, values)
         return reduce_weighted(values, sample_weight, self.reduction, mask, who=type(self).__name__)
@@ -230,8 +243,14 @@ class LossFunctionWrapper(Loss):
         self.fn = fn
         self._fn_kwargs = kwargs
 
+    #: Whether ``fn`` takes ``reduce_mean=True`` and then returns the batch mean in one node (see ``call_mean``).
+    fuses_mean = False
+
     def call(self, y_true, y_pred) -> Tensor:
         return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def call_mean(self, y_true, y_pred):
+        return self.fn(y_true, y_pred, reduce_mean=True, **self._fn_kwargs) if self.fuses_mean else None
 
     def get_config(self) -> dict:
         config = super().get_config()

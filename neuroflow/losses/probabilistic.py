@@ -28,10 +28,11 @@ def _check_smoothing(label_smoothing, who):
 
 
 # --- binary ---------------------------------------------------------------------------------------------------------
-def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1, reduce_mean=False):
     """Binary cross-entropy averaged over ``axis`` (Keras' order: target first).
 
-    Shapes: ``y_true`` and ``y_pred`` ``(N, ..., d)`` (or ``(N,)`` against ``(N, 1)``) -> ``(N, ...)``.
+    Shapes: ``y_true`` and ``y_pred`` ``(N, ..., d)`` (or ``(N,)`` against ``(N, 1)``) -> ``(N, ...)``, or with
+    ``reduce_mean`` the mean of that over the batch, a scalar, computed in one fused node.
     ``y_true`` holds labels 0/1 or probabilities; ``y_pred`` holds probabilities (clipped to ``[eps, 1 - eps]``
     as Keras does) or, with ``from_logits=True``, logits.
     """
@@ -43,6 +44,8 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     if label_smoothing:
         _check_smoothing(label_smoothing, "binary_crossentropy")
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if reduce_mean:  # the mean over axis, then over the batch, is the mean over every element
+        return ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits, reduce_mean=True)
     return ops.mean(ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)
 
 
@@ -62,10 +65,11 @@ def _check_categorical(y_true, y_pred, axis, who):
                      f"(expected one-hot targets of the same shape)")
 
 
-def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1, reduce_mean=False):
     """Cross-entropy between one-hot (or probability) targets and predictions over the class ``axis``.
 
-    Shapes: ``y_true`` and ``y_pred`` ``(N, ..., classes)`` -> ``(N, ...)``. ``y_pred``: probabilities
+    Shapes: ``y_true`` and ``y_pred`` ``(N, ..., classes)`` -> ``(N, ...)``, or its mean (a scalar, one fused
+    node) with ``reduce_mean``. ``y_pred``: probabilities
     (renormalised and clipped as in Keras) or logits with ``from_logits=True``.
     """
     y_pred = as_pred(y_pred)
@@ -79,7 +83,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     if label_smoothing:
         _check_smoothing(label_smoothing, "categorical_crossentropy")
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / classes
-    return ops.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
+    return ops.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis, reduce_mean=reduce_mean)
 
 
 def _class_ids(y_true, y_pred, who):
@@ -105,12 +109,13 @@ def _class_ids(y_true, y_pred, who):
     return y_true
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1,
+                                    reduce_mean=False):
     """Cross-entropy against integer class ids.
 
-    Shapes: ``y_true`` ``(N, ...)`` or ``(N, ..., 1)`` integer ids, ``y_pred`` ``(N, ..., classes)`` -> ``(N, ...)``.
-    Entries whose id equals ``ignore_class`` get loss 0 (and :class:`SparseCategoricalCrossentropy` leaves them
-    out of the mean).
+    Shapes: ``y_true`` ``(N, ...)`` or ``(N, ..., 1)`` integer ids, ``y_pred`` ``(N, ..., classes)`` -> ``(N, ...)``,
+    or its mean (a scalar, one fused node) with ``reduce_mean``. Entries whose id equals ``ignore_class`` get loss
+    0 (and :class:`SparseCategoricalCrossentropy` leaves them out of the mean; ``reduce_mean`` would count them).
     """
     who = "sparse_categorical_crossentropy"
     y_pred = as_pred(y_pred)
@@ -124,7 +129,10 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         valid = ids != ignore_class
         ids = xp.where(valid, ids, 0)
     # ops.sparse_categorical_crossentropy checks the ids' range (once, for loss and op users alike)
-    loss = ops.sparse_categorical_crossentropy(ids, y_pred, from_logits=from_logits)
+    if reduce_mean and valid is not None:
+        raise ConfigError(f"{who}: reduce_mean=True would count the ignored entries in the mean; reduce the "
+                          f"per-sample losses with the mask instead (SparseCategoricalCrossentropy does)")
+    loss = ops.sparse_categorical_crossentropy(ids, y_pred, from_logits=from_logits, reduce_mean=reduce_mean)
     if valid is not None:
         loss = loss * valid.astype(loss.dtype)
     return loss
@@ -155,6 +163,7 @@ class BinaryCrossentropy(LossFunctionWrapper):
     """
 
     fusable_activation = "sigmoid"
+    fuses_mean = True
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="binary_crossentropy", dtype=None):
@@ -174,6 +183,7 @@ class CategoricalCrossentropy(LossFunctionWrapper):
     """
 
     fusable_activation = "softmax"
+    fuses_mean = True
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="categorical_crossentropy", dtype=None):
@@ -199,6 +209,7 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
                  name="sparse_categorical_crossentropy", dtype=None):
         super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name, dtype=dtype,
                          from_logits=bool(from_logits), ignore_class=ignore_class)
+        self.fuses_mean = ignore_class is None  # ignored entries must leave the divisor too
 
     @property
     def from_logits(self) -> bool:

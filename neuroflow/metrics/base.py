@@ -134,7 +134,16 @@ class Mean(Metric):
         self.count = 0.0
 
     def update_state(self, values, sample_weight=None):
-        values, sw = samplewise(to_array(values), sample_weight, type(self).__name__)
+        values = to_array(values)
+        if sample_weight is None and values.ndim:
+            # the per-sample means summed = the sum over all / values per sample (no (N,) temporary: this runs
+            # every training step)
+            n = values.shape[0]
+            if n:
+                self.total += float(values.sum(dtype="float64")) * n / values.size
+            self.count += n
+            return
+        values, sw = samplewise(values, sample_weight, type(self).__name__)
         self.total += float(values.sum())
         self.count += float(sw.sum()) if sw is not None else (values.shape[0] if values.ndim else 1)
 

@@ -112,6 +112,8 @@ class StepRunner:
         if self.penalized:
             loss = add_regularization(loss, model)
         loss.backward()
+        if not model.optimizer.built:  # fit owns the weights: "auto" may pack small ones into flat buffers
+            model.optimizer.build(variables, owns_storage=True)
         model.optimizer.step(variables)
         for v, constraint in self.constraints:
             if v.trainable:  # a frozen weight stays bit-identical, constraint or not

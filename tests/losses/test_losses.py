@@ -263,3 +263,35 @@ def test_keras_rank_rule_and_float32():
 def test_empty_batch_gives_zero():
     out = losses.MeanSquaredError()(np.zeros((0, 3)), np.zeros((0, 3), np.float32))
     assert out.item() == 0.0
+
+
+@pytest.mark.parametrize("loss,kind", [
+    (losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.1), "logits"),
+    (losses.BinaryCrossentropy(), "binary"),
+    (losses.CategoricalCrossentropy(from_logits=True), "onehot_logits"),
+    (losses.SparseCategoricalCrossentropy(from_logits=True), "sparse_logits"),
+])
+def test_default_reduction_is_one_fused_node_equal_to_the_generic_path(loss, kind):
+    rng = np.random.default_rng(0)
+    y_true, y_pred = _data(kind, rng)
+    fused_p, generic_p = nf.Tensor(y_pred, requires_grad=True), nf.Tensor(y_pred, requires_grad=True)
+    fused = loss(y_true, fused_p)
+    values = loss.call(nf.Tensor(y_true), generic_p)  # per-sample losses, reduced by hand
+    reduced = nf.ops.sum(values) / values.size
+    if loss.from_logits:
+        assert fused._node.inputs[0] is fused_p  # one node, straight from the logits
+    fused.backward()
+    reduced.backward()
+    np.testing.assert_allclose(fused.item(), reduced.item(), rtol=1e-6)
+    np.testing.assert_allclose(fused_p.grad, generic_p.grad, rtol=1e-5, atol=1e-8)
+
+
+def test_ignore_class_keeps_the_masked_mean_and_empty_batches_give_zero():
+    ids = np.array([0, 2, 1, 2])
+    z = np.random.default_rng(1).normal(size=(4, 3)).astype(np.float32)
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=2)
+    per = losses.sparse_categorical_crossentropy(ids, z, from_logits=True)
+    np.testing.assert_allclose(loss(ids, z).item(), per.data[[0, 2]].mean(), rtol=1e-6)
+    with pytest.raises(nf.errors.ConfigError, match="reduce_mean=True would count the ignored entries"):
+        losses.sparse_categorical_crossentropy(ids, z, from_logits=True, ignore_class=2, reduce_mean=True)
+    assert losses.BinaryCrossentropy(from_logits=True)(np.zeros((0, 1)), np.zeros((0, 1), np.float32)).item() == 0

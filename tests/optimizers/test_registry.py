@@ -95,6 +95,7 @@ def test_argument_errors_name_the_argument():
 
 
 def test_flat_is_kept_in_config_only_when_set():
+    assert optimizers.Adam.from_config(optimizers.Adam(flat=False).get_config()).get_config()["flat"] is False
     assert "flat" not in optimizers.Adam().get_config()
     opt = optimizers.Adam.from_config(optimizers.Adam(flat=True).get_config())
     assert opt.get_config()["flat"] is True

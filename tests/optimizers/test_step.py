@@ -166,3 +166,28 @@ def test_with_a_real_backward_pass():
         opt.step([w, b])
         opt.zero_grad([w, b])
     assert abs(w.data.item() - 2) < 1e-2 and abs(b.data.item() - 1) < 1e-2
+
+
+def test_auto_flat_packs_small_model_weights_in_fit_only():
+    from neuroflow.layers import Dense
+    x = np.random.default_rng(0).normal(size=(32, 5)).astype(np.float32)
+    y = x.sum(axis=1, keepdims=True)
+    small = nf.Sequential([nf.Input(shape=(5,)), Dense(4, activation="relu"), Dense(1)])
+    small.compile(optimizer="adam", loss="mse")
+    small.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert small.optimizer._flat  # 4 small variables: one flat buffer
+    kernel = small.layers[0].kernel
+    assert kernel.data.base is not None  # a view of the packed buffer
+    before = small.get_weights()
+    small.set_weights([w + 1 for w in before])  # writes reach the packed storage
+    small.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert not np.allclose(small.get_weights()[0], before[0] + 1) and np.all(np.isfinite(kernel.data))
+
+    wide = nf.Sequential([nf.Input(shape=(5,)), Dense(2048), Dense(1)])
+    wide.compile(optimizer="adam", loss="mse")
+    wide.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert not wide.optimizer._flat  # large weights: the gradient copy would cost more than it saves
+    assert optimizers.Adam(flat=False).get_config()["flat"] is False
+    assert "flat" not in optimizers.Adam().get_config()
+    with pytest.raises(nf.errors.ConfigError, match="flat must be True, False or 'auto'"):
+        optimizers.Adam(flat="yes")
