@@ -94,7 +94,6 @@ class Model(Layer):
         arrays = list(x.values()) if isinstance(x, dict) else (x if isinstance(x, list) else [x])
         if len(arrays) != len(expected):
             raise ShapeError(f"model {self.name!r} expects {len(expected)} input(s), got {len(arrays)}")
-        first = self._first_layer_name()
         for arr, shape in zip(arrays, expected):
             if isinstance(arr, dict):
                 continue
@@ -107,8 +106,8 @@ class Model(Layer):
                                                       all(w is None or w == g for w, g in zip(want[1:], got))):
                 hint = (f" It looks like the batch axis is missing: a single sample of shape {got} must be passed "
                         f"as a batch of one, shape {(1,) + got} (x[None] or x.reshape(1, ...)).")
-            raise ShapeError(f"input of shape {got} is incompatible with layer {first!r}: expected shape "
-                             f"{_fmt(want)} (batch axis first).{hint}")
+            raise ShapeError(f"input of shape {got} is incompatible with layer {self._first_layer_name()!r}: "
+                             f"expected shape {_fmt(want)} (batch axis first).{hint}")
 
     def _first_layer_name(self):
         layers = [l for l in self.layers if type(l).__name__ != "InputLayer"]

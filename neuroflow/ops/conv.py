@@ -38,6 +38,11 @@ _FORMATS = ("channels_last", "channels_first")
 # --- argument checking (shared with pooling) -------------------------------------------------------------------
 def int_tuple(op: str, name: str, value, n: int) -> tuple:
     """``value`` (an int or a sequence of ``n`` ints, all >= 1) as a tuple of ``n`` ints; else a ConfigError."""
+    # the common case first, without the (slow) numbers.Integral ABC checks: layers call this on every forward
+    if type(value) is tuple and len(value) == n and all(type(v) is int and v >= 1 for v in value):
+        return value
+    if type(value) is int and value >= 1:
+        return (value,) * n
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         value = (int(value),) * n
     try:

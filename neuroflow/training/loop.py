@@ -314,9 +314,17 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
         batches = da.IterableBatches(x, steps)
     else:
         xs = da.to_structure(x, "x")
-        da.num_samples(xs)
+        n = da.num_samples(xs)
         model._check_input_data(xs)
-        batches = da.ArrayBatches(xs, None, None, batch_size or 32, False)
+        batch_size = batch_size or 32
+        if n <= batch_size and steps is None and batch_size > 0:
+            # One batch (serving latency: a single sample, a full batch): no batching, no concatenation copy.
+            with no_grad():
+                outs = [o.data for o in _outputs_list(model(xs, training=False))]
+            inputs = {id(a) for a in da.leaves(xs)}
+            outs = [o.copy() if id(o) in inputs else o for o in outs]  # never hand back the caller's own array
+            return outs[0] if len(outs) == 1 else outs
+        batches = da.ArrayBatches(xs, None, None, batch_size, False)
     chunks = []
     with no_grad():
         for bx, _, _ in batches.epoch(0):

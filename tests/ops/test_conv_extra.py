@@ -232,3 +232,20 @@ def test_mnist_convnet_shapes_are_fast():
         max_pool(x2, 2).sum().backward()
         best = min(best, time.perf_counter() - start)
     assert best < 2.0, f"MNIST-shaped conv forward+backward took {best:.2f}s; expected well under a second"
+
+
+@pytest.mark.parametrize("shape,pool,padding,fmt", [
+    ((2, 7, 9, 3), 2, "valid", "channels_last"),  # odd sizes: the trailing row/column is cropped
+    ((2, 7, 9, 3), 3, "same", "channels_last"),  # -inf padding never wins
+    ((2, 3, 8, 6), (1, 2), "valid", "channels_first"),  # a window of 1 on one axis
+    ((1, 10, 4), 4, "same", "channels_last"),  # 1-D
+    ((1, 4, 6, 5, 2), (2, 3, 1), "valid", "channels_last"),  # 3-D
+])
+def test_max_pool_inference_route_equals_the_training_route(shape, pool, padding, fmt):
+    # without a gradient the disjoint-window max skips the argmax index; it must give the same values
+    x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    trained = max_pool(Tensor(x, requires_grad=True), pool, padding=padding, data_format=fmt).data
+    with no_grad():
+        inferred = max_pool(Tensor(x, requires_grad=True), pool, padding=padding, data_format=fmt).data
+    np.testing.assert_array_equal(inferred, trained)
+    assert inferred.flags.c_contiguous and not np.shares_memory(inferred, x)
