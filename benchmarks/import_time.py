@@ -1,13 +1,15 @@
 """import: wall time of ``python -c "import neuroflow"`` vs ``python -c "import torch"``, median of 10 fresh
 processes (interpreter start-up included, as a user sees it). Target: neuroflow <= 0.25 s.
 
-One uncounted run first warms the disk cache and writes the ``.pyc`` files. The bare interpreter's start-up
+One uncounted run first warms the disk cache and writes the ``.pyc`` files, with ``PYTHONDONTWRITEBYTECODE`` unset
+for that run (this machine sets it; ``pip install`` compiles them, so a user's import never recompiles). The bare interpreter's start-up
 (``python -c pass``) and the modules with the largest self time (``-X importtime``) are printed for reading.
 
 Run: ``python benchmarks/import_time.py [--runs 10]``.
 """
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -30,9 +32,12 @@ def add_arguments(p):
     p.add_argument("--warmup", type=int, default=1, help="uncounted runs first")
 
 
-def wall(code: str) -> float:
+def wall(code: str, write_bytecode: bool = False) -> float:
+    env = None
+    if write_bytecode:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
     return time.perf_counter() - t0
 
 
@@ -53,7 +58,7 @@ def run_side(side, args) -> dict:
     module = "neuroflow" if side == "neuroflow" else "torch"
     code = f"import {module}"
     for _ in range(args.warmup):  # disk cache, .pyc files
-        wall(code)
+        wall(code, write_bytecode=True)
     times = [wall(code) for _ in range(args.runs)]
     bare = statistics.median([wall("pass") for _ in range(max(1, min(args.runs, 5)))])
     top = slowest_modules(module, args.top) if args.top else []

@@ -7,14 +7,17 @@ Engine: ``nf.Tensor``, ``nf.ops``, ``nf.no_grad``, ``nf.random.set_seed``; the g
 from . import backend, errors, random
 from .autograd import Tensor, Variable, enable_grad, is_grad_enabled, no_grad
 from . import ops
-from .autograd.inspect import graph_nodes, graph_table, render_graph, to_dot
-from . import activations, constraints, initializers, regularizers
-from . import layers, models, saving, utils
-from .layers import Input, Layer
-from .models import Model, Sequential
-from .saving import load_model
 
 __version__ = "0.1.0"
+
+# Everything else loads on first use (PEP 562): `import neuroflow` then costs NumPy plus the engine, not every
+# layer, model and saving module (the import-time target is 0.25 s). `from neuroflow import layers` and
+# `neuroflow.layers.Dense` work as before; the names below resolve to the same objects.
+_SUBMODULES = ("activations", "constraints", "initializers", "regularizers", "layers", "models", "saving", "utils",
+               "optimizers", "losses", "metrics", "callbacks", "datasets", "data", "cli", "training")
+_NAMES = {"graph_nodes": "autograd.inspect", "graph_table": "autograd.inspect", "render_graph": "autograd.inspect",
+          "to_dot": "autograd.inspect", "Input": "layers", "Layer": "layers", "Model": "models",
+          "Sequential": "models", "load_model": "saving"}
 
 __all__ = ["Tensor", "Variable", "no_grad", "enable_grad", "is_grad_enabled", "ops", "backend", "errors",
            "random", "graph_nodes", "graph_table", "to_dot", "render_graph", "activations", "constraints",
@@ -23,8 +26,16 @@ __all__ = ["Tensor", "Variable", "no_grad", "enable_grad", "is_grad_enabled", "o
 
 
 def __getattr__(name):
-    # Families written as packages that import heavier pieces load on first use (keeps `import neuroflow` fast).
     import importlib
-    if name in ("optimizers", "losses", "metrics", "callbacks", "datasets", "data", "cli", "training"):
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'neuroflow' has no attribute {name!r}")
+    if name in _SUBMODULES:
+        module = importlib.import_module(f".{name}", __name__)
+    elif name in _NAMES:
+        module = getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module 'neuroflow' has no attribute {name!r}")
+    globals()[name] = module  # resolved once
+    return module
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBMODULES) | set(_NAMES))

@@ -28,8 +28,21 @@ def register_builtin(cls):
     return cls
 
 
+#: The modules whose classes register themselves with @register_builtin; `import neuroflow` loads them lazily,
+#: so a lookup imports them first (a model file may be the first thing a program touches).
+_BUILTIN_MODULES = ("neuroflow.layers", "neuroflow.models", "neuroflow.initializers", "neuroflow.regularizers",
+                    "neuroflow.constraints")
+
+
+def _load_builtins() -> None:
+    import importlib
+    for module in _BUILTIN_MODULES:
+        importlib.import_module(module)
+
+
 def get_registered_class(name: str, family: str = "object"):
     """The class registered as ``name``; a clear SavingError (with close matches) otherwise."""
+    _load_builtins()
     cls = _CLASSES.get(name)
     if cls is None and ">" in name:
         cls = _CLASSES.get(name.split(">", 1)[1])
