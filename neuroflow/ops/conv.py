@@ -238,7 +238,10 @@ def _input_grad(gm, w, g: Geometry, n_batch: int, c: int):
     k, cg = math.prod(g.kernel), c // g.groups
     if g.groups > 1 or c == 1:
         return _col2im(_matmul(gm, _kernel_matrix(w, k, cg, g.groups).transpose(0, 2, 1)), g, n_batch, c)
-    cols = xp.matmul(gm, w.reshape(k, c, -1).transpose(0, 2, 1))  # (1, NP, Cout) @ (K, Cout, C) -> (K, NP, C)
+    wt = w.reshape(k, c, -1).transpose(0, 2, 1)  # (K, Cout, C)
+    # (1, NP, Cout) @ (K, Cout, C) -> (K, NP, C); with one output channel an outer product, which a broadcast
+    # multiply does faster than matmul's size-1 inner loop
+    cols = gm * wt if wt.shape[1] == 1 else xp.matmul(gm, wt)
     cols = cols.reshape((k, n_batch) + g.out_shape + (c,))
     gx = xp.zeros((n_batch,) + g.padded_shape + (c,), dtype=cols.dtype)
     for i, (_, sl) in enumerate(g.offsets()):
@@ -261,9 +264,18 @@ def _kernel_from_matrix(wm, shape, k: int, cg: int):
 
 def _matmul(a, b):
     """Batched (G, m, k) @ (G, k, n); the common G = 1 as one plain 2-D GEMM."""
+    xp = get_array_module(a)
     if a.shape[0] == 1:
-        return (a[0] @ b[0])[None]
-    return get_array_module(a).matmul(a, b)
+        a, b = a[0], b[0]
+        # NumPy gives a product to BLAS only when both operands' strides suit it, and a size-1 axis left by a
+        # reshape or transpose can carry a stride that does not: its fallback loop made Conv2D(filters=1) ~20x
+        # slower than filters=2. Such an operand is a vector; copying it costs nothing in comparison.
+        if 1 in a.shape:
+            a = xp.ascontiguousarray(a)
+        if 1 in b.shape:
+            b = xp.ascontiguousarray(b)
+        return (a @ b)[None]
+    return xp.matmul(a, b)
 
 
 def _cols_times_kernel(cols, wm, n_batch: int, out_shape):

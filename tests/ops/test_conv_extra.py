@@ -83,6 +83,15 @@ def test_conv_with_one_channel_per_group_matches_torch(padding, strides, fmt):
            strides=strides, data_format=fmt)
 
 
+@pytest.mark.parametrize("c_in,c_out,padding,fmt", [(5, 1, "same", "channels_last"), (1, 1, "valid", "channels_last"),
+                                                  (5, 1, "valid", "channels_first"), (1, 3, "same", "channels_last")])
+def test_conv_with_one_input_or_output_channel_matches_torch(c_in, c_out, padding, fmt):
+    # single channels route through vector products (once a slow non-BLAS path): values and gradients unchanged
+    x = _input(2, (9, 8), c_in, fmt == "channels_first")
+    _check(conv, torch_conv, [x, _rand(3, 3, c_in, c_out, seed=1), _rand(c_out, seed=2)], padding=padding,
+           data_format=fmt)
+
+
 def test_conv_groups_equal_separate_convolutions():
     x, w = _rand(2, 7, 7, 6), _rand(3, 3, 2, 9, seed=1)
     y = conv(x, w, groups=3, padding="same").numpy()
