@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 
 from ..errors import ConfigError, close_matches
+from ..saving.family import deserialize_object, serialize_object
 from .base import REDUCTIONS, Loss, LossFunctionWrapper, reduce_weighted
 from .hinge import CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge
 from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson,
@@ -128,29 +129,14 @@ def get(identifier):
 
 def serialize(loss) -> dict:
     """``{"class_name": ..., "config": ...}`` for a Loss instance (JSON-serialisable)."""
-    loss = get(loss)
-    cls = type(loss)
-    # A built-in class saves under its own name; a custom one under its registered name (ConfigError if none).
-    class_name = cls.__name__ if _BUILTINS.get(cls.__name__) is cls else registered_name(cls)
-    return {"class_name": class_name, "config": loss.get_config()}
+    return serialize_object(get(loss), _BUILTINS, registered_name)
 
 
 def deserialize(config, custom_objects=None) -> Loss:
     """Rebuild a loss from :func:`serialize`'s dict (or from a name). ``custom_objects``: extra name -> class or
     function, consulted first."""
-    if isinstance(config, str):
-        if custom_objects and config in custom_objects:
-            return _instance(custom_objects[config], name=config)
-        return get(config)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ConfigError(f"losses.deserialize: expected a dict with 'class_name' and 'config', got {config!r}")
-    name = config.get("registered_name") or config["class_name"]
-    obj = (custom_objects or {}).get(name) or _lookup(name)
-    args = dict(config.get("config") or {})
-    if inspect.isclass(obj):
-        return obj.from_config(args)
-    args.pop("fn", None)
-    return LossFunctionWrapper(obj, **args)
+    return deserialize_object(config, custom_objects, family="losses", get=get, lookup=_lookup, instance=_instance,
+                              wrapper=LossFunctionWrapper)
 
 
 __all__ = [

@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 
 from ..errors import ConfigError, close_matches
+from ..saving.family import deserialize_object, serialize_object
 from ..losses.base import snake_case
 from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy, binary_accuracy,
@@ -174,28 +175,14 @@ def get(identifier, loss=None, output_shape=None):
 
 def serialize(metric) -> dict:
     """``{"class_name": ..., "config": ...}`` for a Metric instance (JSON-serialisable)."""
-    metric = get(metric)
-    cls = type(metric)
-    class_name = cls.__name__ if _BUILTINS.get(cls.__name__) is cls else registered_name(cls)
-    return {"class_name": class_name, "config": metric.get_config()}
+    return serialize_object(get(metric), _BUILTINS, registered_name)
 
 
 def deserialize(config, custom_objects=None) -> Metric:
     """Rebuild a metric from :func:`serialize`'s dict (or from a name). ``custom_objects``: extra name -> class or
     function, consulted first."""
-    if isinstance(config, str):
-        if custom_objects and config in custom_objects:
-            return _instance(custom_objects[config], name=config)
-        return get(config)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ConfigError(f"metrics.deserialize: expected a dict with 'class_name' and 'config', got {config!r}")
-    name = config.get("registered_name") or config["class_name"]
-    obj = (custom_objects or {}).get(name) or _lookup(name)
-    args = dict(config.get("config") or {})
-    if inspect.isclass(obj):
-        return obj.from_config(args)
-    args.pop("fn", None)
-    return MeanMetricWrapper(obj, **args)
+    return deserialize_object(config, custom_objects, family="metrics", get=get, lookup=_lookup, instance=_instance,
+                              wrapper=MeanMetricWrapper)
 
 
 __all__ = [
