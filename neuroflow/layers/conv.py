@@ -17,6 +17,7 @@ from .. import activations as nf_activations, initializers as nf_initializers
 from .. import constraints as nf_constraints, ops, regularizers as nf_regularizers
 from ..errors import ConfigError, ShapeError
 from ..ops.conv import check_format, check_padding, conv_transpose_geometry, int_tuple, resolve_padding
+from ..ops.nn import FUSABLE_ACTIVATIONS
 from ..saving.registry import register_builtin
 from .base import Layer
 
@@ -193,9 +194,12 @@ class _Conv(_BaseConv):
 
     def call(self, inputs):
         self._check_call_input(inputs)
+        act = "linear" if self._emit_logits else self._act_name
+        fused = act in FUSABLE_ACTIVATIONS  # relu/sigmoid/tanh inside the conv node
         y = ops.conv(inputs, self.kernel, bias=self.bias, strides=self.strides, padding=self.padding,
-                     data_format=self.data_format, dilation_rate=self.dilation_rate, groups=self.groups)
-        return self._activate(y)
+                     data_format=self.data_format, dilation_rate=self.dilation_rate, groups=self.groups,
+                     activation=act if fused else None)
+        return y if fused else self._activate(y)
 
     def compute_output_shape(self, input_shape):
         check_spatial_input(self, input_shape, self.rank, self.data_format, need_channels=False)

@@ -22,6 +22,7 @@ The window geometry (:class:`Geometry`, :func:`resolve_padding`) is shared with 
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import numbers
@@ -31,6 +32,7 @@ from ..autograd.tensor import as_tensor
 from ..backend import get_array_module
 from ..errors import ConfigError, DTypeError, ShapeError
 from ._registry import differentiable
+from .nn import activate_in_place, check_fusable, through_activation
 
 _FORMATS = ("channels_last", "channels_first")
 
@@ -299,13 +301,14 @@ def _sum_bias(gm):
 
 # --- conv -------------------------------------------------------------------------------------------------------
 class Conv(Function):
-    """Convolution of channels-last-or-first input with a (*k, C/G, C_out) kernel, optional fused bias."""
+    """Convolution of channels-last-or-first input with a (*k, C/G, C_out) kernel, optional fused bias and fused
+    activation (one of ``FUSABLE_ACTIVATIONS``; its derivative is taken from the saved output)."""
 
     label = "conv"
-    __slots__ = ("geom", "channels_first", "keep_cols", "w", "cols", "x_shape")
+    __slots__ = ("geom", "channels_first", "keep_cols", "act", "w", "cols", "x_shape", "y")
 
-    def __init__(self, geom: Geometry, channels_first: bool, keep_cols: bool):
-        self.geom, self.channels_first, self.keep_cols = geom, channels_first, keep_cols
+    def __init__(self, geom: Geometry, channels_first: bool, keep_cols: bool, act: str = "linear"):
+        self.geom, self.channels_first, self.keep_cols, self.act = geom, channels_first, keep_cols, act
 
     def forward(self, x, w, b=None):
         g = self.geom
@@ -316,13 +319,15 @@ class Conv(Function):
                                g.out_shape)
         if b is not None:
             y += b
+        y = activate_in_place(get_array_module(y), self.act, y)
         self.w, self.x_shape = w, x.shape
+        self.y = None if self.act == "linear" else y
         self.cols = cols if self.keep_cols else None  # only the kernel gradient needs them
         return from_last(y, self.channels_first)
 
     def backward(self, gy):
         g, cf = self.geom, self.channels_first
-        gy = to_last(gy, cf)
+        gy = through_activation(self.act, to_last(gy, cf), self.y)
         ins = self.inputs
         n_batch, c = self.x_shape[0], self.x_shape[-1]
         k, cg = math.prod(g.kernel), c // g.groups
@@ -445,7 +450,7 @@ def _out_or_raise(op, padding, in_shape, kernel, strides, dilation):
 
 @differentiable
 def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format="channels_last", dilation_rate=1,
-         groups=1):
+         groups=1, activation=None):
     """N-D convolution (1-D, 2-D or 3-D), Keras' ``ops.conv`` with an optional fused bias and explicit groups.
 
     Args:
@@ -458,13 +463,47 @@ def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format="cha
         data_format: ``'channels_last'`` (default; ``None`` means the same) or ``'channels_first'``.
         groups: split input and output channels into ``groups`` independent convolutions (C_in and C_out must be
             divisible by it); output channel ``g * C_out/groups + o`` belongs to group ``g``.
+        activation: (neuroflow) ``None``/``'linear'``, ``'relu'``, ``'sigmoid'`` or ``'tanh'``, applied in the same
+            node (one graph node and one pass fewer than a separate activation).
 
     Returns: (N, *out_spatial, C_out) (or channels-first), ``out = (in - dilation*(k-1) - 1) // stride + 1`` for
     ``'valid'`` and ``ceil(in / stride)`` for ``'same'``/``'causal'``. Same dtype as ``inputs``.
     """
     op = "conv"
     x, w, b = _conv_inputs(op, inputs, kernel, bias, "C_in // groups, C_out")
-    n = spatial_rank(op, x.ndim)
+    act = check_fusable(op, activation)
+    geom, cf, depthwise = cached_plan(_conv_plan, x.shape, w.shape, None if b is None else b.shape, strides,
+                                      padding, data_format, dilation_rate, groups)
+    inputs = (x, w) if b is None else (x, w, b)
+    if not depthwise:
+        return Conv(geom, cf, keep_cols=w.requires_grad and is_grad_enabled(), act=act).apply(*inputs)
+    # one channel per group: the depthwise loop is the fast route (its activation a separate node)
+    y = DepthwiseConv(geom, cf, keep_input=w.requires_grad and is_grad_enabled()).apply(*inputs)
+    if act == "linear":
+        return y
+    from . import activation as activations
+    return getattr(activations, act)(y)
+
+
+def cached_plan(plan, *args):
+    """``plan(*args)``, memoised: a layer calls its op with the same shapes and arguments every step, and the
+    checks and geometry cost more than a one-sample convolution. Lists (unhashable) bypass the cache."""
+    try:
+        return _plan_cached(plan, *args)
+    except TypeError:  # an unhashable argument, e.g. strides=[2, 2]
+        return plan(*args)
+
+
+@functools.lru_cache(maxsize=512)
+def _plan_cached(plan, *args):
+    return plan(*args)
+
+
+def _conv_plan(x_shape, w_shape, b_shape, strides, padding, data_format, dilation_rate, groups):
+    """Check the arguments of :func:`conv` against the shapes; return ``(geometry, channels_first, depthwise)``."""
+    op = "conv"
+    ndim = len(x_shape)
+    n = spatial_rank(op, ndim)
     cf = check_format(op, data_format)
     pad_mode = check_padding(op, padding, ("valid", "same", "causal"))
     if pad_mode == "causal" and n != 1:
@@ -474,26 +513,23 @@ def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format="cha
     groups = int(groups)
     strides = int_tuple(op, "strides", strides, n)
     dilation = int_tuple(op, "dilation_rate", dilation_rate, n)
-    c_in = x.shape[1] if cf else x.shape[-1]
-    in_shape = x.shape[2:] if cf else x.shape[1:-1]
-    kernel_size, (k_in, c_out) = w.shape[:-2], w.shape[-2:]
+    c_in = x_shape[1] if cf else x_shape[-1]
+    in_shape = x_shape[2:] if cf else x_shape[1:-1]
+    kernel_size, (k_in, c_out) = w_shape[:-2], w_shape[-2:]
     if c_in % groups:
         raise ConfigError(f"{op}: groups={groups} does not divide the {c_in} input channels")
     if c_out % groups:
         raise ConfigError(f"{op}: groups={groups} does not divide the kernel's {c_out} output channels")
     if k_in != c_in // groups:
         hint = f"; for a grouped convolution pass groups={c_in // k_in}" if k_in and c_in % k_in == 0 else ""
-        raise ShapeError(f"{op}: kernel {w.shape} has {k_in} input channels but inputs {x.shape} have {c_in} "
+        raise ShapeError(f"{op}: kernel {w_shape} has {k_in} input channels but inputs {x_shape} have {c_in} "
                          f"channels{f' / groups={groups}' if groups > 1 else ''} = {c_in // groups} "
                          f"(data_format={'channels_first' if cf else 'channels_last'}){hint}")
-    _check_bias(op, b, c_out)
+    if b_shape is not None and tuple(b_shape) != (c_out,):
+        raise ShapeError(f"{op}: bias must have shape ({c_out},) (one value per output channel), got {b_shape}")
     pad_before, out = _out_or_raise(op, pad_mode, in_shape, kernel_size, strides, dilation)
     geom = Geometry(in_shape, kernel_size, strides, dilation, pad_before, out, groups)
-    if groups > 1 and groups == c_in:  # one channel per group: the depthwise loop is the fast route
-        fn = DepthwiseConv(geom, cf, keep_input=w.requires_grad and is_grad_enabled())
-    else:
-        fn = Conv(geom, cf, keep_cols=w.requires_grad and is_grad_enabled())
-    return fn.apply(x, w) if b is None else fn.apply(x, w, b)
+    return geom, cf, groups > 1 and groups == c_in
 
 
 @differentiable

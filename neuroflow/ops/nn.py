@@ -13,8 +13,39 @@ from .. import random as nf_random
 from .activation import stable_sigmoid
 from ._registry import differentiable
 
-#: Activations ``linear`` can fuse: their derivative is a cheap function of the output ``y``.
+#: Activations ``linear`` and ``conv`` can fuse: their derivative is a cheap function of the output ``y``.
 FUSABLE_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
+
+
+def activate_in_place(xp, act: str, z):
+    """``act(z)`` for a fusable activation, written into ``z`` where possible (``z`` is the op's own buffer)."""
+    if act == "relu":
+        return xp.maximum(z, 0, out=z)
+    if act == "sigmoid":
+        return stable_sigmoid(xp, z)
+    if act == "tanh":
+        return xp.tanh(z, out=z)
+    return z
+
+
+def through_activation(act: str, g, y):
+    """The gradient ``g`` w.r.t. a fused activation's output ``y``, carried to its input: ``g * act'(.)``."""
+    if act == "relu":
+        return g * (y > 0)
+    if act == "sigmoid":
+        return g * y * (1 - y)
+    if act == "tanh":
+        return g * (1 - y * y)
+    return g
+
+
+def check_fusable(op: str, activation) -> str:
+    """``activation`` (None meaning linear) as a fusable name; a ConfigError naming ``op`` otherwise."""
+    if activation is None:
+        return "linear"
+    if activation not in FUSABLE_ACTIVATIONS:
+        raise ConfigError(f"{op}: activation {activation!r} cannot be fused; expected one of {FUSABLE_ACTIVATIONS}")
+    return activation
 
 
 class Linear(Function):
@@ -29,24 +60,11 @@ class Linear(Function):
         z = x @ w
         if b is not None:
             z += b
-        act = self.act
-        if act == "relu":
-            xp.maximum(z, 0, out=z)
-        elif act == "sigmoid":
-            z = stable_sigmoid(xp, z)
-        elif act == "tanh":
-            xp.tanh(z, out=z)
-        self.y = z
-        return z
+        self.y = activate_in_place(xp, self.act, z)
+        return self.y
 
     def backward(self, g):
-        act, y = self.act, self.y
-        if act == "relu":
-            g = g * (y > 0)
-        elif act == "sigmoid":
-            g = g * y * (1 - y)
-        elif act == "tanh":
-            g = g * (1 - y * y)
+        g = through_activation(self.act, g, self.y)
         inputs = self.inputs
         x, w = self.x, self.w
         gx = g @ w.T if inputs[0].requires_grad else None
@@ -70,11 +88,7 @@ def linear(x, kernel, bias=None, activation="linear"):
     ``activation``: one of ``FUSABLE_ACTIVATIONS`` (others: apply them after a linear ``linear``).
     """
     x, kernel = as_tensor(x), as_tensor(kernel)
-    if activation is None:
-        activation = "linear"
-    if activation not in FUSABLE_ACTIVATIONS:
-        raise ConfigError(f"linear: activation {activation!r} cannot be fused; expected one of "
-                          f"{FUSABLE_ACTIVATIONS}")
+    activation = check_fusable("linear", activation)
     if kernel.ndim != 2 or x.ndim < 1 or x.shape[-1] != kernel.shape[0]:
         raise ShapeError(f"linear: input of shape {x.shape} does not fit kernel of shape {kernel.shape} "
                          f"(the input's last axis must equal the kernel's first)")

@@ -21,8 +21,8 @@ from ..autograd.function import Function, is_grad_enabled
 from ..backend import get_array_module
 from ..errors import ShapeError
 from ._registry import differentiable
-from .conv import Geometry, check_format, check_padding, float_tensors, from_last, int_tuple, resolve_padding, \
-    spatial_rank, to_last
+from .conv import (Geometry, cached_plan, check_format, check_padding, float_tensors, from_last, int_tuple,
+                   resolve_padding, spatial_rank, to_last)
 
 
 class MaxPool(Function):
@@ -146,13 +146,14 @@ def _real_counts(g: Geometry, dtype, xp):
     return count
 
 
-def _pool_geometry(op, x, pool_size, strides, padding, data_format):
-    n = spatial_rank(op, x.ndim)
+def _pool_geometry(op, x_shape, pool_size, strides, padding, data_format):
+    """Check the pooling arguments against the input shape; return ``(geometry, channels_first)``."""
+    n = spatial_rank(op, len(x_shape))
     cf = check_format(op, data_format)
     pad_mode = check_padding(op, padding, ("valid", "same"))
     pool = int_tuple(op, "pool_size", pool_size, n)
     strides = pool if strides is None else int_tuple(op, "strides", strides, n)
-    in_shape = x.shape[2:] if cf else x.shape[1:-1]
+    in_shape = x_shape[2:] if cf else x_shape[1:-1]
     pad_before, out = resolve_padding(pad_mode, in_shape, pool, strides, (1,) * n)
     if min(out) < 1:
         raise ShapeError(f"{op}: input spatial shape {tuple(in_shape)} is smaller than pool_size {pool} with "
@@ -174,7 +175,7 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format="chan
     ``ceil(in / stride)`` ('same'). Backward sends each window's gradient to its maximum element.
     """
     (x,) = float_tensors("max_pool", inputs)
-    geom, cf = _pool_geometry("max_pool", x, pool_size, strides, padding, data_format)
+    geom, cf = cached_plan(_pool_geometry, "max_pool", x.shape, pool_size, strides, padding, data_format)
     return MaxPool(geom, cf, keep_index=x.requires_grad and is_grad_enabled()).apply(x)
 
 
@@ -186,5 +187,5 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format="
     (non-padded) elements only, as TensorFlow and Keras compute it.
     """
     (x,) = float_tensors("average_pool", inputs)
-    geom, cf = _pool_geometry("average_pool", x, pool_size, strides, padding, data_format)
+    geom, cf = cached_plan(_pool_geometry, "average_pool", x.shape, pool_size, strides, padding, data_format)
     return AveragePool(geom, cf).apply(x)

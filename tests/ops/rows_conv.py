@@ -132,6 +132,11 @@ def torch_average_pool(x, pool_size, strides=None, padding="valid", data_format=
 
 
 # --- rows (small shapes: finite differences visit every input element) --------------------------------------------
+def _torch_act(name, y):
+    import torch
+    return getattr(torch, name)(y)
+
+
 def _row(op, nf_fn, torch_fn, inputs, id, **kw):
     return case(op, lambda *t: nf_fn(*t, **kw), inputs, lambda *t: torch_fn(*t, **kw), id=id)
 
@@ -145,6 +150,15 @@ ROWS = [
     _row("conv", conv, torch_conv, [(2, 4, 5, 5), (3, 3, 2, 4)], "2d-cf-groups2-dil2-same", padding="same",
          dilation_rate=2, groups=2, data_format="channels_first"),
     _row("conv", conv, torch_conv, [(1, 4, 3, 4, 2), (2, 2, 2, 2, 2)], "3d-valid"),
+    # fused activations (the depthwise route applies its activation as a separate node)
+    case("conv", lambda x, w, b: conv(x, w, b, padding="same", activation="relu"),
+         [(2, 5, 4, 3), (3, 3, 3, 4), (4,)], lambda x, w, b: _torch_act("relu", torch_conv(x, w, b, padding="same")),
+         id="2d-relu"),
+    case("conv", lambda x, w, b: conv(x, w, b, activation="sigmoid", data_format="channels_first"),
+         [(2, 3, 5, 4), (2, 2, 3, 2), (2,)],
+         lambda x, w, b: _torch_act("sigmoid", torch_conv(x, w, b, data_format="channels_first")), id="2d-cf-sigmoid"),
+    case("conv", lambda x, w: conv(x, w, groups=3, activation="tanh"), [(2, 6, 3), (3, 1, 6)],
+         lambda x, w: _torch_act("tanh", torch_conv(x, w, groups=3)), id="1d-depthwise-route-tanh"),
     _row("conv_transpose", conv_transpose, torch_conv_transpose, [(2, 4, 3), (3, 2, 3), (2,)], "1d-valid-s2-bias",
          strides=2),
     _row("conv_transpose", conv_transpose, torch_conv_transpose, [(1, 3, 4, 2), (3, 3, 2, 2)],
