@@ -31,6 +31,7 @@ class Model(Layer):
         self.stop_training = False
         self.history = None
         self._epoch = 0
+        self._accepted_input = None  # (input shapes, expected shapes) that passed _check_input_data last
         self._shuffle_seed = int(nf_random.generator().integers(2**31))
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
@@ -92,6 +93,9 @@ class Model(Layer):
         if not expected:
             return
         arrays = list(x.values()) if isinstance(x, dict) else (x if isinstance(x, list) else [x])
+        key = (tuple(getattr(a, "shape", None) for a in arrays), tuple(map(tuple, expected)))
+        if key == getattr(self, "_accepted_input", None):  # the shapes of the previous call (predict in a serving loop)
+            return
         if len(arrays) != len(expected):
             raise ShapeError(f"model {self.name!r} expects {len(expected)} input(s), got {len(arrays)}")
         for arr, shape in zip(arrays, expected):
@@ -108,6 +112,7 @@ class Model(Layer):
                         f"as a batch of one, shape {(1,) + got} (x[None] or x.reshape(1, ...)).")
             raise ShapeError(f"input of shape {got} is incompatible with layer {self._first_layer_name()!r}: "
                              f"expected shape {_fmt(want)} (batch axis first).{hint}")
+        self._accepted_input = key
 
     def _first_layer_name(self):
         layers = [l for l in self.layers if type(l).__name__ != "InputLayer"]

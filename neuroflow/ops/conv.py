@@ -206,9 +206,12 @@ def _im2col(xpd, g: Geometry):
     the kernel needs only a reshape to multiply it.
     """
     view = _windows(xpd, g)
+    rows = xpd.shape[0] * math.prod(g.out_shape)
+    if g.groups == 1:
+        return view.reshape(1, rows, -1)  # the one copy
     view = view.reshape(view.shape[:-1] + (g.groups, -1))  # (N, *out, *k, G, Cg), still a view
     view = get_array_module(xpd).moveaxis(view, -2, 0)
-    return view.reshape(g.groups, xpd.shape[0] * math.prod(g.out_shape), -1)  # the one copy
+    return view.reshape(g.groups, rows, -1)  # the one copy
 
 
 def _col2im(gcols, g: Geometry, n_batch: int, c: int):

@@ -88,16 +88,18 @@ def linear(x, kernel, bias=None, activation="linear"):
     ``activation``: one of ``FUSABLE_ACTIVATIONS`` (others: apply them after a linear ``linear``).
     """
     x, kernel = as_tensor(x), as_tensor(kernel)
-    activation = check_fusable("linear", activation)
-    if kernel.ndim != 2 or x.ndim < 1 or x.shape[-1] != kernel.shape[0]:
-        raise ShapeError(f"linear: input of shape {x.shape} does not fit kernel of shape {kernel.shape} "
+    if activation not in FUSABLE_ACTIVATIONS:
+        activation = check_fusable("linear", activation)
+    # checked on the arrays' shapes directly: a dense layer calls this every step, at a few microseconds a call
+    xs, ks = x.data.shape, kernel.data.shape
+    if len(ks) != 2 or not xs or xs[-1] != ks[0]:
+        raise ShapeError(f"linear: input of shape {xs} does not fit kernel of shape {ks} "
                          f"(the input's last axis must equal the kernel's first)")
     if bias is None:
         return Linear(activation, False).apply(x, kernel)
     bias = as_tensor(bias, like=kernel)
-    if bias.shape != (kernel.shape[1],):
-        raise ShapeError(f"linear: bias of shape {bias.shape} does not fit kernel {kernel.shape}; "
-                         f"expected ({kernel.shape[1]},)")
+    if bias.data.shape != ks[1:]:
+        raise ShapeError(f"linear: bias of shape {bias.data.shape} does not fit kernel {ks}; expected ({ks[1]},)")
     return Linear(activation, True).apply(x, kernel, bias)
 
 

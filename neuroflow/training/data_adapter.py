@@ -65,6 +65,8 @@ def leaves(x) -> list:
 
 def num_samples(x, y=None, sample_weight=None) -> int:
     """The common length of every array; a clear error when they differ or are empty."""
+    if y is None and sample_weight is None and isinstance(x, np.ndarray) and x.ndim and len(x):
+        return len(x)  # one input array (predict): the checks below are for the other cases
     lengths = {}
     for name, struct in (("x", x), ("y", y), ("sample_weight", sample_weight)):
         for i, a in enumerate(leaves(struct)):
