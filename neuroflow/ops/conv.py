@@ -303,6 +303,11 @@ def _sum_bias(gm):
 
 
 # --- conv -------------------------------------------------------------------------------------------------------
+#: Columns plus output elements per chunk of an inference convolution (4 MB of float32; 2^18 to 2^22 measured
+#: alike at batch 1024, 2^16 slower, no chunking slowest).
+_CHUNK_ELEMENTS = 1 << 20
+
+
 class Conv(Function):
     """Convolution of channels-last-or-first input with a (*k, C/G, C_out) kernel, optional fused bias and fused
     activation (one of ``FUSABLE_ACTIVATIONS``; its derivative is taken from the saved output)."""
@@ -316,17 +321,41 @@ class Conv(Function):
     def forward(self, x, w, b=None):
         g = self.geom
         x = to_last(x, self.channels_first)
-        cols = _im2col(g.pad(x), g)
+        xpd = g.pad(x)
         k = math.prod(g.kernel)
-        y = _cols_times_kernel(cols, _kernel_matrix(w, k, x.shape[-1] // g.groups, g.groups), x.shape[0],
-                               g.out_shape)
+        wm = _kernel_matrix(w, k, x.shape[-1] // g.groups, g.groups)
+        self.w, self.x_shape = w, x.shape
+        if self.keep_cols:  # the kernel gradient needs the columns of the whole batch
+            self.cols = _im2col(xpd, g)
+            y = self._finish(_cols_times_kernel(self.cols, wm, x.shape[0], g.out_shape), b)
+        else:
+            y = self._by_chunks(xpd, wm, b)
+        self.y = None if self.act == "linear" else y
+        return from_last(y, self.channels_first)
+
+    def _finish(self, y, b):
+        """Bias and activation, in place on the channels-last output (or a chunk of it)."""
         if b is not None:
             y += b
-        y = activate_in_place(get_array_module(y), self.act, y)
-        self.w, self.x_shape = w, x.shape
-        self.y = None if self.act == "linear" else y
-        self.cols = cols if self.keep_cols else None  # only the kernel gradient needs them
-        return from_last(y, self.channels_first)
+        return activate_in_place(get_array_module(y), self.act, y)
+
+    def _by_chunks(self, xpd, wm, b):
+        """The output, a few samples at a time, when no columns need keeping (inference): each chunk's columns,
+        output, bias and activation stay in cache, instead of passes over arrays of hundreds of MB (measured:
+        predict of the MNIST convnet at batch 1024, 146 -> 134 ms)."""
+        g = self.geom
+        n = xpd.shape[0]
+        per_sample = math.prod(g.out_shape) * (wm.shape[0] * wm.shape[1] + wm.shape[0] * wm.shape[2])
+        step = max(1, _CHUNK_ELEMENTS // per_sample)
+        if step >= n:
+            return self._finish(_cols_times_kernel(_im2col(xpd, g), wm, n, g.out_shape), b)
+        xp = get_array_module(xpd)
+        y = xp.empty((n,) + g.out_shape + (wm.shape[0] * wm.shape[2],), dtype=xpd.dtype)
+        for start in range(0, n, step):
+            part = xpd[start:start + step]
+            y[start:start + step] = self._finish(_cols_times_kernel(_im2col(part, g), wm, part.shape[0],
+                                                                    g.out_shape), b)
+        return y
 
     def backward(self, gy):
         g, cf = self.geom, self.channels_first

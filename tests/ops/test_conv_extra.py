@@ -2,6 +2,7 @@
 PyTorch (Keras semantics), Keras' output shapes, argument errors, dtypes and a speed sanity check."""
 from __future__ import annotations
 
+import importlib
 import itertools
 import time
 
@@ -258,3 +259,17 @@ def test_max_pool_inference_route_equals_the_training_route(shape, pool, padding
         inferred = max_pool(Tensor(x, requires_grad=True), pool, padding=padding, data_format=fmt).data
     np.testing.assert_array_equal(inferred, trained)
     assert inferred.flags.c_contiguous and not np.shares_memory(inferred, x)
+
+
+@pytest.mark.parametrize("groups,fmt", [(1, "channels_last"), (2, "channels_first")])
+def test_inference_conv_by_chunks_equals_one_pass(monkeypatch, groups, fmt):
+    # without a kernel gradient the forward runs a few samples at a time; the result must not change
+    conv_module = importlib.import_module("neuroflow.ops.conv")  # (neuroflow.ops.conv is also the function)
+    x = _input(2, (7, 6), 4, fmt == "channels_first", batch=5)
+    w, b = _rand(3, 3, 4 // groups, 6, seed=1), _rand(6, seed=2)
+    kw = dict(padding="same", groups=groups, data_format=fmt, activation="relu")
+    whole = conv(Tensor(x), Tensor(w, requires_grad=True), Tensor(b), **kw).data  # keeps columns: one pass
+    monkeypatch.setattr(conv_module, "_CHUNK_ELEMENTS", 1)  # one sample per chunk
+    with no_grad():
+        chunked = conv(Tensor(x), Tensor(w), Tensor(b), **kw).data
+    np.testing.assert_allclose(chunked, whole, rtol=1e-6, atol=1e-6)
