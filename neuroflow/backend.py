@@ -83,3 +83,43 @@ def set_num_threads(n: int):
     except ImportError:
         return None
     return threadpool_limits(limits=int(n), user_api="blas")
+
+
+# --- element-wise work on several threads ------------------------------------------------------------------------------
+#: Arrays smaller than this many elements are not split: below it, handing work to a thread costs more than it saves.
+SPLIT_MIN_SIZE = 1 << 17
+_pool = None
+
+
+def elementwise_threads() -> int:
+    """Threads for large element-wise work (NumPy's ufuncs use one core; BLAS uses its own pool): the first of
+    ``NEUROFLOW_NUM_THREADS``, ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` that is set, else the CPU count."""
+    for name in ("NEUROFLOW_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        value = os.environ.get(name, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return os.cpu_count() or 1
+
+
+def run_split(fn, arrays, threads: int | None = None) -> None:
+    """Call ``fn(*parts)`` on equal slices of the same-sized ``arrays`` (each raveled), concurrently.
+
+    For element-wise in-place kernels (an optimizer's update): NumPy releases the GIL inside each ufunc, so the
+    slices run in parallel. Runs ``fn(*arrays)`` directly when the arrays are small, one thread is configured, or
+    an array that is written would not ravel to a view (not C-contiguous). Shapes: any, all the same size.
+    """
+    global _pool
+    threads = elementwise_threads() if threads is None else threads
+    size = arrays[0].size
+    if threads < 2 or size < SPLIT_MIN_SIZE or not all(a.flags.c_contiguous for a in arrays):
+        fn(*arrays)
+        return
+    if _pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+        _pool = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="neuroflow")
+    flat = [a.reshape(-1) for a in arrays]
+    bounds = [size * i // threads for i in range(threads + 1)]
+    futures = [_pool.submit(fn, *[a[lo:hi] for a in flat]) for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    fn(*[a[:bounds[1]] for a in flat])
+    for f in futures:
+        f.result()

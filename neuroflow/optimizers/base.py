@@ -34,7 +34,7 @@ import re
 import warnings
 
 from ..autograd.tensor import Tensor
-from ..backend import get_array_module
+from ..backend import SPLIT_MIN_SIZE, get_array_module, run_split
 from ..errors import ConfigError, DTypeError, SavingError, ShapeError, close_matches
 from . import schedules as _schedules
 
@@ -101,7 +101,8 @@ class Optimizer:
             (default: pack when the variables are small); see the module docstring.
 
     Subclasses define ``_slot_specs`` (names and initial values of per-variable state), ``_scalars`` (the
-    step's scalars, once per update) and ``_update`` (the in-place kernel on arrays).
+    step's scalars, once per update) and ``_update`` (the in-place kernel on arrays). The kernel must be
+    element-wise: a large variable is updated in slices on several threads (``backend.run_split``).
     """
 
     _n_scratch = 1  # scratch arrays (variable-shaped) the kernel needs
@@ -493,7 +494,12 @@ class Optimizer:
             kd = by_dtype.get(w.dtype)
             if kd is None:
                 kd = by_dtype[w.dtype] = tuple([xp.asarray(x, dtype=w.dtype) for x in k])
-            update(w, g, slots, scratch, kd)
+            if w.size < SPLIT_MIN_SIZE:
+                update(w, g, slots, scratch, kd)
+            else:  # large weights: the element-wise kernel on slices, one per thread
+                n_slots = len(slots)
+                run_split(lambda w, g, *rest: update(w, g, rest[:n_slots], rest[n_slots:], kd),
+                          (w, xp.ascontiguousarray(g)) + tuple(slots) + tuple(scratch))
         if self.use_ema:
             self._update_ema()
         self._iterations = t

@@ -3,6 +3,7 @@ import numpy as np
 
 import neuroflow as nf
 from neuroflow import ops
+from neuroflow.ops.nn import dropout_mask
 
 from .harness import away_from, case, const, distinct, positive, uniform
 
@@ -154,8 +155,8 @@ ROWS = [
     case("linear", lambda x, w, b: ops.linear(x, w, b, "tanh"), [(4, 3), (3, 2), (2,)],
          lambda x, w, b: torch.tanh(x @ w + b), id="tanh"),
     case("dropout", lambda a: ops.dropout(a, 0.5, rng=np.random.default_rng(0)), [(4, 5)],
-         lambda a: a * torch.from_numpy((np.random.default_rng(0).random((4, 5), dtype=np.float32) >= 0.5)
-                                        .astype(np.float32) * 2), id="mask"),
+         lambda a: a * torch.from_numpy(dropout_mask((4, 5), 0.5, np.float32, np.random.default_rng(0))),
+         id="mask"),
     # --- cross-entropies, from logits and from probabilities
     case("binary_crossentropy", lambda y, z: ops.binary_crossentropy(y, z, from_logits=True),
          [const(lambda r: (r.random((4, 3)) > 0.5).astype(np.float64)), uniform(4, 3, low=-20, high=20)],

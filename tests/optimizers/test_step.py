@@ -191,3 +191,32 @@ def test_auto_flat_packs_small_model_weights_in_fit_only():
     assert "flat" not in optimizers.Adam().get_config()
     with pytest.raises(nf.errors.ConfigError, match="flat must be True, False or 'auto'"):
         optimizers.Adam(flat="yes")
+
+
+@pytest.mark.parametrize("name", ["adam", "rmsprop", "sgd", "nadam", "adamax", "adagrad", "adadelta", "adamw"])
+def test_large_variables_updated_on_two_threads_match_one_thread(monkeypatch, name):
+    # a variable of >= backend.SPLIT_MIN_SIZE elements is updated in slices on several threads: bit-identical
+    rng = np.random.default_rng(0)
+    w0, grads = rng.normal(size=(512, 300)).astype(np.float32), rng.normal(size=(3, 512, 300)).astype(np.float32)
+    results = []
+    for threads in ("1", "2"):
+        monkeypatch.setenv("NEUROFLOW_NUM_THREADS", threads)
+        v = nf.Variable(w0.copy())
+        opt = optimizers.get(name)
+        for g in grads:
+            v.grad = g
+            opt.step([v])
+        results.append(v.data.copy())
+    np.testing.assert_array_equal(results[0], results[1])
+    assert not np.array_equal(results[0], w0)
+
+
+def test_run_split_leaves_non_contiguous_arrays_to_one_call():
+    from neuroflow import backend
+    a = np.zeros((600, 600), np.float32).T  # not C-contiguous: raveling would copy, losing the writes
+    backend.run_split(lambda x: x.__iadd__(1), (a,), threads=2)
+    assert np.all(a == 1)
+    b = np.zeros(1 << 18, np.float32)
+    calls = []
+    backend.run_split(lambda x: calls.append(x.size) or x.__iadd__(2), (b,), threads=2)
+    assert np.all(b == 2) and sorted(calls) == [1 << 17, 1 << 17]
