@@ -123,3 +123,34 @@ def run_split(fn, arrays, threads: int | None = None) -> None:
     fn(*[a[:bounds[1]] for a in flat])
     for f in futures:
         f.result()
+
+
+# --- memory --------------------------------------------------------------------------------------------------------------
+_memory_kept = None
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc's allocator to keep freed blocks (up to 32 MiB each) for reuse instead of returning them to the OS.
+
+    Why: a training step allocates and frees the same large arrays every step (im2col columns, gradients). By
+    default glibc unmaps every block above 128 KiB-32 MiB when it is freed, so the next step pays a page fault and
+    a kernel zeroing for every 4 KiB of it: measured, half of an MNIST convnet step at 2 threads (3.76 -> 1.92 s
+    for 50 steps). ``fit``, ``evaluate`` and ``predict`` call this once; the process then keeps its peak memory
+    reserved, as PyTorch's caching allocator does. ``NEUROFLOW_KEEP_MEMORY=0`` turns it off. Does nothing (returns
+    False) off glibc. Returns whether the setting is in effect.
+    """
+    global _memory_kept
+    if _memory_kept is not None:
+        return _memory_kept
+    _memory_kept = False
+    if os.environ.get("NEUROFLOW_KEEP_MEMORY", "1").strip() == "0":
+        return False
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's mallopt parameter numbers
+        # 32 MiB is the largest mmap threshold glibc accepts on 64-bit systems
+        _memory_kept = bool(libc.mallopt(m_mmap_threshold, 32 << 20) and libc.mallopt(m_trim_threshold, 1 << 30))
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl)
+        pass
+    return _memory_kept

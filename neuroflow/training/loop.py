@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import no_grad
+from ..backend import keep_freed_memory
 from ..errors import DataError, NotCompiledError
 from . import data_adapter as da
 from .compile_utils import add_regularization, weighted_loss
@@ -175,6 +176,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     """Train ``model``; returns a ``History`` callback whose ``history`` dict holds per-epoch logs."""
     from ..callbacks import CallbackList
 
+    keep_freed_memory()
     if not _overrides_train_step(model):
         _require_compiled(model, "fit()")
     elif getattr(model, "_specs", None) is None:
@@ -291,6 +293,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     """Loss and metrics on the given data: a scalar (loss only), a list ``[loss, *metrics]`` or a dict."""
     from ..callbacks import CallbackList
 
+    keep_freed_memory()
     _require_compiled(model, "evaluate()")
     batches = _batches(model, x, y, sample_weight, batch_size, False, steps)
     runner = StepRunner(model)
@@ -310,6 +313,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
 
 def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
     """Outputs for ``x`` in batches, without recording a graph. Returns an array (or a list per output)."""
+    keep_freed_memory()
     if da.is_iterable_source(x):
         batches = da.IterableBatches(x, steps)
     else:
