@@ -273,3 +273,13 @@ def test_inference_conv_by_chunks_equals_one_pass(monkeypatch, groups, fmt):
     with no_grad():
         chunked = conv(Tensor(x), Tensor(w), Tensor(b), **kw).data
     np.testing.assert_allclose(chunked, whole, rtol=1e-6, atol=1e-6)
+
+
+def test_conv_plan_cache_takes_lists_and_never_caches_errors():
+    x, w = _rand(2, 6, 6, 3), _rand(3, 3, 3, 4, seed=1)
+    a = conv(x, w, strides=[2, 2], padding="same").data  # a list is unhashable: planned without the cache
+    b = conv(x, w, strides=(2, 2), padding="same").data
+    np.testing.assert_array_equal(a, b)
+    for _ in range(2):  # the same bad call fails every time
+        with pytest.raises(ShapeError, match="input channels"):
+            conv(_rand(2, 6, 6, 5), w)

@@ -271,3 +271,20 @@ def test_predict_on_batch_equals_predict():
     # other batch sizes differ only by float rounding in BLAS
     np.testing.assert_allclose(model.predict_on_batch(x), model.predict(x, batch_size=7, verbose=0), rtol=1e-5,
                                atol=1e-7)
+
+
+def test_single_batch_predict_returns_fresh_arrays_and_checks_shapes():
+    # one batch takes a direct path; an identity model must still not hand back the caller's own array
+    inp = keras.Input(shape=(3,))
+    identity = keras.Model(inp, inp)
+    x = np.ones((4, 3), np.float32)
+    out = identity.predict(x, verbose=0)
+    np.testing.assert_array_equal(out, x)
+    assert not np.shares_memory(out, x)
+    model = mlp()
+    xs, _ = spirals(10)
+    np.testing.assert_array_equal(model.predict(xs, verbose=0), model.predict(xs, batch_size=10, verbose=0))
+    with pytest.raises(ShapeError, match="incompatible"):  # a remembered good shape does not hide a bad one
+        model.predict(np.ones((2, xs.shape[1] + 1), np.float32), verbose=0)
+    with pytest.raises(ShapeError, match="batch axis is missing"):
+        model.predict(xs[0], verbose=0)
