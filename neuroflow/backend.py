@@ -86,8 +86,13 @@ def set_num_threads(n: int):
 
 
 # --- element-wise work on several threads ------------------------------------------------------------------------------
-#: Arrays smaller than this many elements are not split: below it, handing work to a thread costs more than it saves.
-SPLIT_MIN_SIZE = 1 << 17
+#: On one thread, large element-wise kernels run over slices of this many elements: an optimizer's dozen in-place
+#: passes then stay in the core's L2 cache instead of streaming every array from memory a dozen times (Adam on
+#: the MNIST MLP's 670K weights: 1.74 -> 1.29 ms a step). On several threads each takes one contiguous share
+#: instead: smaller slices there make the threads contend for the GIL between ufunc calls (measured slower).
+SPLIT_CHUNK = 1 << 16
+#: Arrays smaller than this are updated in one call: below it, slicing costs more than it saves.
+SPLIT_MIN_SIZE = 1 << 16
 _pool = None
 
 
@@ -101,26 +106,37 @@ def elementwise_threads() -> int:
     return os.cpu_count() or 1
 
 
-def run_split(fn, arrays, threads: int | None = None) -> None:
-    """Call ``fn(*parts)`` on equal slices of the same-sized ``arrays`` (each raveled), concurrently.
+def run_split(fn, arrays, threads: int | None = None, chunk: int | None = None) -> None:
+    """Call ``fn(*parts)`` on slices of the same-sized ``arrays`` (each raveled): one contiguous share per thread
+    (``threads``, default :func:`elementwise_threads`), or on one thread consecutive ``chunk``-sized slices
+    (default ``SPLIT_CHUNK``) that stay in cache.
 
-    For element-wise in-place kernels (an optimizer's update): NumPy releases the GIL inside each ufunc, so the
-    slices run in parallel. Runs ``fn(*arrays)`` directly when the arrays are small, one thread is configured, or
-    an array that is written would not ravel to a view (not C-contiguous). Shapes: any, all the same size.
+    For element-wise in-place kernels (an optimizer's update); NumPy releases the GIL inside each ufunc, so the
+    threads' shares run in parallel. Runs ``fn(*arrays)`` directly when the arrays are small or an array would
+    not ravel to a view (not C-contiguous: the writes would be lost). Shapes: any, all the same size.
     """
     global _pool
-    threads = elementwise_threads() if threads is None else threads
     size = arrays[0].size
-    if threads < 2 or size < SPLIT_MIN_SIZE or not all(a.flags.c_contiguous for a in arrays):
+    if size < SPLIT_MIN_SIZE or not all(a.flags.c_contiguous for a in arrays):
         fn(*arrays)
+        return
+    threads = elementwise_threads() if threads is None else threads
+    chunk = (SPLIT_CHUNK if threads < 2 else size) if chunk is None else chunk
+    flat = [a.reshape(-1) for a in arrays]
+
+    def work(lo, hi):
+        for start in range(lo, hi, chunk):
+            fn(*[a[start:min(start + chunk, hi)] for a in flat])
+
+    if threads < 2:
+        work(0, size)
         return
     if _pool is None:
         from concurrent.futures import ThreadPoolExecutor
         _pool = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="neuroflow")
-    flat = [a.reshape(-1) for a in arrays]
     bounds = [size * i // threads for i in range(threads + 1)]
-    futures = [_pool.submit(fn, *[a[lo:hi] for a in flat]) for lo, hi in zip(bounds[1:-1], bounds[2:])]
-    fn(*[a[:bounds[1]] for a in flat])
+    futures = [_pool.submit(work, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    work(bounds[0], bounds[1])
     for f in futures:
         f.result()
 

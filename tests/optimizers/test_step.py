@@ -220,3 +220,11 @@ def test_run_split_leaves_non_contiguous_arrays_to_one_call():
     calls = []
     backend.run_split(lambda x: calls.append(x.size) or x.__iadd__(2), (b,), threads=2)
     assert np.all(b == 2) and sorted(calls) == [1 << 17, 1 << 17]
+
+
+def test_run_split_on_one_thread_walks_cache_sized_slices():
+    from neuroflow import backend
+    b = np.zeros(backend.SPLIT_CHUNK * 2 + 5, np.float32)
+    sizes = []
+    backend.run_split(lambda x: sizes.append(x.size) or x.__iadd__(3), (b,), threads=1)
+    assert np.all(b == 3) and sizes == [backend.SPLIT_CHUNK, backend.SPLIT_CHUNK, 5]
