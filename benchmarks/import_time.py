@@ -1,9 +1,10 @@
 """import: wall time of ``python -c "import neuroflow"`` vs ``python -c "import torch"``, median of 10 fresh
 processes (interpreter start-up included, as a user sees it). Target: neuroflow <= 0.25 s.
 
-One uncounted run first warms the disk cache and writes the ``.pyc`` files, with ``PYTHONDONTWRITEBYTECODE`` unset
-for that run (this machine sets it; ``pip install`` compiles them, so a user's import never recompiles). The bare interpreter's start-up
-(``python -c pass``) and the modules with the largest self time (``-X importtime``) are printed for reading.
+One uncounted run first warms the disk cache and writes the ``.pyc`` files, with ``PYTHONDONTWRITEBYTECODE``
+unset for that run (this machine sets it; ``pip install`` compiles them, so a user's import never recompiles).
+The bare interpreter's start-up (``python -c pass``) and the modules with the largest self time
+(``-X importtime``) are printed for reading.
 
 Run: ``python benchmarks/import_time.py [--runs 10]``.
 """

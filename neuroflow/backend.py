@@ -85,7 +85,7 @@ def set_num_threads(n: int):
     return threadpool_limits(limits=int(n), user_api="blas")
 
 
-# --- element-wise work on several threads ------------------------------------------------------------------------------
+# --- element-wise work on several threads -------------------------------------------------------------------------
 #: On one thread, large element-wise kernels run over slices of this many elements: an optimizer's dozen in-place
 #: passes then stay in the core's L2 cache instead of streaming every array from memory a dozen times (Adam on
 #: the MNIST MLP's 670K weights: 1.74 -> 1.29 ms a step). On several threads each takes one contiguous share
@@ -141,7 +141,7 @@ def run_split(fn, arrays, threads: int | None = None, chunk: int | None = None) 
         f.result()
 
 
-# --- memory --------------------------------------------------------------------------------------------------------------
+# --- memory -------------------------------------------------------------------------------------------------------
 _memory_kept = None
 
 

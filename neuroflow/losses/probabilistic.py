@@ -156,14 +156,23 @@ def poisson(y_true, y_pred):
 
 
 # --- classes --------------------------------------------------------------------------------------------------------
-class BinaryCrossentropy(LossFunctionWrapper):
+class _Crossentropy(LossFunctionWrapper):
+    """What the three cross-entropy classes share: ``from_logits`` and the batch mean in one fused node."""
+
+    fuses_mean = True
+
+    @property
+    def from_logits(self) -> bool:
+        return self._fn_kwargs["from_logits"]
+
+
+class BinaryCrossentropy(_Crossentropy):
     """Binary cross-entropy for 0/1 labels. See :func:`binary_crossentropy`.
 
     Fusion: ``fusable_activation = "sigmoid"``; ``with_logits()`` is the same loss taking logits.
     """
 
     fusable_activation = "sigmoid"
-    fuses_mean = True
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="binary_crossentropy", dtype=None):
@@ -171,19 +180,14 @@ class BinaryCrossentropy(LossFunctionWrapper):
         super().__init__(binary_crossentropy, reduction=reduction, name=name, dtype=dtype,
                          from_logits=bool(from_logits), label_smoothing=float(label_smoothing), axis=axis)
 
-    @property
-    def from_logits(self) -> bool:
-        return self._fn_kwargs["from_logits"]
 
-
-class CategoricalCrossentropy(LossFunctionWrapper):
+class CategoricalCrossentropy(_Crossentropy):
     """Cross-entropy for one-hot targets. See :func:`categorical_crossentropy`.
 
     Fusion: ``fusable_activation = "softmax"``; ``with_logits()`` is the same loss taking logits.
     """
 
     fusable_activation = "softmax"
-    fuses_mean = True
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="categorical_crossentropy", dtype=None):
@@ -191,12 +195,8 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         super().__init__(categorical_crossentropy, reduction=reduction, name=name, dtype=dtype,
                          from_logits=bool(from_logits), label_smoothing=float(label_smoothing), axis=axis)
 
-    @property
-    def from_logits(self) -> bool:
-        return self._fn_kwargs["from_logits"]
 
-
-class SparseCategoricalCrossentropy(LossFunctionWrapper):
+class SparseCategoricalCrossentropy(_Crossentropy):
     """Cross-entropy for integer class ids. See :func:`sparse_categorical_crossentropy`.
 
     With ``ignore_class``, entries of that id are left out of the loss and of the mean (the divisor counts only
@@ -210,10 +210,6 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name, dtype=dtype,
                          from_logits=bool(from_logits), ignore_class=ignore_class)
         self.fuses_mean = ignore_class is None  # ignored entries must leave the divisor too
-
-    @property
-    def from_logits(self) -> bool:
-        return self._fn_kwargs["from_logits"]
 
     def compute_mask(self, y_true, values):
         ignore = self._fn_kwargs["ignore_class"]

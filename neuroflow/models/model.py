@@ -94,7 +94,7 @@ class Model(Layer):
             return
         arrays = list(x.values()) if isinstance(x, dict) else (x if isinstance(x, list) else [x])
         key = (tuple(getattr(a, "shape", None) for a in arrays), tuple(map(tuple, expected)))
-        if key == getattr(self, "_accepted_input", None):  # the shapes of the previous call (predict in a serving loop)
+        if key == self._accepted_input:  # the shapes of the previous call (predict in a serving loop)
             return
         if len(arrays) != len(expected):
             raise ShapeError(f"model {self.name!r} expects {len(expected)} input(s), got {len(arrays)}")

@@ -327,14 +327,17 @@ class Conv(Function):
         self.w, self.x_shape = w, x.shape
         if self.keep_cols:  # the kernel gradient needs the columns of the whole batch
             self.cols = _im2col(xpd, g)
-            y = self._finish(_cols_times_kernel(self.cols, wm, x.shape[0], g.out_shape), b)
+            y = self._output(self.cols, wm, b)
         else:
             y = self._by_chunks(xpd, wm, b)
         self.y = None if self.act == "linear" else y
         return from_last(y, self.channels_first)
 
-    def _finish(self, y, b):
-        """Bias and activation, in place on the channels-last output (or a chunk of it)."""
+    def _output(self, cols, wm, b):
+        """The channels-last output (N, *out, C_out) of columns ``cols`` (G, N*P, K*Cg) (all samples or a chunk of
+        them): one GEMM, then bias and activation in place."""
+        g = self.geom
+        y = _cols_times_kernel(cols, wm, cols.shape[1] // math.prod(g.out_shape), g.out_shape)
         if b is not None:
             y += b
         return activate_in_place(get_array_module(y), self.act, y)
@@ -348,13 +351,11 @@ class Conv(Function):
         per_sample = math.prod(g.out_shape) * (wm.shape[0] * wm.shape[1] + wm.shape[0] * wm.shape[2])
         step = max(1, _CHUNK_ELEMENTS // per_sample)
         if step >= n:
-            return self._finish(_cols_times_kernel(_im2col(xpd, g), wm, n, g.out_shape), b)
+            return self._output(_im2col(xpd, g), wm, b)
         xp = get_array_module(xpd)
         y = xp.empty((n,) + g.out_shape + (wm.shape[0] * wm.shape[2],), dtype=xpd.dtype)
         for start in range(0, n, step):
-            part = xpd[start:start + step]
-            y[start:start + step] = self._finish(_cols_times_kernel(_im2col(part, g), wm, part.shape[0],
-                                                                    g.out_shape), b)
+            y[start:start + step] = self._output(_im2col(xpd[start:start + step], g), wm, b)
         return y
 
     def backward(self, gy):
@@ -466,9 +467,10 @@ def _conv_inputs(op, inputs, kernel, bias, kernel_tail: str):
     return x, w, b
 
 
-def _check_bias(op, b, c_out):
-    if b is not None and tuple(b.shape) != (c_out,):
-        raise ShapeError(f"{op}: bias must have shape ({c_out},) (one value per output channel), got {b.shape}")
+def _check_bias(op, b_shape, c_out):
+    """A ShapeError unless the bias shape ``b_shape`` (None: no bias) is ``(c_out,)``."""
+    if b_shape is not None and tuple(b_shape) != (c_out,):
+        raise ShapeError(f"{op}: bias must have shape ({c_out},) (one value per output channel), got {b_shape}")
 
 
 def _out_or_raise(op, padding, in_shape, kernel, strides, dilation):
@@ -557,8 +559,7 @@ def _conv_plan(x_shape, w_shape, b_shape, strides, padding, data_format, dilatio
         raise ShapeError(f"{op}: kernel {w_shape} has {k_in} input channels but inputs {x_shape} have {c_in} "
                          f"channels{f' / groups={groups}' if groups > 1 else ''} = {c_in // groups} "
                          f"(data_format={'channels_first' if cf else 'channels_last'}){hint}")
-    if b_shape is not None and tuple(b_shape) != (c_out,):
-        raise ShapeError(f"{op}: bias must have shape ({c_out},) (one value per output channel), got {b_shape}")
+    _check_bias(op, b_shape, c_out)
     pad_before, out = _out_or_raise(op, pad_mode, in_shape, kernel_size, strides, dilation)
     geom = Geometry(in_shape, kernel_size, strides, dilation, pad_before, out, groups)
     return geom, cf, groups > 1 and groups == c_in
@@ -591,7 +592,7 @@ def depthwise_conv(inputs, kernel, bias=None, strides=1, padding="valid", data_f
     if k_in != c_in:
         raise ShapeError(f"{op}: kernel {w.shape} has {k_in} input channels but inputs {x.shape} have {c_in} "
                          f"channels (data_format={'channels_first' if cf else 'channels_last'})")
-    _check_bias(op, b, c_in * mult)
+    _check_bias(op, None if b is None else b.shape, c_in * mult)
     pad_before, out = _out_or_raise(op, pad_mode, in_shape, kernel_size, strides, dilation)
     geom = Geometry(in_shape, kernel_size, strides, dilation, pad_before, out, groups=c_in)
     fn = DepthwiseConv(geom, cf, keep_input=w.requires_grad and is_grad_enabled())
@@ -706,7 +707,7 @@ def conv_transpose(inputs, kernel, bias=None, strides=1, padding="valid", output
         raise ShapeError(f"{op}: kernel {w.shape} (layout (*kernel_size, C_out, C_in)) has {k_in} input channels "
                          f"but inputs {x.shape} have {c_in} channels "
                          f"(data_format={'channels_first' if cf else 'channels_last'})")
-    _check_bias(op, b, c_out)
+    _check_bias(op, None if b is None else b.shape, c_out)
     pad_before, out = conv_transpose_geometry(in_shape, kernel_size, strides, dilation, pad_mode, output_padding)
     if min(out) < 1:
         raise ShapeError(f"{op}: output_padding={output_padding} gives an empty output {out}")

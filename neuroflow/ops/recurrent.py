@@ -691,8 +691,8 @@ def gru(inputs, kernel, recurrent_kernel, bias=None, initial_h=None, mask=None, 
     bias (3U,).
 
     Shapes: inputs (N, T, D); kernel (D, 3U); recurrent_kernel (U, 3U); initial_h (N, U) (default zeros); mask
-    bool (N, T); recurrent_mask (N, U) recurrent dropout multipliers. Returns ``(outputs, h_last)``: outputs (N, T, U) in processing order if ``return_sequences`` else
-    the last output (N, U); h_last (N, U).
+    bool (N, T); recurrent_mask (N, U) recurrent dropout multipliers. Returns ``(outputs, h_last)``: outputs
+    (N, T, U) in processing order if ``return_sequences`` else the last output (N, U); h_last (N, U).
     """
     shape = (lambda u: (2, 3 * u)) if reset_after else (lambda u: (3 * u,))
     prepared = _prepare("gru", 3, inputs, kernel, recurrent_kernel, bias, shape, {"initial_h": initial_h}, mask,

@@ -321,7 +321,7 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
         n = da.num_samples(xs)
         model._check_input_data(xs)
         batch_size = batch_size or 32
-        if n <= batch_size and steps is None and batch_size > 0:
+        if n <= batch_size:
             # One batch (serving latency: a single sample, a full batch): no batching, no concatenation copy.
             with no_grad():
                 outs = [o.data for o in _outputs_list(model(xs, training=False))]
