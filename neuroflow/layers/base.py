@@ -246,6 +246,13 @@ class Layer:
             self.build(input_shape)
             self.built = True
 
+    def _inference_fn(self, input_shape):
+        """For graph-free prediction (:mod:`neuroflow.training.inference`): a function ``array -> array`` equal to
+        ``self(inputs, training=False).data`` for inputs of ``input_shape`` (batch axis first; any batch size) and
+        the layer's weights at call time, with no Tensor, no graph node and the shape checks done here, once.
+        ``None`` (the default): predict calls the layer the ordinary way."""
+        return None
+
     def __call__(self, inputs, training=None, mask=None, **kwargs):
         if _is_symbolic(inputs):
             return record_call(self, inputs, dict(kwargs, training=training, mask=mask))
@@ -293,6 +300,16 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+def on_tensors(fn):
+    """``fn`` (Tensor -> Tensor, e.g. an activation) as a function of arrays, for :meth:`Layer._inference_fn`."""
+    return lambda a: fn(Tensor._from_op(a, None)).data
+
+
+def identity(a):
+    """The array function of a layer that passes its inputs through at inference (dropout, noise)."""
+    return a
 
 
 def output_mask(layer, inputs, mask):

@@ -15,11 +15,12 @@ import numbers
 
 from .. import activations as nf_activations, initializers as nf_initializers
 from .. import constraints as nf_constraints, ops, regularizers as nf_regularizers
-from ..errors import ConfigError, ShapeError
-from ..ops.conv import check_format, check_padding, conv_transpose_geometry, int_tuple, resolve_padding
+from ..errors import ConfigError, NeuroflowError, ShapeError
+from ..ops.conv import (check_format, check_padding, conv_array_fn, conv_transpose_geometry, int_tuple,
+                        resolve_padding)
 from ..ops.nn import FUSABLE_ACTIVATIONS
 from ..saving.registry import register_builtin
-from .base import Layer
+from .base import Layer, identity, on_tensors
 
 _AXES = {1: ("steps",), 2: ("rows", "cols"), 3: ("dim1", "dim2", "dim3")}
 
@@ -200,6 +201,19 @@ class _Conv(_BaseConv):
                      data_format=self.data_format, dilation_rate=self.dilation_rate, groups=self.groups,
                      activation=act if fused else None)
         return y if fused else self._activate(y)
+
+    def _inference_fn(self, input_shape):
+        act = self._act_name
+        fused = act in FUSABLE_ACTIVATIONS
+        try:
+            conv = conv_array_fn(input_shape, self.kernel.shape, self.bias is not None, self.strides, self.padding,
+                                 self.data_format, self.dilation_rate, self.groups, act if fused else None)
+        except NeuroflowError:
+            return None  # the ordinary call raises the error that names the layer
+        if conv is None:
+            return None
+        then = identity if fused or act == "linear" else on_tensors(self.activation)
+        return lambda a: then(conv(a, self.kernel.data, None if self.bias is None else self.bias.data))
 
     def compute_output_shape(self, input_shape):
         check_spatial_input(self, input_shape, self.rank, self.data_format, need_channels=False)

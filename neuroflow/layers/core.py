@@ -6,9 +6,9 @@ import numpy as np
 from .. import activations as nf_activations, initializers as nf_initializers
 from .. import constraints as nf_constraints, ops, regularizers as nf_regularizers
 from ..errors import ConfigError, ShapeError
-from ..ops.nn import FUSABLE_ACTIVATIONS
+from ..ops.nn import FUSABLE_ACTIVATIONS, Linear
 from ..saving.registry import register_builtin
-from .base import Layer
+from .base import Layer, identity, on_tensors
 
 
 @register_builtin
@@ -58,6 +58,16 @@ class Dense(Layer):
             return ops.linear(inputs, self.kernel, self.bias, act)
         return self.activation(ops.linear(inputs, self.kernel, self.bias))
 
+    def _inference_fn(self, input_shape):
+        if input_shape[-1] != self.kernel.shape[0]:
+            return None  # the ordinary call raises the error that names the layer
+        act, has_bias = self._act_name, self.bias is not None
+        if act not in FUSABLE_ACTIVATIONS:
+            then = on_tensors(self.activation)
+            return lambda a: then(Linear("linear", has_bias).forward(a, self.kernel.data,
+                                                                      self.bias.data if has_bias else None))
+        return lambda a: Linear(act, has_bias).forward(a, self.kernel.data, self.bias.data if has_bias else None)
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
@@ -86,6 +96,9 @@ class Activation(Layer):
 
     def call(self, inputs):
         return inputs if self._emit_logits else self.activation(inputs)
+
+    def _inference_fn(self, input_shape):
+        return on_tensors(self.activation)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -117,6 +130,9 @@ class Dropout(Layer):
             return inputs
         return ops.dropout(inputs, self.rate, rng=self.rng, noise_shape=self.noise_shape)
 
+    def _inference_fn(self, input_shape):
+        return identity
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
@@ -136,6 +152,11 @@ class Flatten(Layer):
         if self.data_format == "channels_first" and inputs.ndim > 2:
             inputs = ops.transpose(inputs, (0,) + tuple(range(2, inputs.ndim)) + (1,))
         return ops.reshape(inputs, (inputs.shape[0], -1))
+
+    def _inference_fn(self, input_shape):
+        if self.data_format == "channels_first" and len(input_shape) > 2:
+            return None
+        return lambda a: a.reshape(a.shape[0], -1)
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]

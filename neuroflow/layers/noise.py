@@ -12,7 +12,7 @@ import numpy as np
 from .. import ops, random as nf_random
 from ..errors import ConfigError
 from ..saving.registry import register_builtin
-from .base import Layer
+from .base import Layer, identity
 
 
 class _Noise(Layer):
@@ -34,6 +34,9 @@ class _Noise(Layer):
         if mean:
             noise += mean
         return noise
+
+    def _inference_fn(self, input_shape):
+        return identity  # every noise layer passes its inputs through at inference
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

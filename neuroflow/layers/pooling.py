@@ -10,6 +10,7 @@ from __future__ import annotations
 from .. import ops
 from ..errors import ShapeError
 from ..ops.conv import check_padding, int_tuple, resolve_padding
+from ..ops.pooling import pool_array_fn
 from ..saving.registry import register_builtin
 from .base import Layer
 from .conv import channels_of, check_spatial_input, data_format_of, layer_label, spatial_of, with_spatial
@@ -40,6 +41,12 @@ class _Pooling(Layer):
             check_spatial_input(self, inputs.shape, self.rank, self.data_format)
         return self._op(inputs, self.pool_size, strides=self.strides, padding=self.padding,
                               data_format=self.data_format)
+
+    def _inference_fn(self, input_shape):
+        if len(input_shape) != self.rank + 2:
+            return None  # the ordinary call raises the error that names the layer
+        return pool_array_fn(self._op.__name__, input_shape, self.pool_size, self.strides, self.padding,
+                             self.data_format)
 
     def compute_output_shape(self, input_shape):
         check_spatial_input(self, input_shape, self.rank, self.data_format, need_channels=False)

@@ -66,6 +66,24 @@ class Model(Layer):
         return self._graph.outputs if self._graph is not None else None
 
     @property
+    def input_shape(self):
+        """The input's shape, batch axis first (``None`` where free): a tuple, or a list of them for several
+        inputs (Keras' ``model.input_shape``). AttributeError while it is unknown (a Sequential without Input)."""
+        return self._known_shapes(self._expected_input_shapes(), "input")
+
+    @property
+    def output_shape(self):
+        """The output's shape, batch axis first: a tuple, or a list of them for several outputs."""
+        return self._known_shapes(self._output_shapes(), "output")
+
+    def _known_shapes(self, shapes, what):
+        if not shapes or any(s is None for s in shapes):
+            raise AttributeError(f"model {self.name!r} has no known {what} shape yet: give it an Input (or "
+                                 f"input_shape=) or call it on data first")
+        shapes = [tuple(s) for s in shapes]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
     def output_names(self) -> list:
         if self._graph is not None:
             return [t.node.layer.name for t in flatten(self._graph.outputs)]

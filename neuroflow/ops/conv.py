@@ -519,6 +519,21 @@ def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format="cha
     return getattr(activations, act)(y)
 
 
+def conv_array_fn(x_shape, kernel_shape, has_bias: bool, strides=1, padding="valid", data_format="channels_last",
+                  dilation_rate=1, groups=1, activation=None):
+    """:func:`conv` for graph-free inference: ``f(x, kernel, bias) -> array`` on arrays of these shapes (any batch
+    size), no Tensor and no node, the checks and the plan done here once. ``None`` for the depthwise case (one
+    channel per group), whose activation is a node of its own. Raises what :func:`conv` raises on bad shapes."""
+    act = check_fusable("conv", activation)
+    geom, cf, depthwise = cached_plan(_conv_plan, tuple(x_shape), tuple(kernel_shape),
+                                      (kernel_shape[-1],) if has_bias else None, strides, padding, data_format,
+                                      dilation_rate, groups)
+    if depthwise:
+        return None
+    # a fresh node per call: one kept across calls would hold the last output alive between predictions
+    return lambda x, w, b=None: Conv(geom, cf, False, act).forward(x, w, b)
+
+
 def cached_plan(plan, *args):
     """``plan(*args)``, memoised: a layer calls its op with the same shapes and arguments every step, and the
     checks and geometry cost more than a one-sample convolution. Lists (unhashable) bypass the cache."""

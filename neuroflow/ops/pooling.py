@@ -80,16 +80,19 @@ class MaxPool(Function):
 
 def _max_disjoint(xp, xpd, g: Geometry):
     """Max over non-overlapping windows (strides == pool_size) of padded channels-last ``xpd``, one spatial axis
-    at a time: sum(k - 1) ``maximum`` calls instead of prod(k) slice copies (measured 2.7x faster for 2x2 on one
-    MNIST image, 1.35x at batch 128). Inference only: it finds no argmax for backward."""
-    cropped = xpd[(slice(None),) + tuple(slice(0, o * k) for o, k in zip(g.out_shape, g.kernel))]
-    split = tuple(d for o, k in zip(g.out_shape, g.kernel) for d in (o, k))
-    v = cropped.reshape((xpd.shape[0],) + split + (xpd.shape[-1],))  # (N, o1, k1, o2, k2, ..., C)
-    for axis, k in enumerate(g.kernel):
-        lead = (slice(None),) * (2 + axis)  # the window axis of this spatial axis (earlier ones are reduced)
-        best = xp.maximum(v[lead + (0,)], v[lead + (1,)]) if k > 1 else v[lead + (0,)].copy()
+    at a time: for a window of ``k`` along an axis, the maximum of its ``k`` strided slices (every ``k``-th
+    element from offset ``j``), so sum(k - 1) ``maximum`` calls in all instead of prod(k) slice copies, and no
+    copy of a cropped input (measured on one MNIST image: 2.7x faster than the offset loop; 1.35x at batch
+    128). Inference only: it finds no argmax for backward. Needs some ``k > 1``, so that the result is new."""
+    v = xpd
+    for axis, (o, k) in enumerate(zip(g.out_shape, g.kernel)):
+        lead = (slice(None),) * (1 + axis)
+        if k == 1:
+            v = v[lead + (slice(0, o),)]
+            continue
+        best = xp.maximum(v[lead + (slice(0, o * k, k),)], v[lead + (slice(1, o * k, k),)])
         for j in range(2, k):
-            xp.maximum(best, v[lead + (j,)], out=best)
+            xp.maximum(best, v[lead + (slice(j, o * k, k),)], out=best)
         v = best
     return v
 
@@ -159,6 +162,15 @@ def _pool_geometry(op, x_shape, pool_size, strides, padding, data_format):
         raise ShapeError(f"{op}: input spatial shape {tuple(in_shape)} is smaller than pool_size {pool} with "
                          f"padding='valid'; use padding='same' or a smaller pool_size")
     return Geometry(in_shape, pool, strides, (1,) * n, pad_before, out), cf
+
+
+def pool_array_fn(op: str, x_shape, pool_size, strides=None, padding="valid", data_format="channels_last"):
+    """``op`` (``'max_pool'`` or ``'average_pool'``) for graph-free inference: ``f(x) -> array`` on arrays of
+    ``x_shape`` (any batch size), no Tensor and no node, the plan made here once."""
+    geom, cf = cached_plan(_pool_geometry, op, tuple(x_shape), pool_size, strides, padding, data_format)
+    if op == "max_pool":
+        return lambda x: MaxPool(geom, cf, keep_index=False).forward(x)
+    return lambda x: AveragePool(geom, cf).forward(x)
 
 
 @differentiable

@@ -15,6 +15,7 @@ from ..backend import keep_freed_memory
 from ..errors import DataError, NotCompiledError
 from . import data_adapter as da
 from .compile_utils import add_regularization, weighted_loss
+from .inference import output_arrays
 
 
 def _as_list(struct, n):
@@ -324,7 +325,7 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
         if n <= batch_size:
             # One batch (serving latency: a single sample, a full batch): no batching, no concatenation copy.
             with no_grad():
-                outs = [o.data for o in _outputs_list(model(xs, training=False))]
+                outs = output_arrays(model, xs)
             inputs = {id(a) for a in da.leaves(xs)}
             outs = [o.copy() if id(o) in inputs else o for o in outs]  # never hand back the caller's own array
             return outs[0] if len(outs) == 1 else outs
@@ -332,7 +333,7 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     chunks = []
     with no_grad():
         for bx, _, _ in batches.epoch(0):
-            chunks.append([o.data for o in _outputs_list(model(bx, training=False))])
+            chunks.append(output_arrays(model, bx))
     if not chunks:
         raise DataError("predict(): no batches were produced")
     outs = [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]

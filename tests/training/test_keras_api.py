@@ -139,3 +139,14 @@ def test_callbacks_in_a_real_fit(tmp_path):
     np.testing.assert_allclose(best.predict(xv, verbose=0), model.predict(xv, verbose=0), rtol=1e-6)
     assert log.read_text().splitlines()[0].startswith("epoch")
     json.dumps(history.history)
+
+
+def test_model_input_and_output_shape_as_keras():
+    seq = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(4, 3), layers.Flatten(), layers.Dense(10)])
+    assert seq.input_shape == (None, 28, 28, 1) and seq.output_shape == (None, 10)
+    a, b = keras.Input((3,)), keras.Input((5,))
+    both = keras.Model([a, b], [layers.Dense(2)(layers.Concatenate()([a, b])), layers.Dense(1)(b)])
+    assert both.input_shape == [(None, 3), (None, 5)] and both.output_shape == [(None, 2), (None, 1)]
+    unknown = keras.Sequential([layers.Dense(2)])
+    with pytest.raises(AttributeError, match="no known input shape yet"):
+        unknown.input_shape

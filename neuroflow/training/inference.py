@@ -1,0 +1,98 @@
+"""Graph-free prediction: a Sequential model run as a chain of array functions, one per layer.
+
+``predict`` records no graph, yet an ordinary call still pays, for every layer, ``Layer.__call__``, the layer's
+checks, the op's argument handling and plan lookup, a Function node and a Tensor: a few microseconds each. That is
+nothing at batch 1024, but it was a third of a one-sample prediction of the MNIST convnet (190 us, of which the
+kernels 119). Here each layer gives, once per input shape, a function of arrays (:meth:`Layer._inference_fn`) that
+runs the same kernels (the ops' ``Function.forward``) with the checks and plans already done, and predict chains
+them.
+
+A layer without such a function runs the ordinary way (``layer(tensor, training=False)``) inside the chain. The
+chain carries one array and no mask, so functional models, stateful layers and layers that make masks
+(``Embedding(mask_zero=True)``, ``Masking``) keep the ordinary path.
+"""
+from __future__ import annotations
+
+import weakref
+
+from ..autograd.tensor import Tensor
+from ..layers.base import output_mask
+
+#: Chains kept per model, one per input shape and dtype (predict's last, smaller batch adds a second).
+_MAX_CHAINS = 8
+
+#: model -> {(input shape without batch, dtype): (layers, functions or None)}. Outside the model, so that a copied
+#: model (copy.deepcopy) never runs closures over the original's layers.
+_CHAINS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class _NoChain(Exception):
+    """A layer's output cannot travel down the chain (not a single tensor)."""
+
+
+def output_arrays(model, x) -> list:
+    """``model(x, training=False)`` as a list of output arrays, by the chain where the model allows one.
+
+    Shapes: ``x`` (batch, ...) -> one array per model output, (batch, ...). Call it under ``no_grad``.
+    """
+    chain = _chain_for(model, x)
+    if chain is None:
+        return _ordinary_outputs(model, x)
+    if chain is _BUILD:
+        return _build(model, x)
+    a = Tensor(x).data  # the dtype conversion of an ordinary call (float64 data -> float32)
+    for fn in chain:
+        a = fn(a)
+    return [a]
+
+
+_BUILD = object()  # _chain_for's answer when this input shape has no chain yet
+
+
+def _chain_for(model, x):
+    stack = getattr(model, "_stack", None)
+    if stack is None or not model.built or not hasattr(x, "shape") or not hasattr(x, "dtype"):
+        return None
+    entry = _CHAINS.get(model, {}).get((x.shape[1:], x.dtype.str))
+    if entry is None or entry[0] != tuple(stack):  # new shape, or a layer added or removed since
+        return _BUILD
+    return entry[1]  # None: this model keeps the ordinary path
+
+
+def _build(model, x) -> list:
+    """Run the model on ``x`` layer by layer, keeping each layer's array function; the outputs as a list."""
+    stack = tuple(model._stack)
+    t = Tensor(x)
+    a, fns = t.data, []
+    try:
+        for layer in stack:
+            if getattr(layer, "stateful", False):
+                raise _NoChain
+            if (getattr(layer, "compute_mask", None) is not None
+                    and output_mask(layer, Tensor._from_op(a, None), None) is not None):
+                raise _NoChain
+            fn = layer._inference_fn(a.shape) or _ordinary(layer)
+            a = fn(a)
+            fns.append(fn)
+    except _NoChain:
+        fns = None  # and run it the ordinary way: what ran so far changed no state (stateful layers never run)
+    chains = _CHAINS.setdefault(model, {})
+    if len(chains) >= _MAX_CHAINS:
+        chains.clear()
+    chains[(x.shape[1:], x.dtype.str)] = (stack, fns)
+    return _ordinary_outputs(model, t) if fns is None else [a]
+
+
+def _ordinary_outputs(model, x) -> list:
+    out = model(x, training=False)
+    return [o.data for o in (out if isinstance(out, (list, tuple)) else [out])]
+
+
+def _ordinary(layer):
+    """The array function of a layer that has none of its own: its ordinary call (under the caller's no_grad)."""
+    def call(a):
+        out = layer(Tensor._from_op(a, None), training=False)
+        if not isinstance(out, Tensor):
+            raise _NoChain
+        return out.data
+    return call
