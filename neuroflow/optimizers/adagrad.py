@@ -23,6 +23,8 @@ class Adagrad(Optimizer):
                                                      0.0, math.inf)
         self.epsilon = self._hyper("epsilon", epsilon, 0.0, math.inf)
 
+    _sweeps_state = False  # the accumulator only grows
+
     def _slot_specs(self):
         return (("acc", self.initial_accumulator_value),)
 
