@@ -74,7 +74,11 @@ def run_backward(root, grad, retain_graph: bool = False, retain_grads: bool = Fa
             if gx is None or not x.requires_grad:
                 continue
             if x._node is None:
-                x._accumulate(gx)
+                # A gradient this node just made, that nothing else holds, becomes the leaf's .grad as it is
+                # (PyTorch's AccumulateGrad also takes such gradients): no copy of every weight gradient each
+                # step. Not the incoming gradient passed through, not one array given to two inputs, and not
+                # with a retained graph, whose nodes may hand out their saved arrays again.
+                x._accumulate(gx, owned=not retain_graph and gx is not g and sum(o is gx for o in grads) == 1)
             else:
                 key = id(x)
                 prev = pending.get(key)

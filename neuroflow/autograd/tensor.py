@@ -125,11 +125,16 @@ class Tensor:
         self._retains_grad = True
         return self
 
-    def _accumulate(self, g) -> None:
+    def _accumulate(self, g, owned: bool = False) -> None:
+        """Add ``g`` into ``.grad``. ``owned``: nothing else holds ``g``, so that it may become ``.grad`` itself
+        when it owns its memory and has the right dtype (otherwise ``.grad`` starts as a copy)."""
         if g.shape != self.data.shape:
             g = backend.get_array_module().broadcast_to(g, self.data.shape)
         if self.grad is None:
-            self.grad = g.astype(self.data.dtype, copy=True)
+            if owned and g.base is None and g.dtype == self.data.dtype and g.flags.writeable:
+                self.grad = g
+            else:
+                self.grad = g.astype(self.data.dtype, copy=True)
         else:
             self.grad += g
 

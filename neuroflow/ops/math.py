@@ -439,7 +439,8 @@ class MatMul(Function):
         ga = gb = None
         if ia.requires_grad:
             ga = sum_to(g2 @ xp.swapaxes(b2, -1, -2), a2.shape)
-            ga = ga.reshape(a.shape)
+            if ga.shape != a.shape:  # (a view would make the leaf's .grad a copy: see graph.run_backward)
+                ga = ga.reshape(a.shape)
         if ib.requires_grad:
             if b2.ndim == 2 and a2.ndim > 2:
                 # A (k, m) weight applied to a batch: fold the batch axes into one GEMM instead of a batched
@@ -447,7 +448,8 @@ class MatMul(Function):
                 gb = a2.reshape(-1, a2.shape[-1]).T @ g2.reshape(-1, g2.shape[-1])
             else:
                 gb = sum_to(xp.swapaxes(a2, -1, -2) @ g2, b2.shape)
-            gb = gb.reshape(b.shape)
+            if gb.shape != b.shape:
+                gb = gb.reshape(b.shape)
         return ga, gb
 
 

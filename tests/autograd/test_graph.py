@@ -254,3 +254,45 @@ def test_leaf_grad_is_not_aliased_to_the_upstream_gradient():
     (x + 0.0).backward(g)
     x.grad += 5.0  # in-place edits of .grad must not leak into the caller's array
     np.testing.assert_array_equal(g, [1.0, 1.0])
+
+
+def test_leaf_gradients_never_share_memory_with_each_other_or_with_data():
+    import neuroflow as nf
+    rng = np.random.default_rng(0)
+    a, b, c = (nf.Tensor(rng.normal(size=(3, 4)).astype(np.float32), requires_grad=True) for _ in range(3))
+    seed = np.ones((3, 4), np.float32)
+    out = a + b - c  # add and subtract pass the incoming gradient through to both inputs
+    out.backward(seed)
+    grads = [a.grad, b.grad, c.grad]
+    for i, g in enumerate(grads):
+        assert not np.shares_memory(g, seed)
+        for other in grads[i + 1:]:
+            assert not np.shares_memory(g, other)
+    a.grad += 1  # the caller may change one gradient in place
+    np.testing.assert_array_equal(b.grad, np.ones((3, 4)))
+
+
+def test_a_fresh_weight_gradient_becomes_grad_without_a_copy_unless_the_graph_is_kept(monkeypatch):
+    import neuroflow as nf
+    from neuroflow.ops.math import MatMul
+    made = []
+    backward = MatMul.backward
+
+    def recording(self, g):
+        grads = backward(self, g)
+        made.extend(grads)
+        return grads
+
+    monkeypatch.setattr(MatMul, "backward", recording)
+    x = nf.Tensor(np.ones((2, 3), np.float32))
+    w = nf.Tensor(np.full((3, 4), 0.5, np.float32), requires_grad=True)
+    (x @ w).sum().backward()
+    assert w.grad is made[-1]
+    np.testing.assert_array_equal(w.grad, np.full((3, 4), 2.0))
+    w.grad, made[:] = None, []
+    y = (x @ w).sum()
+    y.backward(retain_graph=True)
+    first = w.grad.copy()
+    assert w.grad is not made[-1]
+    y.backward()  # the second pass accumulates into the first's gradient
+    np.testing.assert_array_equal(w.grad, 2 * first)

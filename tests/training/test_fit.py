@@ -288,3 +288,20 @@ def test_single_batch_predict_returns_fresh_arrays_and_checks_shapes():
         model.predict(np.ones((2, xs.shape[1] + 1), np.float32), verbose=0)
     with pytest.raises(ShapeError, match="batch axis is missing"):
         model.predict(xs[0], verbose=0)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("shape,dtype", [((6, 3, 2), np.float32), ((7,), np.float64), ((5, 4), np.float16)])
+def test_nan_or_inf_anywhere_is_found_and_huge_finite_values_pass(bad, shape, dtype):
+    from neuroflow.training.data_adapter import check_finite
+    huge = np.full(shape, np.finfo(dtype).max, dtype)  # row sums overflow to inf: the exact test decides
+    check_finite(huge, "x")
+    for flat_index in (0, huge.size - 1):
+        x = huge.copy()
+        x.reshape(-1)[flat_index] = bad
+        with pytest.raises(DataError, match=r"x contains 1 NaN or inf"):
+            check_finite(x, "x")
+    view = np.ones((8, 6), dtype)[:, ::2]  # not contiguous
+    view[5, 1] = bad
+    with pytest.raises(DataError, match="NaN or inf"):
+        check_finite(view, "x")
