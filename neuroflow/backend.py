@@ -99,11 +99,17 @@ _pool = None
 def elementwise_threads() -> int:
     """Threads for large element-wise work (NumPy's ufuncs use one core; BLAS uses its own pool): the first of
     ``NEUROFLOW_NUM_THREADS``, ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` that is set, else the CPU count."""
+    global _cpu_count
     for name in ("NEUROFLOW_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         value = os.environ.get(name, "").strip()
         if value.isdigit() and int(value) > 0:
             return int(value)
-    return os.cpu_count() or 1
+    if _cpu_count is None:
+        _cpu_count = os.cpu_count() or 1  # asked once: about 20 us a call, twice per optimizer step
+    return _cpu_count
+
+
+_cpu_count = None
 
 
 def run_split(fn, arrays, threads: int | None = None, chunk: int | None = None) -> None:
