@@ -212,7 +212,7 @@ class _Conv(_BaseConv):
             return None  # the ordinary call raises the error that names the layer
         if conv is None:
             return None
-        then = identity if fused or act == "linear" else on_tensors(self.activation)
+        then = identity if fused else on_tensors(self.activation)
         return lambda a: then(conv(a, self.kernel.data, None if self.bias is None else self.bias.data))
 
     def compute_output_shape(self, input_shape):

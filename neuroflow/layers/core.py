@@ -62,11 +62,10 @@ class Dense(Layer):
         if input_shape[-1] != self.kernel.shape[0]:
             return None  # the ordinary call raises the error that names the layer
         act, has_bias = self._act_name, self.bias is not None
-        if act not in FUSABLE_ACTIVATIONS:
-            then = on_tensors(self.activation)
-            return lambda a: then(Linear("linear", has_bias).forward(a, self.kernel.data,
-                                                                      self.bias.data if has_bias else None))
-        return lambda a: Linear(act, has_bias).forward(a, self.kernel.data, self.bias.data if has_bias else None)
+        fused = act in FUSABLE_ACTIVATIONS  # relu/sigmoid/tanh inside the linear kernel, as in call
+        then = identity if fused else on_tensors(self.activation)
+        act = act if fused else "linear"
+        return lambda a: then(Linear(act, has_bias).forward(a, self.kernel.data, self.bias.data if has_bias else None))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
