@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+from .. import _native
 from .base import Optimizer
 
 
@@ -44,6 +45,11 @@ class Adam(Optimizer):
         xp = self._xp
         c1, c2, alpha, eps = k
         m, v = slots[0], slots[1]
+        lib = None if self.amsgrad else _native.library()
+        if lib is not None and _native.usable(w, g, m, v):  # one pass instead of twelve; bitwise the same result
+            ad = _native.address
+            lib.nf_adam(ad(w), ad(g), ad(m), ad(v), w.size, c1, c2, alpha, eps)
+            return
         tmp = scratch[0]
         xp.subtract(g, m, out=tmp)
         tmp *= c1
