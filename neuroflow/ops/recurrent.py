@@ -673,11 +673,13 @@ def lstm(inputs, kernel, recurrent_kernel, bias=None, initial_h=None, initial_c=
     h_last, c_last)``: outputs (N, T, U) in processing order if ``return_sequences`` else the last output (N, U);
     h_last, c_last (N, U).
     """
+    from .recurrent_compiled import CompiledLSTMFn, applies
     prepared = _prepare("lstm", 4, inputs, kernel, recurrent_kernel, bias, lambda u: (4 * u,),
                         {"initial_h": initial_h, "initial_c": initial_c}, mask, recurrent_mask)
-    return _apply(LSTMFn, (), *prepared, go_backwards, return_sequences,
-                  _activation("lstm", "activation", activation),
-                  _activation("lstm", "recurrent_activation", recurrent_activation), zero_output_for_mask)
+    act = _activation("lstm", "activation", activation)
+    ract = _activation("lstm", "recurrent_activation", recurrent_activation)
+    fn_cls = CompiledLSTMFn if applies(prepared[0], *prepared[2:], act, ract) else LSTMFn
+    return _apply(fn_cls, (), *prepared, go_backwards, return_sequences, act, ract, zero_output_for_mask)
 
 
 @differentiable

@@ -306,7 +306,8 @@ def test_recurrent_dropout_masks_the_state_only_in_training(cls):
     a, b = layer(x, training=True).numpy(), layer(x, training=True).numpy()
     assert not np.allclose(a, plain(x).numpy())  # the recurrent path is dropped out
     assert not np.allclose(a, b)  # a fresh mask each call
-    np.testing.assert_array_equal(a[:, 0], plain(x).numpy()[:, 0])  # h_0 = 0: the first step is unaffected
+    # h_0 = 0: the first step is unaffected (up to rounding: the plain LSTM may run the compiled kernel)
+    np.testing.assert_allclose(a[:, 0], plain(x).numpy()[:, 0], rtol=1e-6, atol=1e-7)
     twin = cls(U, recurrent_dropout=0.5, seed=5, return_sequences=True)
     twin(x)
     twin.set_weights(layer.get_weights())
