@@ -27,11 +27,12 @@ def collect() -> dict:
     import numpy
 
     import neuroflow
-    from neuroflow import backend
+    from neuroflow import _native, backend
 
     return {"neuroflow": neuroflow.__version__, "python": platform.python_version(),
             "python_executable": sys.executable, "numpy": numpy.__version__, "blas": backend.blas_info(),
-            "floatx": backend.floatx(), "optional": {name: _version(name) for name in OPTIONAL},
+            "floatx": backend.floatx(), "compiled_kernels": _native.library() is not None,
+            "optional": {name: _version(name) for name in OPTIONAL},
             "dot": shutil.which("dot")}
 
 
@@ -47,6 +48,9 @@ def format_info(info: dict) -> str:
              f"numpy:      {info['numpy']}",
              f"blas:       {blas_text}, threads: {threads if threads is not None else 'unknown'}",
              f"floatx:     {info['floatx']}",
+             "kernels:    " + ("compiled (Adam, LSTM step)" if info.get("compiled_kernels")
+                               else "NumPy only (no compiled kernels: built without a C compiler, or "
+                                    "NEUROFLOW_NATIVE=0)"),
              "optional packages:"]
     for name, version in info["optional"].items():
         status = version if version is not None else "not installed"

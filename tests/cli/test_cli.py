@@ -22,6 +22,12 @@ def test_info_reports_versions_blas_dtype_and_optional_packages(capsys):
     assert re.search(r"^python:\s+\d+\.\d+\.\d+", out, re.M)
     assert re.search(r"^blas:\s+.+, threads: (\d+|unknown)$", out, re.M)
     assert re.search(r"^floatx:\s+float32$", out, re.M)
+    from neuroflow import _native
+    expected = "compiled" if _native.library() is not None else "NumPy only"
+    assert re.search(r"^kernels:\s+" + expected, out, re.M)
+    with _native.disabled():
+        assert main(["info"]) == 0
+    assert re.search(r"^kernels:\s+NumPy only", capsys.readouterr().out, re.M)
     for name in ("safetensors", "tqdm", "matplotlib", "pandas", "sklearn", "graphviz"):
         assert re.search(r"^\s+" + name + r"\s+\S", out, re.M), name
     assert re.search(r"^\s+safetensors\s+\d", out, re.M)  # a required dependency: always installed
