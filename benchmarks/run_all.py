@@ -93,8 +93,13 @@ def versions() -> dict:
         commit += " + uncommitted changes" if dirty else ""
     except (OSError, subprocess.CalledProcessError):
         pass
+    try:  # the children inherit NEUROFLOW_NATIVE and load the same library
+        from neuroflow import _native
+        kernels = "compiled" if _native.library() is not None else "NumPy only"
+    except ImportError:
+        kernels = "unknown"
     return {"python": platform.python_version(), "numpy": version("numpy"), "torch": version("torch"),
-            "neuroflow": f"{version('neuroflow')} (commit {commit})"}
+            "neuroflow": f"{version('neuroflow')} (commit {commit}; kernels: {kernels})"}
 
 
 def run_one(name, args) -> dict:
