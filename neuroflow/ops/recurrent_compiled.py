@@ -26,7 +26,7 @@ from .recurrent import _POOL, _Recurrent
 class CompiledLSTMFn(_Recurrent):
     """Keras' LSTM over a whole sequence (see ``recurrent.lstm``), each step one GEMM and one compiled call."""
 
-    __slots__ = ("G", "C", "TC")
+    __slots__ = ("G", "C", "TC", "lib")
     n_gates = 4
     n_states = 2
     _pooled = ("H", "G", "C", "TC")
@@ -54,7 +54,8 @@ class CompiledLSTMFn(_Recurrent):
         C[0] = a.get("initial_c", 0)
         self.H, self.G, self.C, self.TC = H, G, C, TC
         rec = np.empty((N, 4 * U), f32)
-        step = _native.library().nf_lstm_forward_step
+        self.lib = _native.library()  # kept: backward must find it even if the kernels are disabled meanwhile
+        step = self.lib.nf_lstm_forward_step
         ad, rk, sg, ss = _native.address, self.rk, G[0].nbytes, H[0].nbytes
         g0, h0, c0, tc0, r = ad(G), ad(H), ad(C), ad(TC), ad(rec)
         for t in range(T):
@@ -75,7 +76,7 @@ class CompiledLSTMFn(_Recurrent):
         U, S = U4 // 4, g.shape[1] - 2
         dh, dc = np.array(g[:, S]), np.array(g[:, S + 1])  # copies: updated in place
         dz = _POOL.take(np, (T, N, U4), np.float32)
-        step = _native.library().nf_lstm_backward_step
+        step = self.lib.nf_lstm_backward_step
         # a contiguous copy of rk^T: the step GEMM runs ~20% faster than on the transposed view
         ad, rkT, sg, ss = _native.address, np.ascontiguousarray(self.rk.T), G[0].nbytes, H[0].nbytes
         g0, c0, tc0, dz0, gout = ad(G), ad(C), ad(TC), ad(dz), ad(g)
