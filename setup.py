@@ -1,7 +1,7 @@
 """Build of neuroflow's optional compiled kernels; everything else is in pyproject.toml.
 
 ``optional=True``: where no C compiler is found the build is skipped with a warning and neuroflow runs the NumPy
-form of every kernel (``neuroflow.native.library()`` is then None).
+form of every kernel (``neuroflow._native.library()`` is then None).
 """
 import sys
 

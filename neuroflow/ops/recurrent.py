@@ -673,7 +673,7 @@ def lstm(inputs, kernel, recurrent_kernel, bias=None, initial_h=None, initial_c=
     h_last, c_last)``: outputs (N, T, U) in processing order if ``return_sequences`` else the last output (N, U);
     h_last, c_last (N, U).
     """
-    from .recurrent_compiled import CompiledLSTMFn, applies
+    from .recurrent_compiled import CompiledLSTMFn, applies  # here: that module imports this one
     prepared = _prepare("lstm", 4, inputs, kernel, recurrent_kernel, bias, lambda u: (4 * u,),
                         {"initial_h": initial_h, "initial_c": initial_c}, mask, recurrent_mask)
     act = _activation("lstm", "activation", activation)

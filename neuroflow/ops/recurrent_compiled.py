@@ -10,7 +10,7 @@ per-step write land in one contiguous block and every weight gradient be one GEM
 lie, ``(T*N, F)``, with no transposing copy; the strided per-step writes of the feature-major layout touch a
 memory page per row, which measured 2-3x slower than the arithmetic itself.
 
-Saved arrays, time-major: ``xs`` (T, N, D + 1) the inputs with a ones column (it carries the bias through the
+Saved arrays, time-major: ``xa`` (T, N, D + 1) the inputs with a ones column (it carries the bias through the
 projection GEMM and yields the bias gradient from the kernel-gradient GEMM), ``G`` (T, N, 4U) the activated gates
 in Keras' order i, f, c, o, ``H``/``C`` (T+1, N, U) the states (index 0: the initial ones), ``TC`` (T, N, U)
 tanh(c_t).
@@ -41,10 +41,8 @@ class CompiledLSTMFn(_Recurrent):
         xs = np.empty((T, N, D + 1), f32)
         xs[..., :D] = np.transpose(x[:, ::-1] if self.backwards else x, (1, 0, 2))
         xs[..., D] = 1
-        bias = a.get("bias")
         self.xa = xs
-        self.wa = np.concatenate([kernel.astype(f32, copy=False),
-                                  (np.zeros(4 * U, f32) if bias is None else bias)[None]])
+        self.wa = np.concatenate([kernel.astype(f32, copy=False), self._input_bias(np, a, 4 * U, f32)[None]])
         self.rk = np.ascontiguousarray(rk, dtype=f32)
         G = _POOL.take(np, (T, N, 4 * U), f32)
         np.matmul(xs.reshape(T * N, D + 1), self.wa, out=G.reshape(T * N, 4 * U))  # every step's x W + b
