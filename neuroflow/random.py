@@ -1,13 +1,22 @@
-"""Seeding and random generators.
+"""Seeding, random generators, and Keras 3's ``keras.random``.
 
 One call, :func:`set_seed`, makes every initializer, dropout mask, noise layer and shuffle reproducible. Each
 consumer asks for its own :class:`numpy.random.Generator` with :func:`generator`; those generators are spawned
 from one root ``SeedSequence``, so they are independent of each other and of NumPy's global state (which
 neuroflow never touches).
+
+Keras 3's draws (``normal``, ``uniform``, ``truncated_normal``, ``randint``, ``categorical``, ``dropout``,
+``shuffle``, ``gamma``, ``binomial``, ``beta``) take ``seed`` as Keras does: ``None`` draws from the default
+generator (new values each call, reproducible after :func:`set_seed`); an ``int`` gives the same values on every
+call with that int; a :class:`SeedGenerator` gives new, reproducible values at each call. They return Tensors.
 """
 from __future__ import annotations
 
 import numpy as np
+
+from .autograd.tensor import Tensor, as_tensor
+from .backend import default_float_dtype
+from .errors import ConfigError
 
 _root = np.random.SeedSequence()
 _default: np.random.Generator = np.random.default_rng(_root.spawn(1)[0])
@@ -41,3 +50,169 @@ def generator(seed: int | None = None) -> np.random.Generator:
 def default_generator() -> np.random.Generator:
     """The shared generator for one-off draws (``ops.dropout`` without an explicit ``rng``, shuffles)."""
     return _default
+
+
+# --- Keras 3's keras.random ---------------------------------------------------------------------------------------
+class SeedGenerator:
+    """A stream of seeds: each draw that is given it uses the next one (Keras' ``keras.random.SeedGenerator``).
+
+    ``SeedGenerator(1337)`` makes the same sequence of draws in every run; ``SeedGenerator()`` takes its seed from
+    the root set by :func:`set_seed`. ``state`` is ``[seed, counter]`` (int64, shape ``(2,)``); ``next()``
+    advances it.
+    """
+
+    def __init__(self, seed=None, name=None, **kwargs):
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+            raise ConfigError(f"SeedGenerator: seed must be an int or None, got {seed!r} ({type(seed).__name__})")
+        self._initial_seed = None if seed is None else int(seed)
+        base = int(seed) if seed is not None else int(_root.spawn(1)[0].generate_state(1)[0])
+        self.name = name or "seed_generator"
+        self.state = np.array([base, 0], dtype=np.int64)
+
+    def next(self, ordered=True):
+        """Advance the stream; returns the new ``[seed, counter]`` state (shape ``(2,)``)."""
+        self.state = self.state + np.array([0, 1], dtype=np.int64)
+        return self.state.copy()
+
+    def generator(self) -> np.random.Generator:
+        """A NumPy generator for the next draw."""
+        seed, counter = (int(v) for v in self.next())
+        return np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, counter])
+
+    def get_config(self):
+        return {"seed": self._initial_seed, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _rng(seed, who: str) -> np.random.Generator:
+    if seed is None:
+        return _default
+    if isinstance(seed, SeedGenerator):
+        return seed.generator()
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return np.random.default_rng(int(seed))
+    raise ConfigError(f"{who}: seed must be None, an int or a keras.random.SeedGenerator, got {seed!r} "
+                      f"({type(seed).__name__})")
+
+
+def _shape(shape, who: str) -> tuple:
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    try:
+        shape = tuple(int(d) for d in shape)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{who}: shape must be a tuple of non-negative ints, got {shape!r}") from None
+    if any(d < 0 for d in shape):
+        raise ConfigError(f"{who}: shape must be a tuple of non-negative ints, got {shape}")
+    return shape
+
+
+def _float_dtype(dtype, who: str) -> np.dtype:
+    dt = np.dtype(dtype) if dtype is not None else default_float_dtype()
+    if dt.kind != "f":
+        raise ConfigError(f"{who}: dtype must be a float dtype, got {dt.name}")
+    return dt
+
+
+def _array(x, dtype=None):
+    return np.asarray(x.data if isinstance(x, Tensor) else x, dtype=dtype)
+
+
+def _tensor(values, dtype) -> Tensor:
+    return Tensor(np.asarray(values).astype(dtype, copy=False), dtype=dtype)
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
+    """Draws from N(mean, stddev^2). Shapes: -> ``shape``."""
+    dt = _float_dtype(dtype, "random.normal")
+    return _tensor(_rng(seed, "random.normal").normal(mean, stddev, _shape(shape, "random.normal")), dt)
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tensor:
+    """Draws from U[minval, maxval). Shapes: -> ``shape``."""
+    dt = _float_dtype(dtype, "random.uniform")
+    return _tensor(_rng(seed, "random.uniform").uniform(minval, maxval, _shape(shape, "random.uniform")), dt)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
+    """N(mean, stddev^2) restricted to two standard deviations (values beyond are redrawn).
+    Shapes: -> ``shape``."""
+    dt = _float_dtype(dtype, "random.truncated_normal")
+    rng, shape = _rng(seed, "random.truncated_normal"), _shape(shape, "random.truncated_normal")
+    z = rng.standard_normal(shape)
+    bad = np.abs(z) > 2
+    while bad.any():  # each round keeps ~95% of what it redraws: a few vectorised rounds at most
+        z[bad] = rng.standard_normal(int(bad.sum()))
+        bad = np.abs(z) > 2
+    return _tensor(mean + stddev * z, dt)
+
+
+def randint(shape, minval, maxval, dtype="int32", seed=None) -> Tensor:
+    """Integers drawn uniformly from ``[minval, maxval)``. Shapes: -> ``shape``."""
+    dt = np.dtype(dtype)
+    if dt.kind not in "iu":
+        raise ConfigError(f"random.randint: dtype must be an integer dtype, got {dt.name}")
+    if int(maxval) <= int(minval):
+        raise ConfigError(f"random.randint: maxval must be > minval, got minval={minval}, maxval={maxval}")
+    values = _rng(seed, "random.randint").integers(int(minval), int(maxval), _shape(shape, "random.randint"))
+    return Tensor(values.astype(dt), dtype=dt)
+
+
+def categorical(logits, num_samples, dtype="int32", seed=None) -> Tensor:
+    """Class ids drawn from ``softmax(logits)`` per row.
+
+    Shapes: logits ``(batch, classes)`` -> ``(batch, num_samples)``.
+    """
+    z = _array(logits, np.float64)
+    if z.ndim != 2:
+        raise ConfigError(f"random.categorical: logits must have shape (batch_size, num_classes), got {z.shape}")
+    cdf = np.cumsum(np.exp(z - z.max(axis=1, keepdims=True)), axis=1)
+    cdf /= cdf[:, -1:]
+    u = _rng(seed, "random.categorical").random((z.shape[0], int(num_samples)))
+    ids = np.minimum((u[:, :, None] >= cdf[:, None, :]).sum(-1), z.shape[1] - 1)
+    return Tensor(ids.astype(np.dtype(dtype)), dtype=np.dtype(dtype))
+
+
+def dropout(inputs, rate, noise_shape=None, seed=None) -> Tensor:
+    """Inverted dropout, differentiable in ``inputs``: each element zeroed with probability ``rate``, the rest
+    scaled by ``1 / (1 - rate)``. Shapes: inputs any -> same; ``noise_shape`` broadcasts to it."""
+    x = as_tensor(inputs)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) or not 0 <= rate < 1:
+        raise ConfigError(f"random.dropout: rate must be a float in [0, 1), got {rate!r}")
+    if rate == 0:
+        return x
+    shape = x.shape if noise_shape is None else tuple(x.shape[i] if n is None else int(n)
+                                                        for i, n in enumerate(noise_shape))
+    keep = _rng(seed, "random.dropout").random(shape) >= rate
+    mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - rate))
+    return x * Tensor(mask, dtype=x.dtype)  # the operator records the node (installed by neuroflow.ops)
+
+
+def shuffle(x, axis=0, seed=None) -> Tensor:
+    """``x`` permuted along ``axis`` (a constant: no gradient). Shapes: any -> same."""
+    arr = np.array(_array(x))
+    return Tensor(_rng(seed, "random.shuffle").permutation(arr, axis=axis), dtype=arr.dtype)
+
+
+def gamma(shape, alpha, dtype=None, seed=None) -> Tensor:
+    """Draws from Gamma(alpha, 1). Shapes: -> ``shape``."""
+    dt = _float_dtype(dtype, "random.gamma")
+    return _tensor(_rng(seed, "random.gamma").gamma(_array(alpha, np.float64), 1.0, _shape(shape, "random.gamma")),
+                   dt)
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None) -> Tensor:
+    """Draws from Binomial(counts, probabilities), as floats like Keras. Shapes: -> ``shape``."""
+    dt = _float_dtype(dtype, "random.binomial")
+    n, p = _array(counts).astype(np.int64), _array(probabilities, np.float64)
+    return _tensor(_rng(seed, "random.binomial").binomial(n, p, _shape(shape, "random.binomial")), dt)
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None) -> Tensor:
+    """Draws from Beta(alpha, beta). Shapes: -> ``shape``."""
+    dt = _float_dtype(dtype, "random.beta")
+    a, b = _array(alpha, np.float64), _array(beta, np.float64)
+    return _tensor(_rng(seed, "random.beta").beta(a, b, _shape(shape, "random.beta")), dt)
