@@ -48,9 +48,96 @@ def set_floatx(dtype: str) -> None:
     _FLOATX = numpy.dtype(name)
 
 
+_EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
+_UIDS: dict = {}
+
+
 def epsilon() -> float:
-    """Keras' fuzz factor (1e-7), used to keep logs and divisions finite."""
-    return 1e-7
+    """Keras' fuzz factor (1e-7 unless :func:`set_epsilon` changed it), used to keep logs and divisions finite."""
+    return _EPSILON
+
+
+def set_epsilon(value: float) -> None:
+    """Set the fuzz factor :func:`epsilon` returns."""
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def backend() -> str:
+    """The name of the array library underneath (Keras' ``backend.backend()``): ``'numpy'``."""
+    return "numpy"
+
+
+def image_data_format() -> str:
+    """The default image layout, ``'channels_last'`` unless :func:`set_image_data_format` changed it."""
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format: str) -> None:
+    """Set the default image layout: ``'channels_last'`` or ``'channels_first'``."""
+    global _IMAGE_DATA_FORMAT
+    if data_format not in ("channels_last", "channels_first"):
+        from .errors import ConfigError
+
+        raise ConfigError(f"set_image_data_format: expected 'channels_last' or 'channels_first', got {data_format!r}")
+    _IMAGE_DATA_FORMAT = data_format
+
+
+def get_uid(prefix: str = "") -> int:
+    """1, 2, 3... per ``prefix`` on successive calls (what automatic layer names count with)."""
+    _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
+    return _UIDS[prefix]
+
+
+def clear_session(free_memory: bool = True) -> None:
+    """Forget automatic names (the next ``Dense`` is ``'dense'`` again), as Keras' ``clear_session`` does; neuroflow
+    keeps no other global graph state to reset."""
+    _UIDS.clear()
+
+
+def standardize_dtype(dtype) -> str:
+    """A dtype (name, NumPy dtype, Python type, Tensor dtype) as Keras' standard string: ``'float32'``..."""
+    if dtype is None:
+        return floatx()
+    if dtype is int:
+        return "int64"
+    if dtype is float:
+        return "float32"
+    if dtype is bool:
+        return "bool"
+    return numpy.dtype(getattr(dtype, "name", dtype)).name
+
+
+def is_float_dtype(dtype) -> bool:
+    """Whether ``dtype`` is a floating dtype."""
+    return numpy.dtype(standardize_dtype(dtype)).kind == "f"
+
+
+def is_int_dtype(dtype) -> bool:
+    """Whether ``dtype`` is a signed or unsigned integer dtype."""
+    return numpy.dtype(standardize_dtype(dtype)).kind in "iu"
+
+
+def result_type(*dtypes) -> str:
+    """The dtype an op on these dtypes returns, by Keras' promotion rules: integers and bools never widen a float
+    (``int32`` with ``float32`` is ``float32``), floats promote to the widest, integers as NumPy promotes them;
+    Python ``float``/``int`` values are weak (they take the other operand's dtype)."""
+    strong = [numpy.dtype(standardize_dtype(d)) for d in dtypes if not isinstance(d, (bool, int, float))]
+    weak_float = any(isinstance(d, float) for d in dtypes)
+    if not strong:
+        return floatx() if weak_float or not dtypes else "int32"
+    floats = [d for d in strong if d.kind == "f"]
+    if floats:
+        return max(floats, key=lambda d: d.itemsize).name
+    if weak_float:
+        return floatx()
+    return numpy.result_type(*strong).name
+
+
+def is_keras_tensor(x) -> bool:
+    """Whether ``x`` is a symbolic tensor (a functional model's ``Input`` or a layer output on one)."""
+    return type(x).__name__ == "SymbolicTensor"
 
 
 def blas_info() -> dict:
