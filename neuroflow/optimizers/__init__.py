@@ -2,7 +2,9 @@
 
 ``get('adam')``, ``get({'class_name': 'Adam', 'config': {...}})`` or ``get(instance)`` resolve an optimizer;
 ``serialize``/``deserialize`` convert to and from Keras' dict form. Every optimizer updates ``Variable.data`` in
-place; see :mod:`neuroflow.optimizers.base` for the update sequence, state saving and flat mode.
+place; see :mod:`neuroflow.optimizers.base` for the update pipeline (its steps: ``units``, ``accumulation``,
+``clipping``, ``weight_decay``, ``update``, ``moving_average``, ``sweep``; the learning rate: ``learning_rate``),
+state saving and flat mode.
 """
 from __future__ import annotations
 

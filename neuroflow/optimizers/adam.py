@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from .. import _native
+from .. import _native, _validate as check
 from .base import Optimizer
 
 
@@ -31,7 +31,7 @@ class Adam(Optimizer):
         self.beta_1 = self._hyper("beta_1", beta_1, 0.0, 1.0, high_open=True)
         self.beta_2 = self._hyper("beta_2", beta_2, 0.0, 1.0, high_open=True)
         self.epsilon = self._hyper("epsilon", epsilon, 0.0, math.inf)
-        self.amsgrad = bool(amsgrad)
+        self.amsgrad = check.boolean(amsgrad, type(self).__name__, "amsgrad")
 
     def _slot_specs(self):
         return (("m", 0.0), ("v", 0.0)) + ((("vhat", 0.0),) if self.amsgrad else ())

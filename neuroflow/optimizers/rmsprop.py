@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+from .. import _validate as check
 from .base import Optimizer
 
 
@@ -30,7 +31,7 @@ class RMSprop(Optimizer):
         self.rho = self._hyper("rho", rho, 0.0, 1.0)
         self.momentum = self._hyper("momentum", momentum, 0.0, 1.0)
         self.epsilon = self._hyper("epsilon", epsilon, 0.0, math.inf)
-        self.centered = bool(centered)
+        self.centered = check.boolean(centered, type(self).__name__, "centered")
 
     def _slot_specs(self):
         return ((("v", 0.0),) + ((("m", 0.0),) if self.momentum > 0 else ())

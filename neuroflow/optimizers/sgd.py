@@ -5,6 +5,7 @@ PyTorch's ``b = momentum * b + g; w -= lr * b`` (``v = -lr * b``).
 """
 from __future__ import annotations
 
+from .. import _validate as check
 from .base import Optimizer
 
 
@@ -18,7 +19,7 @@ class SGD(Optimizer):
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.momentum = self._hyper("momentum", momentum, 0.0, 1.0)
-        self.nesterov = bool(nesterov)
+        self.nesterov = check.boolean(nesterov, type(self).__name__, "nesterov")
 
     def _slot_specs(self):
         return (("m", 0.0),) if self.momentum else ()

@@ -90,8 +90,9 @@ def test_argument_errors_name_the_argument():
         optimizers.AdamW(weight_decay=None)
     with pytest.raises(ConfigError, match="learning_rate must be a number"):
         optimizers.Adam(learning_rate="fast")
-    with pytest.raises(ConfigError, match="gradient_accumulation_steps is not supported"):
-        optimizers.Adam(gradient_accumulation_steps=4)
+    for bad in (1, 2.5, True):
+        with pytest.raises(ConfigError, match=r"Adam: gradient_accumulation_steps must be an integer >= 2 or None"):
+            optimizers.Adam(gradient_accumulation_steps=bad)
 
 
 def test_flat_is_kept_in_config_only_when_set():
