@@ -87,7 +87,9 @@ class SeedGenerator:
         return cls(**config)
 
 
-def _rng(seed, who: str) -> np.random.Generator:
+def generator_for(seed, who: str) -> np.random.Generator:
+    """The generator a Keras ``seed`` argument asks for: the default one (``None``), a fresh one from an ``int``
+    (the same draws every call), or the next of a :class:`SeedGenerator`; ``who`` names the caller in errors."""
     if seed is None:
         return _default
     if isinstance(seed, SeedGenerator):
@@ -128,20 +130,20 @@ def _tensor(values, dtype) -> Tensor:
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
     """Draws from N(mean, stddev^2). Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.normal")
-    return _tensor(_rng(seed, "random.normal").normal(mean, stddev, _shape(shape, "random.normal")), dt)
+    return _tensor(generator_for(seed, "random.normal").normal(mean, stddev, _shape(shape, "random.normal")), dt)
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tensor:
     """Draws from U[minval, maxval). Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.uniform")
-    return _tensor(_rng(seed, "random.uniform").uniform(minval, maxval, _shape(shape, "random.uniform")), dt)
+    return _tensor(generator_for(seed, "random.uniform").uniform(minval, maxval, _shape(shape, "random.uniform")), dt)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
     """N(mean, stddev^2) restricted to two standard deviations (values beyond are redrawn).
     Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.truncated_normal")
-    rng, shape = _rng(seed, "random.truncated_normal"), _shape(shape, "random.truncated_normal")
+    rng, shape = generator_for(seed, "random.truncated_normal"), _shape(shape, "random.truncated_normal")
     z = rng.standard_normal(shape)
     bad = np.abs(z) > 2
     while bad.any():  # each round keeps ~95% of what it redraws: a few vectorised rounds at most
@@ -157,7 +159,7 @@ def randint(shape, minval, maxval, dtype="int32", seed=None) -> Tensor:
         raise ConfigError(f"random.randint: dtype must be an integer dtype, got {dt.name}")
     if int(maxval) <= int(minval):
         raise ConfigError(f"random.randint: maxval must be > minval, got minval={minval}, maxval={maxval}")
-    values = _rng(seed, "random.randint").integers(int(minval), int(maxval), _shape(shape, "random.randint"))
+    values = generator_for(seed, "random.randint").integers(int(minval), int(maxval), _shape(shape, "random.randint"))
     return Tensor(values.astype(dt), dtype=dt)
 
 
@@ -171,7 +173,7 @@ def categorical(logits, num_samples, dtype="int32", seed=None) -> Tensor:
         raise ConfigError(f"random.categorical: logits must have shape (batch_size, num_classes), got {z.shape}")
     cdf = np.cumsum(np.exp(z - z.max(axis=1, keepdims=True)), axis=1)
     cdf /= cdf[:, -1:]
-    u = _rng(seed, "random.categorical").random((z.shape[0], int(num_samples)))
+    u = generator_for(seed, "random.categorical").random((z.shape[0], int(num_samples)))
     ids = np.minimum((u[:, :, None] >= cdf[:, None, :]).sum(-1), z.shape[1] - 1)
     return Tensor(ids.astype(np.dtype(dtype)), dtype=np.dtype(dtype))
 
@@ -186,7 +188,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None) -> Tensor:
         return x
     shape = x.shape if noise_shape is None else tuple(x.shape[i] if n is None else int(n)
                                                         for i, n in enumerate(noise_shape))
-    keep = _rng(seed, "random.dropout").random(shape) >= rate
+    keep = generator_for(seed, "random.dropout").random(shape) >= rate
     mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - rate))
     return x * Tensor(mask, dtype=x.dtype)  # the operator records the node (installed by neuroflow.ops)
 
@@ -194,13 +196,13 @@ def dropout(inputs, rate, noise_shape=None, seed=None) -> Tensor:
 def shuffle(x, axis=0, seed=None) -> Tensor:
     """``x`` permuted along ``axis`` (a constant: no gradient). Shapes: any -> same."""
     arr = np.array(_array(x))
-    return Tensor(_rng(seed, "random.shuffle").permutation(arr, axis=axis), dtype=arr.dtype)
+    return Tensor(generator_for(seed, "random.shuffle").permutation(arr, axis=axis), dtype=arr.dtype)
 
 
 def gamma(shape, alpha, dtype=None, seed=None) -> Tensor:
     """Draws from Gamma(alpha, 1). Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.gamma")
-    return _tensor(_rng(seed, "random.gamma").gamma(_array(alpha, np.float64), 1.0, _shape(shape, "random.gamma")),
+    return _tensor(generator_for(seed, "random.gamma").gamma(_array(alpha, np.float64), 1.0, _shape(shape, "random.gamma")),
                    dt)
 
 
@@ -208,11 +210,11 @@ def binomial(shape, counts, probabilities, dtype=None, seed=None) -> Tensor:
     """Draws from Binomial(counts, probabilities), as floats like Keras. Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.binomial")
     n, p = _array(counts).astype(np.int64), _array(probabilities, np.float64)
-    return _tensor(_rng(seed, "random.binomial").binomial(n, p, _shape(shape, "random.binomial")), dt)
+    return _tensor(generator_for(seed, "random.binomial").binomial(n, p, _shape(shape, "random.binomial")), dt)
 
 
 def beta(shape, alpha, beta, dtype=None, seed=None) -> Tensor:
     """Draws from Beta(alpha, beta). Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.beta")
     a, b = _array(alpha, np.float64), _array(beta, np.float64)
-    return _tensor(_rng(seed, "random.beta").beta(a, b, _shape(shape, "random.beta")), dt)
+    return _tensor(generator_for(seed, "random.beta").beta(a, b, _shape(shape, "random.beta")), dt)

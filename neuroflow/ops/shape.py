@@ -8,6 +8,7 @@ from ..backend import get_array_module
 from ..errors import ShapeError
 from ._axes import normalize_axes
 from ._registry import differentiable
+from .index import getitem
 
 
 class Reshape(Function):
@@ -200,16 +201,27 @@ class Pad(Function):
 
 @differentiable
 def pad(x, pad_width, mode="constant", constant_values=0):
-    """Pad with a constant (NumPy's ``pad_width`` forms: int, (before, after), or one pair per axis).
+    """Pad (NumPy's ``pad_width`` forms: int, (before, after), or one pair per axis) with a constant, or by
+    ``'reflect'``, ``'symmetric'``, ``'edge'`` or ``'wrap'`` (read from inside the tensor).
 
-    Shapes: ``(d0, ..., dn)`` -> ``(d0 + before0 + after0, ...)``. Only ``mode='constant'`` is differentiable.
+    Shapes: ``(d0, ..., dn)`` -> ``(d0 + before0 + after0, ...)``. Every mode is differentiable: the non-constant
+    ones are gathers along each padded axis, whose backward adds each padded entry's gradient to its source.
     """
     x = as_tensor(x)
     xp = get_array_module(x.data)
     width = xp.broadcast_to(xp.asarray(pad_width, dtype=int), (x.ndim, 2)).tolist()
-    if mode != "constant":
-        raise ShapeError(f"pad: mode {mode!r} is not supported; use 'constant'")
-    return Pad(tuple(tuple(w) for w in width), mode, constant_values).apply(x)
+    if mode == "constant":
+        return Pad(tuple(tuple(w) for w in width), mode, constant_values).apply(x)
+    if mode not in ("reflect", "symmetric", "edge", "wrap"):
+        raise ShapeError(f"pad: mode must be one of constant, reflect, symmetric, edge, wrap; got {mode!r}")
+    for axis, (before, after) in enumerate(width):
+        if before or after:
+            if mode == "reflect" and max(before, after) >= x.shape[axis]:
+                raise ShapeError(f"pad: reflect padding of {max(before, after)} needs more than {x.shape[axis]} "
+                                 f"elements on axis {axis}")
+            source = xp.pad(xp.arange(x.shape[axis]), (before, after), mode=mode)  # where each entry comes from
+            x = getitem(x, (slice(None),) * axis + (source,))
+    return x
 
 
 class Flip(Function):

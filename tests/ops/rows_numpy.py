@@ -253,5 +253,40 @@ ROWS = [
     case("vectorized_map", lambda a: ops.vectorized_map(lambda r: r[::-1], a), [S], lambda a: a.flip(1)),
     case("associative_scan", lambda a: ops.associative_scan(lambda x, y: x * y, a, axis=1), [S],
          lambda a: torch.cumprod(a, 1)),
+    # --- image ops built from differentiable pieces
+    case("rgb_to_grayscale", ops.image.rgb_to_grayscale, [(1, 3, 2, 3)],
+         lambda a: (a * torch.tensor([0.2989, 0.5870, 0.1140])).sum(-1, keepdim=True)),
+    case("rgb_to_hsv", ops.image.rgb_to_hsv, [distinct(1, 2, 2, 3, low=0.05, high=0.95)], None,
+         torch_skip="torch has no HSV conversion (checked against Keras in test_keras_ops_parity)"),
+    case("hsv_to_rgb", ops.image.hsv_to_rgb, [uniform(1, 2, 2, 3, low=0.05, high=0.95)], None,
+         torch_skip="torch has no HSV conversion (checked against Keras in test_keras_ops_parity)"),
+    case("pad_images", lambda a: ops.image.pad_images(a, 1, 0, 2, 1), [(1, 2, 3, 2)],
+         lambda a: F.pad(a, (0, 0, 0, 1, 1, 2))),
+    case("crop_images", lambda a: ops.image.crop_images(a, 1, 1, target_height=2, target_width=2), [(1, 4, 4, 2)],
+         lambda a: a[:, 1:3, 1:3]),
+    case("extract_patches", lambda a: ops.image.extract_patches(a, 2, 1), [(1, 3, 3, 2)],
+         lambda a: a.unfold(1, 2, 1).unfold(2, 2, 1).permute(0, 1, 2, 4, 5, 3).reshape(1, 2, 2, 8)),
+    case("extract_patches_3d", lambda a: ops.image.extract_patches_3d(a, 2, 1), [(1, 2, 3, 2, 1)],
+         lambda a: a.unfold(1, 2, 1).unfold(2, 2, 1).unfold(3, 2, 1).permute(0, 1, 2, 3, 5, 6, 7, 4)
+         .reshape(1, 1, 2, 1, 8)),
+    case("gaussian_blur", lambda a: ops.image.gaussian_blur(a, (3, 3), (1.0, 1.0)), [(1, 4, 5, 2)],
+         lambda a: F.conv2d(a.permute(0, 3, 1, 2), _gauss_torch().expand(2, 1, 3, 3), padding=1, groups=2)
+         .permute(0, 2, 3, 1)),
+    case("sobel_edges", ops.image.sobel_edges, [(1, 4, 5, 1)],
+         lambda a: torch.stack([F.conv2d(F.pad(a.permute(0, 3, 1, 2), (1, 1, 1, 1), mode="reflect"), k)
+                                for k in _sobel_torch()], -1).permute(0, 2, 3, 1, 4)),
+    case("ssim", lambda a, b: ops.image.ssim(a, b, filter_size=3), [positive(1, 4, 4, 1), positive(1, 4, 4, 1)],
+         None, torch_skip="torch has no SSIM (checked against Keras in test_keras_ops_parity)"),
 ]
 _ = (const, T)
+
+
+def _gauss_torch():
+    g = torch.exp(-(torch.arange(3.0) - 1) ** 2 / 2)
+    g = g / g.sum()
+    return torch.outer(g, g).reshape(1, 1, 3, 3)
+
+
+def _sobel_torch():
+    ky = torch.tensor([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
+    return [ky.reshape(1, 1, 3, 3), ky.T.reshape(1, 1, 3, 3)]

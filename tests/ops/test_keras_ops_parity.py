@@ -126,3 +126,39 @@ def test_control_flow_matches_keras(k):
            k.ops.associative_scan(lambda a, b: a + b, V))
     _check(k, "cond", ops.cond(True, lambda: A * 2, lambda: A), k.ops.cond(True, lambda: A * 2, lambda: A))
     assert ops.shape(A) == tuple(k.ops.shape(A)) and ops.dtype(A) == k.ops.dtype(k.ops.convert_to_tensor(A))
+
+
+IMG = R.uniform(size=(2, 9, 8, 3)).astype("float32")
+IMG2 = R.uniform(size=(2, 16, 15, 3)).astype("float32")
+IMAGE_CALLS = [
+    ("rgb_to_grayscale", (IMG,), {}), ("rgb_to_hsv", (IMG,), {}), ("hsv_to_rgb", (IMG,), {}),
+    ("pad_images", (IMG, 1, 2), {"target_height": 12, "target_width": 11}),
+    ("crop_images", (IMG, 1, 2), {"target_height": 5, "target_width": 4}),
+    ("extract_patches", (IMG, 3, 2), {}), ("extract_patches", (IMG, (2, 3), (1, 2)), {"padding": "same"}),
+    ("extract_patches_3d", (R.uniform(size=(1, 4, 5, 6, 2)).astype("float32"), 2), {}),
+    ("gaussian_blur", (IMG, (3, 3), (1.0, 1.0)), {"data_format": "channels_last"}),
+    ("ssim", (IMG2, IMG2[::-1]), {}),
+    ("map_coordinates", (IMG[0, :, :, 0], R.uniform(-2, 9, size=(2, 4, 3)), 1, "reflect"), {}),
+    ("map_coordinates", (IMG[0, :, :, 0], R.uniform(-2, 9, size=(2, 4, 3)), 0, "constant", 0.5), {}),
+    ("perspective_transform", (IMG, np.array([[0, 0], [8, 0], [8, 7], [0, 7]], "float32"),
+                               np.array([[1, 1], [7, 0], [8, 6], [0, 7]], "float32")), {}),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs", IMAGE_CALLS, ids=[f"{c[0]}-{i}" for i, c in enumerate(IMAGE_CALLS)])
+def test_image_ops_match_keras(k, name, args, kwargs):
+    _check(k, name, getattr(ops.image, name)(*args, **kwargs), getattr(k.ops.image, name)(*args, **kwargs),
+           rtol=1e-5, atol=2e-6)
+
+
+def test_sobel_edges_match_keras_inside_the_border(k):
+    # TensorFlow reflect-pads, Keras' torch backend zero-pads: they agree away from the one-pixel border.
+    ours = ops.image.sobel_edges(IMG).numpy()
+    theirs = np.asarray(k.ops.convert_to_numpy(k.ops.image.sobel_edges(IMG, data_format="channels_last")))
+    np.testing.assert_allclose(ours[:, 1:-1, 1:-1], theirs[:, 1:-1, 1:-1], rtol=1e-5, atol=1e-5)
+
+
+def test_elastic_transform_is_seeded_and_identity_without_displacement():
+    assert np.array_equal(ops.image.elastic_transform(IMG, alpha=0.0, seed=1).numpy(), IMG)
+    a = ops.image.elastic_transform(IMG, seed=3).numpy()
+    assert np.array_equal(a, ops.image.elastic_transform(IMG, seed=3).numpy()) and not np.array_equal(a, IMG)
