@@ -42,6 +42,10 @@ class SavingError(NeuroflowError, ValueError):
     """A model file that is corrupt, tampered with, or does not match the model."""
 
 
+class MissingDependencyError(NeuroflowError, ImportError):
+    """An optional package a feature needs is not installed (the message names the pip extra)."""
+
+
 def close_matches(name: str, known) -> str:
     """A short hint listing the names in ``known`` that resemble ``name`` (or all of them, if none do)."""
     import difflib

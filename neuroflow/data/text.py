@@ -6,14 +6,13 @@ Splitting strings is Python work per document (as it is in any pure-Python token
 from __future__ import annotations
 
 import collections
-import os
 import re
 
 import numpy as np
 
-from .. import random as nf_random
 from ..errors import ConfigError, DataError
 from .dataset import Dataset
+from .directory import check_split, labelled_files, split_and_batch
 
 #: Keras' ``DEFAULT_STRIP_REGEX``: the ASCII punctuation removed by ``standardize="lower_and_strip_punctuation"``.
 _STRIP_PUNCTUATION = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
@@ -187,13 +186,6 @@ class TextVectorization:
 
 
 # --- loading a folder of text files ------------------------------------------------------------------------------
-def _list_files(directory, follow_links):
-    """All ``.txt`` files below ``directory``, walked and sorted the way Keras' ``index_directory`` does."""
-    walk = os.walk(directory, followlinks=follow_links)
-    return [os.path.join(root, f) for root, _, files in sorted(walk, key=lambda w: w[0])
-            for f in sorted(files) if f.lower().endswith(".txt")]
-
-
 def _read(path, max_length, encoding):
     try:
         with open(path, encoding=encoding, newline="") as f:  # newline="": the text exactly as stored
@@ -225,85 +217,9 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
     once, when the dataset is made.
     """
     where = "text_dataset_from_directory"
-    if not os.path.isdir(directory):
-        raise DataError(f"{where}: directory {directory!r} does not exist or is not a folder")
-    if label_mode not in ("int", "categorical", "binary", None):
-        raise ConfigError(f"{where}: label_mode must be 'int', 'categorical', 'binary' or None; got {label_mode!r}")
-    if validation_split is not None and not 0 < validation_split < 1:
-        raise ConfigError(f"{where}: validation_split must be between 0 and 1; got {validation_split}")
-    if bool(validation_split) != (subset is not None):
-        raise ConfigError(f"{where}: validation_split and subset go together; got validation_split="
-                          f"{validation_split!r}, subset={subset!r}")
-    if subset not in (None, "training", "validation", "both"):
-        raise ConfigError(f"{where}: subset must be 'training', 'validation' or 'both'; got {subset!r}")
-    if validation_split and shuffle and seed is None:
-        raise ConfigError(f"{where}: with validation_split and shuffle=True, pass a seed, so that the training and "
-                          f"validation subsets do not overlap")
-
-    if labels == "inferred":
-        found = sorted(d for d in os.listdir(directory) if os.path.isdir(os.path.join(directory, d)))
-        if class_names is not None:
-            missing = [c for c in class_names if c not in found]
-            if missing:
-                raise DataError(f"{where}: class_names {missing} have no subfolder in {directory!r}; found {found}")
-            found = list(class_names)
-        if not found:
-            raise DataError(f"{where}: {directory!r} has no subfolders; with labels='inferred' each class needs a "
-                            f"subfolder of .txt files")
-        paths, label_list = [], []
-        for k, name in enumerate(found):
-            files = _list_files(os.path.join(directory, name), follow_links)
-            paths += files
-            label_list += [k] * len(files)
-        names = found
-    else:
-        if class_names is not None:
-            raise ConfigError(f"{where}: class_names only applies to labels='inferred'")
-        paths = _list_files(directory, follow_links)
-        if labels is None:
-            label_list, names = None, None
-        else:
-            label_list = [int(v) for v in labels]
-            if len(label_list) != len(paths):
-                raise DataError(f"{where}: labels has {len(label_list)} entries but {directory!r} holds {len(paths)} "
-                                f".txt files")
-            names = [str(i) for i in range(max(label_list) + 1)] if label_list else []
-    if not paths:
-        raise DataError(f"{where}: found no .txt files in {directory!r}")
-    if label_mode is None:
-        label_list = None
-    if label_list is not None and label_mode == "binary" and len(names) != 2:
-        raise DataError(f"{where}: label_mode='binary' needs exactly 2 classes; found {len(names)}: {names}")
-
+    check_split(validation_split, subset, shuffle, seed, label_mode, where)
+    paths, y, names = labelled_files(directory, labels, label_mode, class_names, (".txt",), follow_links, where)
     texts = np.empty(len(paths), dtype=object)
     texts[:] = [_read(p, max_length, encoding) for p in paths]
-    y = None if label_list is None else np.asarray(label_list, dtype=np.int32)
-    if shuffle:  # one seeded permutation before the split, so training/validation calls agree
-        perm = nf_random.generator(seed).permutation(len(texts))
-        texts = texts[perm]
-        y = None if y is None else y[perm]
-
-    def make(sl):
-        t, lab = texts[sl], None if y is None else y[sl]
-        if lab is not None and label_mode == "categorical":
-            lab = np.eye(len(names), dtype=np.float32)[lab]
-        elif lab is not None and label_mode == "binary":
-            lab = lab.astype(np.float32)[:, None]
-        ds = Dataset.from_tensor_slices(t if lab is None else (t, lab))
-        if shuffle:
-            ds = ds.shuffle(seed=seed)
-        if batch_size is not None:
-            ds = ds.batch(batch_size)
-            ds = ds.map(lambda a: a.tolist()) if lab is None else ds.map(lambda a, b: (a.tolist(), b))
-        ds.class_names = names
-        return ds
-
-    if not validation_split:
-        return make(slice(None))
-    n_val = int(validation_split * len(texts))
-    train, val = slice(0, len(texts) - n_val), slice(len(texts) - n_val, len(texts))
-    if subset == "training":
-        return make(train)
-    if subset == "validation":
-        return make(val)
-    return make(train), make(val)
+    return split_and_batch(texts, y, names, label_mode, batch_size, shuffle, seed, validation_split, subset,
+                           batch_map=lambda a: a.tolist())

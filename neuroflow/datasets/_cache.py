@@ -39,7 +39,8 @@ def _urlopen(url, timeout):
 
 
 def download(url, dest, checksum, algorithm="sha256", timeout=60):
-    """Download ``url`` to ``dest``, verifying its ``algorithm`` hex digest against ``checksum``.
+    """Download ``url`` to ``dest``, verifying its ``algorithm`` hex digest against ``checksum`` (``None``: not
+    checked).
 
     Writes ``dest`` atomically (temporary file + rename). Raises :class:`DownloadError` on any failure.
     """
@@ -62,7 +63,7 @@ def download(url, dest, checksum, algorithm="sha256", timeout=60):
                 digest.update(chunk)
                 out.write(chunk)
         got = digest.hexdigest()
-        if got != checksum.lower():
+        if checksum is not None and got != checksum.lower():
             raise DownloadError(f"{url}: {algorithm} of the download is {got}, expected {checksum}")
         os.replace(tmp, dest)
     except DownloadError:
