@@ -38,6 +38,9 @@ class SymbolicTensor:
         return f"<SymbolicTensor shape={self.shape} dtype={self.dtype}{' name=' + repr(self.name) if self.name else ''}>"
 
 
+KerasTensor = SymbolicTensor  # Keras' name for the same thing
+
+
 def flatten(x) -> list:
     if isinstance(x, (list, tuple)):
         return [v for item in x for v in flatten(item)]
