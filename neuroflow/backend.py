@@ -263,3 +263,50 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError):  # not glibc (macOS, Windows, musl)
         pass
     return _memory_kept
+
+
+class name_scope:  # noqa: N801 - Keras' spelling
+    """``with keras.name_scope("block"):`` groups names under a path (``name_scope.current()`` gives
+    ``"outer/block"``). neuroflow keeps the path for inspection; it does not rename weights."""
+
+    _stack: list = []
+
+    def __init__(self, name, caller=None, deduplicate=True, override_parent=None):
+        if not isinstance(name, str) or not name:
+            from .errors import ConfigError
+
+            raise ConfigError(f"name_scope: name must be a non-empty string, got {name!r}")
+        self.name, self.caller, self.override_parent = name, caller, override_parent
+
+    def __enter__(self):
+        name_scope._stack.append(self.name if self.override_parent is None else f"{self.override_parent}/{self.name}")
+        return self
+
+    def __exit__(self, *exc):
+        name_scope._stack.pop()
+        return False
+
+    @staticmethod
+    def current() -> str:
+        """The open scopes joined by ``/`` (empty outside any scope)."""
+        return "/".join(name_scope._stack)
+
+
+class device:  # noqa: N801 - Keras' spelling
+    """``with keras.device("cpu:0"):`` places the arrays made inside on that device. The NumPy backend has one
+    device, the CPU; any other name is a clear error."""
+
+    def __init__(self, device_name):
+        kind = str(device_name).split(":")[0].lower()
+        if kind != "cpu":
+            from .errors import ConfigError
+
+            raise ConfigError(f"device: {device_name!r} is not available; neuroflow's NumPy backend runs on 'cpu' "
+                              f"(the CuPy GPU backend is not part of this build)")
+        self.device_name = device_name
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
