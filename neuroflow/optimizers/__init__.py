@@ -16,12 +16,16 @@ from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
 from .base import Optimizer
+from .ftrl import Ftrl
+from .lamb import Lamb
+from .lion import Lion
 from .nadam import Nadam
 from .rmsprop import RMSprop
 from .sgd import SGD
 
 #: Keras' string names (lower-case class names) -> classes.
-ALL_OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam)}
+ALL_OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam,
+                                                        Ftrl, Lamb, Lion)}
 
 
 def serialize(optimizer: Optimizer) -> dict:
@@ -62,5 +66,6 @@ def get(identifier) -> Optimizer | None:
                       f"({', '.join(sorted(ALL_OPTIMIZERS))}), a config dict or an Optimizer")
 
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "schedules",
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lamb",
+           "Lion", "schedules",
            "get", "serialize", "deserialize", "ALL_OPTIMIZERS"]

@@ -83,6 +83,8 @@ class Optimizer:
     """
 
     _n_scratch = 1  # scratch arrays (unit-shaped) the kernel needs
+    #: False for kernels that need each variable whole (norms per variable): no flat packing, no slicing
+    _elementwise = True
     _sweeps_state = True  # whether the slots can decay towards zero (moving averages); Adagrad's only grows
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
@@ -116,6 +118,10 @@ class Optimizer:
                                                         gradient_accumulation_steps, 2)
         if flat not in (True, False, "auto"):
             raise ConfigError(f"{owner}: flat must be True, False or 'auto', got {flat!r}")
+        if flat is True and not self._elementwise:
+            raise ConfigError(f"{owner}: flat=True is not available: this optimizer works on each variable whole")
+        if not self._elementwise:
+            flat = False
         self._flat_mode = flat
         self._flat = flat is True  # "auto" decides in build(), from the variables' sizes
         self._iterations = 0  # calls of apply (with gradient accumulation, more than updates)
@@ -298,7 +304,7 @@ class Optimizer:
             if self.weight_decay:
                 decay_weights(work, 1.0 - self.weight_decay * lr)
             self._before_update(t)
-            run_kernels(work, self._update, self._scalars(lr, t), self._xp)
+            run_kernels(work, self._update, self._scalars(lr, t), self._xp, self._elementwise)
         if self.use_ema:
             self._update_average()
         if pairs is not None and t % SWEEP_EVERY == 0 and self._sweeps_state:

@@ -29,9 +29,10 @@ def collect_gradients(items, index: dict, owner: str, xp):
     return pairs
 
 
-def run_kernels(work: list, kernel, scalars: tuple, xp) -> None:
-    """``kernel(w, g, slots, scratch, k)`` on each ``(unit, gradient)`` pair of ``work``; a unit of
-    ``backend.SPLIT_MIN_SIZE`` elements or more in slices, one per thread (the kernel is element-wise)."""
+def run_kernels(work: list, kernel, scalars: tuple, xp, elementwise: bool = True) -> None:
+    """``kernel(w, g, slots, scratch, k)`` on each ``(unit, gradient)`` pair of ``work``; an element-wise kernel
+    runs a unit of ``backend.SPLIT_MIN_SIZE`` elements or more in slices, one per thread (a kernel that needs whole
+    variables, such as a per-layer trust ratio, sees each unit whole)."""
     # The scalars go to the kernels as 0-d arrays of the unit's dtype: NumPy handles those markedly faster than
     # Python floats (no weak-scalar conversion per call), with the same float32 result.
     by_dtype = {}
@@ -40,7 +41,7 @@ def run_kernels(work: list, kernel, scalars: tuple, xp) -> None:
         k = by_dtype.get(w.dtype)
         if k is None:
             k = by_dtype[w.dtype] = tuple([xp.asarray(x, dtype=w.dtype) for x in scalars])
-        if w.size < SPLIT_MIN_SIZE:
+        if w.size < SPLIT_MIN_SIZE or not elementwise:
             kernel(w, g, unit.slots, unit.scratch, k)
         else:
             n_slots = len(unit.slots)
