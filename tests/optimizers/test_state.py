@@ -49,6 +49,8 @@ def test_resume_is_bit_identical(name, kwargs, flat):
 def test_flat_and_per_variable_updates_are_bit_identical():
     weights, grads = make_problem(seed=22)
     for name in optimizers.ALL_OPTIMIZERS:
+        if not optimizers.ALL_OPTIMIZERS[name]._elementwise:  # needs each variable whole: never flat (Lamb)
+            continue
         a = run_neuroflow(optimizers.get(name), weights, grads)
         b = run_neuroflow(optimizers.ALL_OPTIMIZERS[name](flat=True), weights, grads)
         for x, y in zip(a, b):
