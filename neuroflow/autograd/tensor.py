@@ -5,10 +5,8 @@ differentiable operation on it records a node, and ``backward()`` fills ``.grad`
 """
 from __future__ import annotations
 
-import numbers
-
 from .. import backend
-from ..errors import DTypeError, GraphError, ShapeError
+from ..errors import ConfigError, DTypeError, GraphError, ShapeError
 from . import graph
 
 
@@ -68,10 +66,13 @@ class Tensor:
         name: a label shown in graph tables and drawings.
 
     Attributes: ``data`` (the array), ``grad`` (array of the same shape, or ``None``), ``requires_grad``,
-    ``name``. ``np.asarray(tensor)`` returns ``data``.
+    ``name``. ``np.asarray(tensor)`` returns ``data``. ``_keras_logits`` (Keras 3's name): on the output of
+    ``sigmoid``/``softmax`` only, the Tensor of their input, which a cross-entropy with ``from_logits=False``
+    reads instead (stable, and its gradient skips the activation); ``None`` on every other tensor.
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_node", "_retains_grad", "name", "__weakref__")
+    __slots__ = ("data", "grad", "_requires_grad", "_node", "_retains_grad", "name", "_keras_logits",
+                 "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
@@ -80,6 +81,7 @@ class Tensor:
         self._node = None
         self._retains_grad = False
         self.name = name
+        self._keras_logits = None
         self._requires_grad = False
         self.requires_grad = requires_grad
 
@@ -93,6 +95,7 @@ class Tensor:
         t._requires_grad = node is not None
         t._retains_grad = False
         t.name = None
+        t._keras_logits = None
         return t
 
     # --- gradient bookkeeping -------------------------------------------------------------------------------
@@ -206,14 +209,27 @@ class Tensor:
         return self.data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data
+        """NumPy's array protocol (NumPy 2 signature): ``np.asarray(t)`` is ``t.data`` itself (a 0-d array for a
+        0-d tensor); ``copy=True`` always copies; a ``dtype`` cast copies, which ``copy=False`` refuses."""
+        xp = backend.get_array_module()
+        data = self.data if isinstance(self.data, xp.ndarray) else xp.asarray(self.data)  # 0-d op results
+        if dtype is not None and xp.dtype(dtype) != data.dtype:
+            if copy is False:
+                raise ConfigError(f"np.asarray(tensor, dtype={xp.dtype(dtype)}, copy=False): the tensor's dtype is "
+                                  f"{data.dtype}, so the cast needs a copy; pass copy=None to allow it")
+            return data.astype(dtype)
+        return data.copy() if copy else data
 
-    def astype(self, dtype) -> "Tensor":
-        """A copy in another dtype (differentiable between float dtypes)."""
-        from ..ops import cast
-        return cast(self, dtype)
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """Export the data through DLPack without a copy (``torch.from_dlpack(t)``, ``np.from_dlpack(t)``): the
+        consumer shares this tensor's memory. Delegates to the array; arguments as the array API defines them."""
+        extra = {k: v for k, v in (("max_version", max_version), ("dl_device", dl_device), ("copy", copy))
+                 if v is not None}  # only what the caller asked for: older NumPy knows only stream
+        return self.__array__().__dlpack__(stream=stream, **extra)
+
+    def __dlpack_device__(self) -> tuple:
+        """``(device type, device id)`` of the data as DLPack codes: ``(1, 0)``, the CPU, for NumPy data."""
+        return self.__array__().__dlpack_device__()
 
     def __repr__(self) -> str:
         import numpy
@@ -251,123 +267,13 @@ class Tensor:
         for i in range(len(self.data)):
             yield self[i]
 
-    # --- operators (implemented in neuroflow.ops) -----------------------------------------------------------
-    def __add__(self, other):
-        return _ops.add(self, other)
-
-    def __radd__(self, other):
-        return _ops.add(other, self)
-
-    def __sub__(self, other):
-        return _ops.subtract(self, other)
-
-    def __rsub__(self, other):
-        return _ops.subtract(other, self)
-
-    def __mul__(self, other):
-        return _ops.multiply(self, other)
-
-    def __rmul__(self, other):
-        return _ops.multiply(other, self)
-
-    def __truediv__(self, other):
-        return _ops.divide(self, other)
-
-    def __rtruediv__(self, other):
-        return _ops.divide(other, self)
-
-    def __pow__(self, other):
-        return _ops.power(self, other)
-
-    def __rpow__(self, other):
-        return _ops.power(other, self)
-
-    def __matmul__(self, other):
-        return _ops.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _ops.matmul(other, self)
-
-    def __neg__(self):
-        return _ops.negative(self)
-
     def __pos__(self):
         return self
 
-    def __abs__(self):
-        return _ops.abs(self)
-
-    def __getitem__(self, index):
-        return _ops.getitem(self, index)
-
-    def __eq__(self, other):
-        return _ops.equal(self, other)
-
-    def __ne__(self, other):
-        return _ops.not_equal(self, other)
-
-    def __lt__(self, other):
-        return _ops.less(self, other)
-
-    def __le__(self, other):
-        return _ops.less_equal(self, other)
-
-    def __gt__(self, other):
-        return _ops.greater(self, other)
-
-    def __ge__(self, other):
-        return _ops.greater_equal(self, other)
-
-    def __invert__(self):
-        return _ops.logical_not(self)
-
-    def __and__(self, other):
-        return _ops.logical_and(self, other)
-
-    def __or__(self, other):
-        return _ops.logical_or(self, other)
-
-    @property
-    def T(self) -> "Tensor":
-        """The tensor with its axes reversed (``transpose()``)."""
-        return _ops.transpose(self)
-
-
-def _install_methods():
-    """Expose the NumPy-like ops as methods: ``t.sum(axis=0)``, ``t.reshape(2, 3)``, ``t.exp()``..."""
-    names = ["sum", "mean", "prod", "max", "min", "var", "std", "logsumexp", "argmax", "argmin",
-             "exp", "log", "log1p", "expm1", "sqrt", "square", "clip", "maximum", "minimum",
-             "transpose", "expand_dims", "squeeze", "broadcast_to", "flip", "repeat", "tile", "split",
-             "sigmoid", "tanh", "relu", "softmax", "log_softmax", "matmul"]
-    for n in names:
-        fn = getattr(_ops, n)
-
-        def method(self, *args, _fn=fn, **kwargs):
-            return _fn(self, *args, **kwargs)
-
-        method.__name__ = n
-        method.__doc__ = f"Same as ``neuroflow.ops.{n}(tensor, ...)``."
-        setattr(Tensor, n, method)
-
-    def reshape(self, *shape):
-        """``t.reshape(2, 3)`` or ``t.reshape((2, 3))``; same as ``neuroflow.ops.reshape``."""
-        if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
-            shape = shape[0]
-        return _ops.reshape(self, shape)
-
-    def permute(self, *axes):
-        """``t.permute(0, 2, 1)``: same as ``neuroflow.ops.transpose(t, axes)``."""
-        if len(axes) == 1 and not isinstance(axes[0], numbers.Integral):
-            axes = axes[0]
-        return _ops.transpose(self, axes)
-
-    Tensor.reshape = reshape
-    Tensor.permute = permute
+    # Operators (+ - * / ** @, comparisons, & | ~, indexing, .T) and the NumPy-like methods (t.sum(), t.reshape(),
+    # t.astype()...) are set on this class by neuroflow.ops (ops/tensor_methods.py) when it loads: autograd sits
+    # below ops and must not import it. `import neuroflow` imports ops.
 
 
 from . import function as _function  # noqa: E402
 _function._tensor_class[0] = Tensor
-
-from .. import ops as _ops  # noqa: E402  (ops import Tensor; bind after the class exists)
-
-_install_methods()

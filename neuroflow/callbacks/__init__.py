@@ -3,7 +3,9 @@
 ``neuroflow.callbacks.EarlyStopping(...)`` and the other classes take the arguments, defaults and semantics of
 ``keras.callbacks``; ``CallbackList`` is what the training loop drives.
 """
-from .base import Callback, CallbackList
+from .backup_and_restore import BackupAndRestore
+from .base import Callback
+from .callback_list import CallbackList
 from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
 from .history import History
@@ -12,7 +14,10 @@ from .lr_scheduler import LearningRateScheduler
 from .model_checkpoint import ModelCheckpoint
 from .progbar import ProgbarLogger
 from .reduce_lr import ReduceLROnPlateau
+from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
-__all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau",
-           "LearningRateScheduler", "CSVLogger", "TerminateOnNaN", "LambdaCallback", "ProgbarLogger"]
+__all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint", "BackupAndRestore",
+           "ReduceLROnPlateau",
+           "LearningRateScheduler", "CSVLogger", "TerminateOnNaN", "LambdaCallback", "ProgbarLogger",
+           "TensorBoard"]

@@ -26,10 +26,10 @@ def collect() -> dict:
     """Everything ``info`` reports, as a dict (``optional`` maps package name -> version or None)."""
     import numpy
 
-    import neuroflow
-    from neuroflow import _native, backend
+    from .. import _native, backend
+    from ..version import __version__
 
-    return {"neuroflow": neuroflow.__version__, "python": platform.python_version(),
+    return {"neuroflow": __version__, "python": platform.python_version(),
             "python_executable": sys.executable, "numpy": numpy.__version__, "blas": backend.blas_info(),
             "floatx": backend.floatx(), "compiled_kernels": _native.library() is not None,
             "optional": {name: _version(name) for name in OPTIONAL},

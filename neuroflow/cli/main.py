@@ -20,7 +20,7 @@ def _positive_int(text):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with its ``info`` and ``demo`` subcommands."""
-    from .. import __version__
+    from ..version import __version__
     from .demo import DEFAULT_EPOCHS, DEFAULT_OUT, QUICK_EPOCHS
 
     parser = argparse.ArgumentParser(prog="neuroflow", description="neuroflow: deep learning on NumPy.")

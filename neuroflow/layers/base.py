@@ -1,8 +1,10 @@
 """``Layer``: the Keras-style building block — lazy ``build`` from the first input shape, ``call``, weights.
 
 A layer is called on a Tensor (runs ``call``) or on a :class:`SymbolicTensor` from ``Input`` (records a node of
-the functional graph and returns a SymbolicTensor of the output shape). Sub-layers assigned as attributes are
-tracked, so ``weights`` of a composite layer or model include theirs.
+the functional graph and returns a SymbolicTensor of the output shape). Sub-layers and Variables assigned as
+attributes, directly or inside (nested) lists, tuples and dicts, are tracked (:mod:`.tracking`), so ``weights`` of
+a composite layer or model include theirs. ``add_loss`` inside ``call`` adds to the training loss of the forward
+pass that ran it (:mod:`.loss_scope`).
 """
 from __future__ import annotations
 
@@ -11,21 +13,22 @@ import re
 
 import numpy as np
 
+from .. import _validate as check
 from .. import backend, initializers as nf_initializers, regularizers as nf_regularizers
 from .. import constraints as nf_constraints, random as nf_random
 from ..autograd.tensor import Tensor
 from ..autograd.variable import Variable
 from ..errors import ConfigError, ShapeError
-from ..saving.registry import register_builtin
+from ..registry import register_builtin
+from .loss_scope import AddedLosses, active_scope, collect_losses, enter_scope, exit_scope
 from .symbolic import SymbolicTensor, record_call
-
-_NAME_COUNTS: dict = {}
+from .tracking import holds_trackables, tracked_contents, walk
 
 
 def unique_name(base: str) -> str:
-    """``'dense'``, then ``'dense_1'``, ``'dense_2'``... (Keras' auto-naming)."""
-    n = _NAME_COUNTS.get(base, 0)
-    _NAME_COUNTS[base] = n + 1
+    """``'dense'``, then ``'dense_1'``, ``'dense_2'``... (Keras' auto-naming; ``keras.backend.clear_session()``
+    starts again)."""
+    n = backend.get_uid(base) - 1
     return base if n == 0 else f"{base}_{n}"
 
 
@@ -52,12 +55,21 @@ def _shape_of(x):
     return tuple(x.shape)
 
 
+def _dtype_name(dtype, who) -> str:
+    """A dtype's NumPy name; a clear error for a name NumPy does not know."""
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        raise check.ArgumentTypeError(f"{who}: dtype must be a dtype name such as 'float32', got "
+                                      f"{check.describe(dtype)}") from None
+
+
 _BASE_KWARGS = ("trainable", "name", "dtype", "input_shape", "input_dim", "batch_size", "batch_input_shape",
                 "input_length")
 
 
 @register_builtin
-class Layer:
+class Layer(AddedLosses):
     """Base class of every layer.
 
     Subclasses implement ``build(input_shape)`` (create weights with :meth:`add_weight`), ``call(inputs,
@@ -72,18 +84,26 @@ class Layer:
         if kwargs:
             raise ConfigError(f"{type(self).__name__}: unexpected argument(s) {sorted(kwargs)}; "
                               f"see help({type(self).__name__}) for the accepted ones")
-        self._tracked_layers = []
+        self._tracked_attrs = {}  # names of attributes holding layers/Variables (ordered; see .tracking)
+        self._tracked_layers = []  # sub-layers added without an attribute (Sequential.add, a functional graph)
         self._variables = []
         self._fixed_variable_ids = set()
+        if name is not None and not isinstance(name, str):
+            raise check.ArgumentTypeError(f"{type(self).__name__}: name must be a str, got {check.describe(name)}")
         self.name = name or unique_name(snake_case(type(self).__name__))
-        self._trainable = bool(trainable)
+        who = f"{type(self).__name__} {self.name!r}"
+        self._trainable = check.boolean(trainable, who, "trainable")
         self.built = False
-        self.dtype = np.dtype(dtype).name if dtype is not None else backend.floatx()
+        self.dtype = _dtype_name(dtype, who) if dtype is not None else backend.floatx()
+        batch_size = check.positive_int(batch_size, who, "batch_size", allow_none=True)
         if batch_input_shape is not None:
-            self._batch_input_shape = tuple(batch_input_shape)
+            batch_input_shape = tuple(check.shape_tuple(batch_input_shape, who, "batch_input_shape"))
+            self._batch_input_shape = batch_input_shape
         elif input_shape is not None:
-            self._batch_input_shape = (batch_size,) + tuple(input_shape)
+            self._batch_input_shape = (batch_size,) + check.shape_tuple(input_shape, who, "input_shape")
         elif input_dim is not None:
+            input_dim = check.positive_int(input_dim, who, "input_dim")
+            input_length = check.positive_int(input_length, who, "input_length", allow_none=True)
             self._batch_input_shape = (batch_size, input_dim) if input_length is None else \
                 (batch_size, input_length, input_dim)
         else:
@@ -92,21 +112,51 @@ class Layer:
         self._losses = []
         self._rng = None
         self._inbound_nodes = []
-        self._emit_logits = False  # set by a model whose loss fuses this layer's output activation
         self._call_takes_training = "training" in inspect.signature(self.call).parameters
         self._call_takes_mask = "mask" in inspect.signature(self.call).parameters
 
     # --- tracking ---------------------------------------------------------------------------------------------
+    #: The base classes' own bookkeeping attributes: never walked for sub-layers.
+    _UNTRACKED = frozenset(("_tracked_attrs", "_tracked_layers", "_variables", "_fixed_variable_ids", "_losses",
+                            "_call_losses", "_loss_scope", "_last_scope", "_inbound_nodes", "_wregs", "_wcons",
+                            "_outer", "_stack", "_layer_output_shapes", "_specs", "_graph", "_compile_args",
+                            "_accepted_input", "history", "optimizer"))
+
     def __setattr__(self, name, value):
-        if isinstance(value, Layer) and name != "_outer" and "_tracked_layers" in self.__dict__:
-            if value not in self._tracked_layers:
-                self._tracked_layers.append(value)
-        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value) \
-                and "_tracked_layers" in self.__dict__:
-            for v in value:
-                if v not in self._tracked_layers:
-                    self._tracked_layers.append(v)
+        tracked = self.__dict__.get("_tracked_attrs")
+        if tracked is not None and name not in self._UNTRACKED:
+            if holds_trackables(value, Layer):
+                tracked[name] = None
+            else:
+                tracked.pop(name, None)  # reassigned to something that holds no layer
+        elif tracked is None and name not in self._UNTRACKED and next(walk(value, Layer), None) is not None:
+            # before Layer.__init__ nothing can be tracked: say so instead of training without these weights
+            raise ConfigError(f"{type(self).__name__}.{name}: a layer or Variable was assigned before "
+                              f"super().__init__() ran, so it could not be tracked; call super().__init__(...) "
+                              f"first in {type(self).__name__}.__init__")
         object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        object.__delattr__(self, name)
+        self.__dict__.get("_tracked_attrs", {}).pop(name, None)
+
+    def _sublayers(self) -> list:
+        """The layers directly inside this one: attribute-held (in assignment order), then added ones."""
+        layers, _ = tracked_contents(self, self._tracked_attrs, Layer)
+        if self._tracked_layers:
+            seen = {id(l) for l in layers}
+            layers += [l for l in self._tracked_layers if id(l) not in seen]
+        return layers
+
+    def _own_variables(self) -> list:
+        """This layer's own Variables: those from ``add_weight``, then any assigned as attributes."""
+        if not self._tracked_attrs:
+            return self._variables
+        _, variables = tracked_contents(self, self._tracked_attrs, Layer)
+        if not variables:
+            return self._variables
+        seen = {id(v) for v in self._variables}
+        return self._variables + [v for v in variables if id(v) not in seen]
 
     @property
     def rng(self) -> np.random.Generator:
@@ -155,7 +205,7 @@ class Layer:
                 continue
             seen.add(id(layer))
             out.append(layer)
-            stack.extend(reversed(layer._tracked_layers))
+            stack.extend(reversed(layer._sublayers()))
         return out
 
     @property
@@ -167,20 +217,25 @@ class Layer:
     def variables(self) -> list:
         return self.weights
 
+    def _split_weights(self):
+        """``(trainable, non_trainable)`` over this layer and its sub-layers, each Variable once (a layer or a
+        Variable shared by two parents counts once)."""
+        trainable, frozen, seen = [], [], set()
+        for layer in self._flatten_layers():
+            for v in layer._own_variables():
+                if id(v) in seen:
+                    continue
+                seen.add(id(v))
+                (trainable if v.trainable and layer._trainable else frozen).append(v)
+        return trainable, frozen
+
     @property
     def trainable_weights(self) -> list:
-        out = []
-        for layer in self._flatten_layers():
-            if layer._trainable:
-                out += [v for v in layer._variables if v.trainable]
-        return out
+        return self._split_weights()[0]
 
     @property
     def non_trainable_weights(self) -> list:
-        out = []
-        for layer in self._flatten_layers():
-            out += [v for v in layer._variables if not (v.trainable and layer._trainable)]
-        return out
+        return self._split_weights()[1]
 
     @property
     def trainable_variables(self) -> list:
@@ -199,7 +254,7 @@ class Layer:
         """Freeze (False) or unfreeze this layer and every sub-layer: frozen weights get no gradient or update."""
         for layer in self._flatten_layers():
             layer._trainable = bool(value)
-            for v in layer._variables:
+            for v in layer._own_variables():
                 v.trainable = bool(value) and id(v) not in layer._fixed_variable_ids
 
     def get_weights(self) -> list:
@@ -220,16 +275,6 @@ class Layer:
                                  f"but the value given has shape {w.shape}")
             v.assign(w.astype(v.dtype, copy=False))
 
-    @property
-    def losses(self) -> list:
-        """Regularization penalties (scalar Tensors) of the last call: weight and activity regularizers."""
-        out = []
-        for layer in self._flatten_layers():
-            for var, reg in layer._weight_regularizers:
-                out.append(reg(var))
-            out += layer._losses
-        return out
-
     def count_params(self) -> int:
         return int(sum(v.size for v in self.weights))
 
@@ -246,26 +291,36 @@ class Layer:
             self.build(input_shape)
             self.built = True
 
-    def _inference_fn(self, input_shape):
-        """For graph-free prediction (:mod:`neuroflow.training.inference`): a function ``array -> array`` equal to
-        ``self(inputs, training=False).data`` for inputs of ``input_shape`` (batch axis first; any batch size) and
-        the layer's weights at call time, with no Tensor, no graph node and the shape checks done here, once.
-        ``None`` (the default): predict calls the layer the ordinary way."""
+    def _forward_kernel(self, input_shape, dtype):
+        """This layer's forward computation for inputs of ``input_shape`` (batch axis first) and ``dtype``, as a
+        :class:`~neuroflow.layers.kernel.Kernel`: its graph nodes, with the checks and plans made here once per
+        shape. A layer that has one runs it in ``call`` (``kernel.run``) and graph-free ``predict`` runs the same
+        nodes' ``forward`` on arrays (:mod:`neuroflow.training.inference`). ``None`` (the default): ``call`` is the
+        layer's only definition, and predict calls the layer the ordinary way."""
         return None
 
     def __call__(self, inputs, training=None, mask=None, **kwargs):
         if _is_symbolic(inputs):
             return record_call(self, inputs, dict(kwargs, training=training, mask=mask))
-        inputs = _as_tensor(inputs)
-        if not self.built:
-            self._maybe_build(_shape_of(inputs))
-        if self._call_takes_training:
-            kwargs["training"] = training
-        if mask is not None and self._call_takes_mask:
-            kwargs["mask"] = mask
-        outputs = self.call(inputs, **kwargs)
-        if self._activity_regularizer is not None:
-            self._losses = [self._activity_regularizer(outputs)]
+        scope = active_scope()
+        token = None
+        if scope is None:  # the outermost call of a forward pass owns the pass's losses
+            scope, token = enter_scope()
+        try:
+            inputs = _as_tensor(inputs)
+            if not self.built:
+                self._maybe_build(_shape_of(inputs))
+            if self._call_takes_training:
+                kwargs["training"] = training
+            if mask is not None and self._call_takes_mask:
+                kwargs["mask"] = mask
+            outputs = self.call(inputs, **kwargs)
+            if self._activity_regularizer is not None:
+                self.add_loss(self._activity_regularizer(outputs))
+        finally:
+            if token is not None:
+                exit_scope(token)
+        self.__dict__["_last_scope"] = scope
         return outputs
 
     def compute_output_shape(self, input_shape):
@@ -281,7 +336,7 @@ class Layer:
             return (None,) + tuple(out.shape[1:])
 
         dummy = [zeros(s) for s in input_shape] if _is_shape_list(input_shape) else zeros(input_shape)
-        with no_grad():
+        with no_grad(), collect_losses():  # what a dry run adds is nobody's loss
             kwargs = {"training": False} if self._call_takes_training else {}
             out = self.call(dummy, **kwargs)
         return restore(out)
@@ -300,16 +355,6 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
-
-
-def on_tensors(fn):
-    """``fn`` (Tensor -> Tensor, e.g. an activation) as a function of arrays, for :meth:`Layer._inference_fn`."""
-    return lambda a: fn(Tensor._from_op(a, None)).data
-
-
-def identity(a):
-    """The array function of a layer that passes its inputs through at inference (dropout, noise)."""
-    return a
 
 
 def output_mask(layer, inputs, mask):

@@ -15,8 +15,8 @@ from __future__ import annotations
 import inspect
 
 from ..errors import ConfigError, close_matches
-from ..saving.family import deserialize_object, serialize_object
-from .base import REDUCTIONS, Loss, LossFunctionWrapper, reduce_weighted
+from ..registry import deserialize_object, serialize_object
+from .base import REDUCTIONS, Loss, LossFunctionWrapper, align_ranks, reduce_weighted, squeeze_or_expand_to_same_rank
 from .hinge import CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge
 from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson,
                             SparseCategoricalCrossentropy, binary_crossentropy, categorical_crossentropy,
@@ -94,6 +94,11 @@ def resolve_function(name: str):
     return obj
 
 
+# A wrapped function is saved under its name in this table (base.py cannot import this module, which imports it).
+LossFunctionWrapper._function_name = staticmethod(registered_name)
+LossFunctionWrapper._function_named = staticmethod(resolve_function)
+
+
 def _instance(obj, name=None) -> Loss:
     if inspect.isclass(obj):
         if not issubclass(obj, Loss):
@@ -140,7 +145,8 @@ def deserialize(config, custom_objects=None) -> Loss:
 
 
 __all__ = [
-    "Loss", "LossFunctionWrapper", "REDUCTIONS", "reduce_weighted", "get", "serialize", "deserialize", "register",
+    "Loss", "LossFunctionWrapper", "REDUCTIONS", "reduce_weighted", "align_ranks", "squeeze_or_expand_to_same_rank",
+    "get", "serialize", "deserialize", "register",
     "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "Huber",
     "LogCosh", "CosineSimilarity", "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
     "KLDivergence", "Poisson", "Hinge", "SquaredHinge", "CategoricalHinge",

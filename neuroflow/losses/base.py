@@ -11,6 +11,9 @@ with a message naming the loss and both shapes, instead of broadcasting silently
 from __future__ import annotations
 
 import re
+import warnings
+
+import numpy as np
 
 from .. import ops
 from ..autograd.tensor import Tensor, as_tensor
@@ -51,24 +54,38 @@ def as_true(y_true):
     return get_array_module().asarray(y_true)
 
 
-def align_ranks(y_true, y_pred: Tensor):
-    """Keras' ``squeeze_or_expand_to_same_rank``: a trailing size-1 axis on one side only is reconciled.
+def _expand_last(x):
+    return ops.expand_dims(x, -1) if isinstance(x, Tensor) else x[..., None]
+
+
+def _squeeze_last(x):
+    return ops.squeeze(x, -1) if isinstance(x, Tensor) else x[..., 0]
+
+
+def align_ranks(x1, x2, expand_rank_1: bool = True):
+    """Keras' ``squeeze_or_expand_to_same_rank``: when the ranks differ by one and the longer side ends in a size-1
+    axis, that axis is dropped (or, when the other side is 1-D, the 1-D side gains one). Works on arrays and
+    Tensors (a Tensor stays in the graph).
 
     Shapes: ``(N,)`` with ``(N, 1)`` -> both ``(N, 1)``; ``(N, T, 1)`` with ``(N, T)`` -> both ``(N, T)``.
     Anything else is returned unchanged.
     """
-    dt, dp = y_true.ndim, y_pred.ndim
-    if dt == dp + 1 and y_true.shape[-1] == 1:
-        if dp == 1:
-            y_pred = ops.expand_dims(y_pred, -1)
+    r1, r2 = x1.ndim, x2.ndim
+    if r1 == r2 + 1 and x1.shape[-1] == 1:
+        if r2 == 1 and expand_rank_1:
+            x2 = _expand_last(x2)
         else:
-            y_true = y_true[..., 0]
-    elif dp == dt + 1 and y_pred.shape[-1] == 1:
-        if dt == 1:
-            y_true = y_true[..., None]
+            x1 = _squeeze_last(x1)
+    elif r2 == r1 + 1 and x2.shape[-1] == 1:
+        if r1 == 1 and expand_rank_1:
+            x1 = _expand_last(x1)
         else:
-            y_pred = ops.squeeze(y_pred, -1)
-    return y_true, y_pred
+            x2 = _squeeze_last(x2)
+    return x1, x2
+
+
+#: Keras' name for :func:`align_ranks`.
+squeeze_or_expand_to_same_rank = align_ranks
 
 
 def prepare(y_true, y_pred, who: str, batch_of_scalars: bool = True):
@@ -93,57 +110,90 @@ def prepare(y_true, y_pred, who: str, batch_of_scalars: bool = True):
     return y_true.astype(y_pred.dtype, copy=False), y_pred
 
 
-# --- reduction ----------------------------------------------------------------------------------------------------
-def align_weights(sample_weight, shape: tuple, who: str):
-    """``sample_weight`` broadcast to a per-sample loss of ``shape``.
-
-    Shapes: ``(N,)`` or ``(N, 1)`` weights for ``(N,)`` losses; ``(N,)`` weights for ``(N, T)`` losses (one weight
-    per sample, spread over its time steps); or any shape that broadcasts to ``shape``.
-    """
-    xp = get_array_module(sample_weight)
-    sw = sample_weight
-    if sw.ndim == len(shape) + 1 and sw.shape[-1] == 1:
-        sw = sw[..., 0]
-    while sw.ndim < len(shape) and sw.ndim >= 1:
-        sw = sw[..., None]
+def warn_unaligned(obj, y_true, y_pred) -> None:
+    """Warn once per ``obj`` (a user's loss or metric) when ``y_true`` and ``y_pred`` differ in rank by a trailing
+    size-1 axis, e.g. ``(N,)`` against ``(N, 1)``: Keras passes such a pair unchanged to a ``Loss`` subclass's
+    ``call`` and to a metric function (only loss *functions* get it aligned), where ``y_true - y_pred`` broadcasts
+    to ``(N, N)``. neuroflow does the same (its values equal Keras'), but says so."""
+    if obj.__dict__.get("_warned_unaligned") or not hasattr(y_true, "ndim") or not hasattr(y_pred, "ndim"):
+        return
+    if abs(y_true.ndim - y_pred.ndim) != 1:
+        return
+    longer = y_true if y_true.ndim > y_pred.ndim else y_pred
+    if longer.shape[-1] != 1:
+        return
+    obj.__dict__["_warned_unaligned"] = True
     try:
-        return xp.broadcast_to(sw, shape)
+        result = f"broadcasts to {tuple(np.broadcast_shapes(y_true.shape, y_pred.shape))}"
     except ValueError:
-        raise ShapeError(f"{who}: sample_weight shape {sample_weight.shape} does not fit the per-sample loss "
-                         f"shape {shape} (expected (batch_size,) or a shape that broadcasts to it)") from None
+        result = "does not broadcast"
+    warnings.warn(f"{type(obj).__name__} {getattr(obj, 'name', '')!r}: y_true has shape {tuple(y_true.shape)} and "
+                  f"y_pred {tuple(y_pred.shape)}; they reach your function unaligned, as in Keras, so an element-wise "
+                  f"difference {result}. Align them "
+                  f"first: y_true, y_pred = neuroflow.losses.align_ranks(y_true, y_pred) (Keras' "
+                  f"squeeze_or_expand_to_same_rank), or reshape y", stacklevel=4)
+
+
+# --- reduction ----------------------------------------------------------------------------------------------------
+def align_weights(sample_weight, values_shape: tuple, who: str):
+    """Weights already rank-aligned to per-sample losses of ``values_shape`` (:func:`align_ranks`), checked to
+    broadcast against them. One step beyond Keras: weights ``(N,)`` (or ``(N, T)``...) for losses with more axes
+    ``(N, T, ...)`` weigh each sample's (each step's) values alike, where Keras broadcasts them against the last
+    axis (or fails).
+
+    Shapes: ``sample_weight`` ``(N,)``, ``(N, 1)``, the values' shape or one that broadcasts to it -> the weights,
+    not broadcast (``mean_with_sample_weight`` divides by their sum, as Keras does). Raises ShapeError naming
+    ``who`` and both shapes when they cannot broadcast.
+    """
+    sw = sample_weight
+    if 1 <= sw.ndim < len(values_shape) and sw.shape == tuple(values_shape[:sw.ndim]):
+        sw = sw.reshape(sw.shape + (1,) * (len(values_shape) - sw.ndim))
+    try:
+        get_array_module(sw).broadcast_shapes(tuple(values_shape), sw.shape)
+    except ValueError:
+        raise ShapeError(f"{who}: sample_weight shape {sample_weight.shape} does not fit the per-sample loss shape "
+                         f"{tuple(values_shape)} (expected (batch_size,) or a shape that broadcasts to it)") from None
+    return sw
 
 
 def reduce_weighted(values: Tensor, sample_weight=None, reduction="sum_over_batch_size", mask=None,
                     who: str = "loss") -> Tensor:
-    """Weight per-sample losses and reduce them as Keras does.
+    """Weight per-sample losses and reduce them as Keras 3 does (``reduce_weighted_values``).
 
-    ``sum_over_batch_size`` / ``mean``: ``sum(w * loss) / number of loss elements`` (entries excluded by ``mask``
-    do not count); ``sum``: ``sum(w * loss)``; ``mean_with_sample_weight``: ``sum(w * loss) / sum(w)``;
-    ``none``: the weighted values. Shapes: ``values`` any -> scalar (or ``values``' shape for ``none``).
+    The weights (``sample_weight`` times ``mask``) are aligned to the values (:func:`align_weights`) and
+    multiplied in, broadcasting; then ``sum_over_batch_size`` / ``mean``: ``sum(w * loss) / size`` of that product
+    (with a mask, the entries it excludes do not count); ``sum``: ``sum(w * loss)``; ``mean_with_sample_weight``:
+    ``sum(w * loss) / sum(w)``; ``none``: the weighted values. A scalar loss with weights ``(N,)`` becomes
+    ``loss * w``, as in Keras. Shapes: ``values`` any -> scalar (or the weighted values for ``none``).
     """
     xp = get_array_module(values.data)
     sw = None
     if sample_weight is not None:
         sw = as_true(sample_weight).astype(values.dtype, copy=False)
-        sw = align_weights(sw, values.shape, who)
     if mask is not None:
         mask = mask.astype(values.dtype, copy=False)
-        sw = mask if sw is None else sw * mask
+        if reduction in ("sum_over_batch_size", "mean"):
+            # Keras' apply_mask: valid entries weigh total/valid, so that dividing by the size divides by the
+            # number of valid entries (none valid: 0, divide_no_nan).
+            valid = float(mask.sum())
+            mask = mask * values.dtype.type(mask.size / valid) if valid else mask * 0
+        if sw is None:
+            sw = mask
+        else:
+            mask, sw = align_ranks(mask, sw)
+            sw = align_weights(sw, mask.shape, who) * mask
     if sw is not None:
+        values, sw = align_ranks(values, sw)
+        sw = align_weights(sw, values.shape, who)
         values = values * sw
-    if reduction == "none" or values.ndim == 0:
+    if reduction == "none" or values.ndim == 0:  # (Keras also returns an empty (0,) batch as is; here it gives 0)
         return values
     if sw is None and reduction in ("sum_over_batch_size", "mean") and values.size:
         return ops.mean(values)  # one node, not a sum and a division
     total = ops.sum(values)
     if reduction == "sum":
         return total
-    if reduction == "mean_with_sample_weight" and sw is not None:
-        divisor = float(xp.sum(sw))
-    elif mask is not None:
-        divisor = float(xp.sum(mask))
-    else:
-        divisor = values.size
+    divisor = float(xp.sum(sw)) if reduction == "mean_with_sample_weight" and sw is not None else values.size
     # Keras' divide_no_nan: an empty batch (or every entry masked) gives 0, not NaN.
     return total / divisor if divisor else total * 0
 
@@ -161,14 +211,14 @@ class Loss:
             ``"mean_with_sample_weight"`` or ``None`` / ``"none"``.
         dtype: compute in this float dtype (default: ``y_pred``'s).
 
-    Fusion contract (used by ``Model.compile``): a loss that can take pre-activation logits sets the class
+    Logits: a loss that can take pre-activation logits names the activation they go through in the class
     attribute ``fusable_activation`` (``"sigmoid"`` for ``BinaryCrossentropy``, ``"softmax"`` for
     ``CategoricalCrossentropy`` and ``SparseCategoricalCrossentropy``; ``None`` elsewhere) and implements
-    :meth:`with_logits`, an equivalent loss with ``from_logits=True``. When the model's output layer applies that
-    activation and the loss has ``from_logits=False``, the model feeds the logits (the activation's input) to
-    ``loss.with_logits()`` instead: the same value, computed by one stable fused kernel (log-sum-exp or
+    :meth:`with_logits`, an equivalent loss with ``from_logits=True``. With ``from_logits=False`` these losses need
+    no help from the model: a ``y_pred`` straight from that activation carries its input (``_keras_logits``, as in
+    Keras 3), and the cross-entropy computes from it: the same value, by one stable fused kernel (log-sum-exp or
     ``log1p(exp(-|z|))``) whose gradient ``softmax(z) - y`` / ``sigmoid(z) - y`` neither saturates nor divides by
-    a clipped probability. Metrics keep receiving the probabilities.
+    a clipped probability. The model's outputs, metrics and custom losses see the probabilities.
     """
 
     fusable_activation: str | None = None
@@ -203,6 +253,8 @@ class Loss:
             mean = self.call_mean(y_true, y_pred)
             if mean is not None:
                 return mean
+        if type(self).call is not LossFunctionWrapper.call and type(self).__module__.split(".")[0] != "neuroflow":
+            warn_unaligned(self, y_true, y_pred)  # a user's Loss subclass: Keras hands it the pair as it is
         values = self.call(y_true, y_pred)
         mask = self.compute_mask(y_true, values)
         return reduce_weighted(values, sample_weight, self.reduction, mask, who=type(self).__name__)
@@ -245,8 +297,13 @@ class LossFunctionWrapper(Loss):
 
     #: Whether ``fn`` takes ``reduce_mean=True`` and then returns the batch mean in one node (see ``call_mean``).
     fuses_mean = False
+    #: ``fn``'s name in the losses' name table and back: ``neuroflow.losses`` installs its ``registered_name`` and
+    #: ``resolve_function`` here (the table is built from this module's classes, so this module cannot import it).
+    _function_name = _function_named = None
 
     def call(self, y_true, y_pred) -> Tensor:
+        # As Keras' LossFunctionWrapper: a (N,) target meets a (N, 1) output as (N, 1), never broadcast to (N, N).
+        y_true, y_pred = align_ranks(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def call_mean(self, y_true, y_pred):
@@ -256,14 +313,12 @@ class LossFunctionWrapper(Loss):
         config = super().get_config()
         config.update(self._fn_kwargs)
         if type(self) is LossFunctionWrapper:
-            from . import registered_name
-            config["fn"] = registered_name(self.fn)
+            config["fn"] = LossFunctionWrapper._function_name(self.fn)
         return config
 
     @classmethod
     def from_config(cls, config: dict) -> "Loss":
         if cls is LossFunctionWrapper:
-            from . import resolve_function
             config = dict(config)
-            return cls(resolve_function(config.pop("fn")), **config)
+            return cls(LossFunctionWrapper._function_named(config.pop("fn")), **config)
         return cls(**config)

@@ -1,9 +1,10 @@
 """Probabilistic losses: binary, categorical and sparse categorical cross-entropy, KL divergence, Poisson.
 
-The cross-entropies delegate to the fused stable kernels of :mod:`neuroflow.ops.loss`; this module adds Keras'
-label smoothing, ``ignore_class`` and the label checks that turn the classic mix-ups (one-hot labels for a sparse
-loss, class ids for a categorical one, a class id beyond the output's units, 0..9 labels for a binary loss)
-into errors that say what to change.
+The cross-entropies delegate to the fused stable kernels of :mod:`neuroflow.ops.loss` (which, given probabilities
+straight from a sigmoid/softmax, compute from the logits those carry); this module adds Keras' label smoothing,
+``ignore_class`` and the label checks that turn the classic mix-ups (one-hot labels for a sparse loss, class ids
+for a categorical one, a class id beyond the output's units, 0..9 labels for a binary loss) into errors that say
+what to change.
 
 Label smoothing is defined as in Keras and PyTorch's ``CrossEntropyLoss(label_smoothing=s)``: a one-hot target
 becomes ``y * (1 - s) + s / num_classes``; for the binary loss ``num_classes`` is 2 (``y * (1 - s) + s / 2``).
@@ -169,7 +170,8 @@ class _Crossentropy(LossFunctionWrapper):
 class BinaryCrossentropy(_Crossentropy):
     """Binary cross-entropy for 0/1 labels. See :func:`binary_crossentropy`.
 
-    Fusion: ``fusable_activation = "sigmoid"``; ``with_logits()`` is the same loss taking logits.
+    Logits: ``fusable_activation = "sigmoid"``; a sigmoid output's logits are used where it carries them;
+    ``with_logits()`` is the same loss taking logits.
     """
 
     fusable_activation = "sigmoid"
@@ -184,7 +186,8 @@ class BinaryCrossentropy(_Crossentropy):
 class CategoricalCrossentropy(_Crossentropy):
     """Cross-entropy for one-hot targets. See :func:`categorical_crossentropy`.
 
-    Fusion: ``fusable_activation = "softmax"``; ``with_logits()`` is the same loss taking logits.
+    Logits: ``fusable_activation = "softmax"``; a softmax output's logits are used where it carries them;
+    ``with_logits()`` is the same loss taking logits.
     """
 
     fusable_activation = "softmax"
@@ -200,7 +203,8 @@ class SparseCategoricalCrossentropy(_Crossentropy):
     """Cross-entropy for integer class ids. See :func:`sparse_categorical_crossentropy`.
 
     With ``ignore_class``, entries of that id are left out of the loss and of the mean (the divisor counts only
-    the others), as Keras' mask does. Fusion: ``fusable_activation = "softmax"``.
+    the others), as Keras' mask does. Logits: ``fusable_activation = "softmax"``, as
+    :class:`CategoricalCrossentropy`.
     """
 
     fusable_activation = "softmax"

@@ -14,13 +14,14 @@ from __future__ import annotations
 import inspect
 
 from ..errors import ConfigError, close_matches
-from ..saving.family import deserialize_object, serialize_object
+from ..registry import deserialize_object, serialize_object
 from ..losses.base import snake_case
 from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy, binary_accuracy,
                        categorical_accuracy, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
                        top_k_categorical_accuracy)
 from .base import Mean, MeanMetricWrapper, Metric, Sum
+from .by_shape import ResolvedByShape
 from .confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives,
                         confusion_matrix)
 from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge, KLDivergence,
@@ -111,9 +112,15 @@ def resolve_function(name: str):
     return obj
 
 
+# A wrapped function is saved under its name in this table (base.py cannot import this module, which imports it).
+MeanMetricWrapper._function_name = staticmethod(registered_name)
+MeanMetricWrapper._function_named = staticmethod(resolve_function)
+
+
 def _task_variant(loss, output_shape, variants):
     """Keras' choice for 'accuracy': binary if the loss is binary cross-entropy or the output has one unit;
-    sparse if the loss is sparse categorical cross-entropy; categorical otherwise."""
+    sparse if the loss is sparse categorical cross-entropy; categorical otherwise. ``None`` when neither the loss
+    nor the (unknown) output shape decides: the first batch's shapes will (:mod:`.by_shape`)."""
     from .. import losses
     binary, sparse, categorical = variants
     loss = losses.get(loss)
@@ -124,6 +131,10 @@ def _task_variant(loss, output_shape, variants):
         return binary, loss
     if isinstance(loss, losses.SparseCategoricalCrossentropy) or fn is losses.sparse_categorical_crossentropy:
         return sparse, loss
+    if isinstance(loss, losses.CategoricalCrossentropy) or fn is losses.categorical_crossentropy:
+        return categorical, loss
+    if output_shape is None or not len(output_shape) or output_shape[-1] is None:
+        return None, loss
     return categorical, loss
 
 
@@ -158,6 +169,8 @@ def get(identifier, loss=None, output_shape=None):
     if isinstance(identifier, str):
         if identifier.lower() in _BY_TASK:
             cls, loss_obj = _task_variant(loss, output_shape, _BY_TASK[identifier.lower()])
+            if cls is None:
+                return ResolvedByShape(_BY_TASK[identifier.lower()], name=identifier)
             if cls in _BY_TASK["ce"] and getattr(loss_obj, "fusable_activation", None):
                 return cls(name=identifier, from_logits=loss_obj.from_logits)
             return cls(name=identifier)

@@ -11,7 +11,7 @@ from ..autograd.function import no_grad
 from ..autograd.tensor import Tensor
 from ..backend import floatx, get_array_module
 from ..errors import ShapeError
-from ..losses.base import snake_case
+from ..losses.base import LossFunctionWrapper, align_ranks, snake_case, warn_unaligned
 
 
 def to_array(x):
@@ -19,22 +19,6 @@ def to_array(x):
     if isinstance(x, Tensor):
         return x.data
     return get_array_module().asarray(x)
-
-
-def align_ranks(a, b):
-    """Keras' ``squeeze_or_expand_to_same_rank`` on arrays: ``(N,)`` with ``(N, 1)`` -> both ``(N, 1)``;
-    ``(N, T, 1)`` with ``(N, T)`` -> both ``(N, T)``."""
-    if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
-        if b.ndim == 1:
-            b = b[:, None]
-        else:
-            a = a[..., 0]
-    elif b.ndim == a.ndim + 1 and b.shape[-1] == 1:
-        if a.ndim == 1:
-            a = a[:, None]
-        else:
-            b = b[..., 0]
-    return a, b
 
 
 class Metric:
@@ -76,8 +60,10 @@ class Metric:
         return f"<{type(self).__name__} name={self.name!r}>"
 
 
-def samplewise(values, sample_weight, who):
-    """Keras' ``reduce_to_samplewise_values``: per-sample (weighted) values and the per-sample weights.
+def samplewise(values, sample_weight, who, reduce="mean"):
+    """Keras' ``reduce_to_samplewise_values``: per-sample (weighted) values and the per-sample weights; the axes
+    beyond the weights' (and then beyond the batch axis) are reduced with ``reduce`` (``"mean"`` for ``Mean``,
+    ``"sum"`` for ``Sum``).
 
     Shapes: ``values`` ``(N, ...)``, ``sample_weight`` ``(N,)``, ``(N, 1)`` or broadcastable -> ``(N,)`` each
     (weights ``None`` when none were given). A scalar ``values`` stays a scalar.
@@ -88,7 +74,7 @@ def samplewise(values, sample_weight, who):
         sw = to_array(sample_weight).astype("float64", copy=False)
         values, sw = align_ranks(values, sw)
         if values.ndim > sw.ndim:
-            values = values.mean(axis=tuple(range(sw.ndim, values.ndim)))
+            values = getattr(values, reduce)(axis=tuple(range(sw.ndim, values.ndim)))
         try:
             sw = xp.broadcast_to(sw, values.shape)
         except ValueError:
@@ -96,11 +82,11 @@ def samplewise(values, sample_weight, who):
                              f"(expected (batch_size,))") from None
         values = values * sw
         if sw.ndim > 1:
-            sw = sw.mean(axis=tuple(range(1, sw.ndim)))
+            sw = getattr(sw, reduce)(axis=tuple(range(1, sw.ndim)))
     else:
         sw = None
     if values.ndim > 1:
-        values = values.mean(axis=tuple(range(1, values.ndim)))
+        values = getattr(values, reduce)(axis=tuple(range(1, values.ndim)))
     return values, sw
 
 
@@ -111,11 +97,7 @@ class Sum(Metric):
         self.total = 0.0
 
     def update_state(self, values, sample_weight=None):
-        values = to_array(values).astype("float64", copy=False)
-        if sample_weight is not None:
-            sw = to_array(sample_weight).astype("float64", copy=False)
-            values, sw = align_ranks(values, sw)
-            values = values * sw
+        values, _ = samplewise(to_array(values), sample_weight, type(self).__name__, reduce="sum")
         self.total += float(values.sum())
 
     def result(self) -> float:
@@ -156,12 +138,20 @@ class MeanMetricWrapper(Mean):
     function (a loss returns a Tensor; it is evaluated without recording a graph).
     """
 
+    #: ``fn``'s name in the metrics' name table and back: ``neuroflow.metrics`` installs its ``registered_name``
+    #: and ``resolve_function`` here (the table is built from this module's classes, so this module cannot import
+    #: it).
+    _function_name = _function_named = None
+
     def __init__(self, fn, name=None, dtype=None, **kwargs):
         self.fn = fn
         self._fn_kwargs = kwargs
         super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        if type(self) is MeanMetricWrapper and not isinstance(getattr(self.fn, "__self__", None),
+                                                               LossFunctionWrapper):
+            warn_unaligned(self, y_true, y_pred)  # a user's function: Keras hands it y_true and y_pred as they are
         with no_grad():
             values = self.fn(y_true, y_pred, **self._fn_kwargs)
         super().update_state(to_array(values), sample_weight)
@@ -170,14 +160,12 @@ class MeanMetricWrapper(Mean):
         config = super().get_config()
         config.update(self._fn_kwargs)
         if type(self) is MeanMetricWrapper:
-            from . import registered_name
-            config["fn"] = registered_name(self.fn)
+            config["fn"] = MeanMetricWrapper._function_name(self.fn)
         return config
 
     @classmethod
     def from_config(cls, config: dict) -> "Metric":
         if cls is MeanMetricWrapper:
-            from . import resolve_function
             config = dict(config)
-            return cls(resolve_function(config.pop("fn")), **config)
+            return cls(MeanMetricWrapper._function_named(config.pop("fn")), **config)
         return cls(**config)

@@ -5,13 +5,16 @@
 """
 from __future__ import annotations
 
+import numpy as np
+
 
 from .. import random as nf_random
 from ..errors import ConfigError, ShapeError
 from ..layers.base import Layer
 from ..layers.symbolic import flatten
-from ..saving.registry import register_builtin
-from ..training import compile_utils, loop
+from ..registry import register_builtin
+from ..training import compile_utils, loop, predict_loop
+from ..training.added_losses import total_loss
 from .functional import FunctionalGraph
 
 
@@ -46,7 +49,7 @@ class Model(Layer):
         """The model's layers in order (input layers of a functional model included, as in Keras)."""
         if self._graph is not None:
             return list(self._graph.layers)
-        return [l for l in self._tracked_layers]
+        return self._sublayers()
 
     def get_layer(self, name=None, index=None):
         """A layer by name or index."""
@@ -143,12 +146,25 @@ class Model(Layer):
                                   f"training=None), or pass inputs and outputs to Model(...)")
 
     def build(self, input_shape):
+        """Mark the model built. A subclassed model remembers ``input_shape`` (batch axis freed), so that a saved
+        one is rebuilt by one call on zeros before its weights load (Keras' ``build_config``)."""
+        if self._graph is None and input_shape is not None:
+            self._build_input_shape = _free_batch_axis(input_shape)
         self.built = True
+
+    def _build_by_running(self, input_shape):
+        """Create every weight of a subclassed model by calling it once, without a graph, on zeros of
+        ``input_shape`` (a shape, or a list/dict of them; ``None`` sizes become 1)."""
+        from ..autograd.function import no_grad
+        with no_grad():
+            self(_zeros(input_shape, self.dtype), training=False)
 
     # --- training ---------------------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
                 run_eagerly=None, steps_per_execution=None, jit_compile=None, auto_scale_loss=None):
-        """Set the optimizer, loss(es) and metrics (strings or objects, per output as list or dict)."""
+        """Set the optimizer, loss(es) and metrics (strings or objects, per output as list or dict). ``loss`` may be
+        left out when the model adds its own losses with ``add_loss``; loss functions get ``y_true``/``y_pred``
+        with ranks aligned, as in Keras (:func:`neuroflow.losses.align_ranks`)."""
         from .. import optimizers as nf_optimizers
 
         self.optimizer = nf_optimizers.get(optimizer)
@@ -156,6 +172,7 @@ class Model(Layer):
         self._specs = compile_utils.resolve(self, loss, metrics, loss_weights, self.output_names,
                                             self._output_layers(), self._output_shapes())
 
+    @loop.default_train_step
     def train_step(self, data):
         """One training step on ``data`` = ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``; returns a dict of
         values to log. Override it for custom loops (GANs...): ``fit`` then calls yours and averages the values it
@@ -165,12 +182,12 @@ class Model(Layer):
         return {"loss": runner.train(x, y, w)}
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
-        """The compiled loss (with regularization penalties) for ``y_pred`` against ``y``, as a scalar Tensor."""
+        """The compiled loss for ``y_pred`` against ``y`` plus ``self.losses`` (what the model's latest forward
+        pass added with ``add_loss``, and the weight penalties), as a scalar Tensor (Keras' ``compute_loss``)."""
         loop._require_compiled(self, "compute_loss()")
         outs = list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]
-        plain = [compile_utils.OutputSpec(s.name, s.loss, s.weight, [], None) for s in self._specs]
-        total = compile_utils.weighted_loss(plain, loop._y_per_output(self, y), outs, sample_weight)
-        return compile_utils.add_regularization(total, self)
+        total = compile_utils.weighted_loss(self._specs, loop._y_per_output(self, y), outs, sample_weight)
+        return total_loss(total, self._pass_losses(), self, penalized=True)
 
     @property
     def metrics_names(self) -> list:
@@ -190,12 +207,14 @@ class Model(Layer):
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
-        """Loss (and metrics) on test data: a scalar, a list ``[loss, *metrics]``, or a dict."""
+        """Loss (and metrics) on test data: a scalar, a list ``[loss, *metrics]``, or a dict. ``callbacks`` get
+        Keras' ``on_test_*`` hooks in Keras' order (see :mod:`neuroflow.callbacks.base`)."""
         return loop.evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Model outputs for ``x``, batched, recording no graph. Shapes: ``(n, ...)`` -> ``(n, ...outputs)``."""
-        return loop.predict(self, x, batch_size, verbose, steps, callbacks)
+        """Model outputs for ``x``, batched, recording no graph. Shapes: ``(n, ...)`` -> ``(n, ...outputs)``.
+        ``callbacks`` get Keras' ``on_predict_*`` hooks, each batch's outputs in ``logs['outputs']``."""
+        return predict_loop.predict(self, x, batch_size, verbose, steps, callbacks)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
@@ -237,20 +256,31 @@ class Model(Layer):
         text = format_summary(self)
         (print_fn or print)(text)
 
-    def save(self, filepath, overwrite=True, include_optimizer=True):
-        """Write one ``.neuroflow`` file: architecture (JSON), weights and optimizer state (safetensors)."""
-        from ..saving import model_file
-        model_file.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+    def save(self, filepath, overwrite=True, include_optimizer=True, signing_key=None):
+        """Write one ``.neuroflow`` file: architecture (JSON), weights and optimizer state (safetensors); with
+        ``signing_key`` (bytes) also an HMAC-SHA256 signature that ``load_model(..., signing_key=)`` checks.
+        A ``.keras`` path writes Keras 3's archive instead (Keras loads it; no optimizer state)."""
+        from ..saving import dispatch
+        dispatch.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
+                              signing_key=signing_key)
 
     def save_weights(self, filepath, overwrite=True):
-        """Write the weights alone (safetensors)."""
-        from ..saving import model_file
-        model_file.save_weights(self, filepath, overwrite=overwrite)
+        """Write the weights alone (safetensors; Keras 3's HDF5 layout for a ``.weights.h5``/``.h5`` path)."""
+        from ..saving import dispatch
+        dispatch.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath):
-        """Load weights written by ``save_weights`` (or the weights inside a ``.neuroflow`` file)."""
-        from ..saving import model_file
-        model_file.load_weights(self, filepath)
+        """Load weights written by ``save_weights`` (or the weights inside a ``.neuroflow`` file), or Keras 3's
+        ``.weights.h5`` files and ``.keras`` archives for the same architecture."""
+        from ..saving import dispatch
+        dispatch.load_weights(self, filepath)
+
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
+        """Write the inference pass as an artifact for other runtimes (Keras 3's signature): ``format="onnx"``
+        (``opset_version=`` picks the opset, default 17); Keras' other formats are refused with an error.
+        Shapes: the model's inputs and outputs, the batch axis dynamic. See :func:`neuroflow.onnx.export`."""
+        from ..onnx import export_artifact
+        return export_artifact(self, filepath, format, verbose, input_signature, **kwargs)
 
     def to_json(self, **kwargs) -> str:
         """The architecture as JSON text (no weights); ``model_from_json`` rebuilds it."""
@@ -260,16 +290,56 @@ class Model(Layer):
 
     def get_config(self):
         if self._graph is None:
-            return {"name": self.name, "trainable": self._trainable}
+            config = {"name": self.name, "trainable": self._trainable}
+            if getattr(self, "_build_input_shape", None) is not None:
+                config["build_input_shape"] = _as_lists(self._build_input_shape)
+            return config
         from ..saving import serialization
         return serialization.functional_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         if "layers" in config and "input_layers" in config:
+            from ..custom_objects import custom_object_scope
             from ..saving import serialization
-            return serialization.functional_from_config(config, cls=cls)
-        return cls(**config)
+            with custom_object_scope(custom_objects):
+                return serialization.functional_from_config(config, cls=cls)
+        config = dict(config)
+        shape = config.pop("build_input_shape", None)
+        model = cls(**config)
+        if shape is not None and not model.built:
+            model._build_by_running(shape)
+        return model
+
+
+def _is_shape(x) -> bool:
+    return isinstance(x, (list, tuple)) and all(d is None or isinstance(d, int) for d in x)
+
+
+def _free_batch_axis(shape):
+    """``(32, 3)`` -> ``(None, 3)``, through lists and dicts of shapes."""
+    if isinstance(shape, dict):
+        return {k: _free_batch_axis(v) for k, v in shape.items()}
+    if _is_shape(shape):
+        return (None,) + tuple(shape[1:])
+    return [_free_batch_axis(s) for s in shape]
+
+
+def _as_lists(shape):
+    """A shape structure as JSON-able lists."""
+    if isinstance(shape, dict):
+        return {k: _as_lists(v) for k, v in shape.items()}
+    if _is_shape(shape):
+        return list(shape)
+    return [_as_lists(s) for s in shape]
+
+
+def _zeros(shape, dtype):
+    if isinstance(shape, dict):
+        return {k: _zeros(v, dtype) for k, v in shape.items()}
+    if _is_shape(shape):
+        return np.zeros(tuple(1 if d is None else d for d in shape), dtype=dtype)
+    return [_zeros(s, dtype) for s in shape]
 
 
 def _fmt(shape):

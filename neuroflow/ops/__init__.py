@@ -20,8 +20,23 @@ from .recurrent import gru, lstm, simple_rnn
 from .reduce import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
 from .shape import (broadcast_to, concatenate, expand_dims, flip, pad, repeat, reshape, split, squeeze, stack,
                     tile, transpose)
-from . import image
+from . import image, tensor_methods
 from ._registry import DIFFERENTIABLE, NOT_DIFFERENTIABLE
+# The rest of Keras' ops by family; each module's __all__ lists its public functions.
+from .elementwise import *  # noqa: E402,F401,F403 - trigonometry, logs, erf, rounding, bits...
+from .creation import *  # noqa: E402,F401,F403 - zeros, ones, arange, linspace, eye...
+from .arrays import *  # noqa: E402,F401,F403 - moveaxis, roll, tril, diag, take, scatter...
+from .statistics import *  # noqa: E402,F401,F403 - cumsum, sort, quantile, nan-reductions...
+from .products import *  # noqa: E402,F401,F403 - einsum, tensordot, outer, kron, cross, cdist
+from .linalg import *  # noqa: E402,F401,F403 - det, inv, solve, cholesky, norm...
+from .nn_functions import *  # noqa: E402,F401,F403 - relu6, glu, one_hot, attention...
+from .signal import *  # noqa: E402,F401,F403 - fft, stft, extract_sequences, segment_sum...
+from .patches import *  # noqa: E402,F401,F403 - rearrange, unfold, fold
+from .core import *  # noqa: E402,F401,F403 - cond, scan, while_loop, custom_gradient, shape...
+from . import linalg, numpy  # noqa: E402,F401 - Keras' ops.linalg and ops.numpy namespaces
+from ..autograd.tensor import Tensor as _Tensor
+
+tensor_methods.install(_Tensor)  # t + u, t[i], t.sum()...: Tensor's operators are these ops
 
 # Keras / NumPy spellings of the same functions.
 true_divide = divide
@@ -31,8 +46,7 @@ amax, amin = max, min
 
 def convert_to_tensor(x, dtype=None):
     """``x`` as a Tensor (Keras' ``ops.convert_to_tensor``)."""
-    from ..autograd.tensor import Tensor
-    return x if isinstance(x, Tensor) and dtype is None else Tensor(x, dtype=dtype)
+    return x if isinstance(x, _Tensor) and dtype is None else _Tensor(x, dtype=dtype)
 
 
 def convert_to_numpy(x):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _native
-from .recurrent import _POOL, _Recurrent
+from .recurrent_base import _ACTIVATIONS, _POOL, _Recurrent
 
 
 class CompiledLSTMFn(_Recurrent):
@@ -103,7 +103,6 @@ class CompiledLSTMFn(_Recurrent):
 
 def applies(tensors, mask, recurrent_mask, activation, recurrent_activation) -> bool:
     """Whether ``recurrent.lstm`` can run :class:`CompiledLSTMFn` for this call."""
-    from .recurrent import _ACTIVATIONS
     return (mask is None and recurrent_mask is None and activation is _ACTIVATIONS["tanh"]
             and recurrent_activation is _ACTIVATIONS["sigmoid"] and _native.library() is not None
             and all(type(t.data) is np.ndarray and t.dtype == np.float32 for t in tensors))

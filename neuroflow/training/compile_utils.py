@@ -1,11 +1,12 @@
-"""What ``compile`` resolves: losses per output (with logits fusion), loss weights and metric streams."""
+"""What ``compile`` resolves: losses per output, loss weights and metric streams.
+
+Nothing here decides whether a loss reads logits: a sigmoid/softmax output carries them itself (``_keras_logits``)
+and the cross-entropy kernels use them (:mod:`neuroflow.ops.loss`), so every caller of the model sees the same
+outputs and the same losses.
+"""
 from __future__ import annotations
 
-import numpy as np
-
-
 from ..errors import ConfigError
-from ..ops.activation import stable_sigmoid
 
 
 def _named(struct, names, what):
@@ -23,22 +24,11 @@ def _named(struct, names, what):
 
 
 class OutputSpec:
-    """One model output: its name, loss, weight, metrics, and whether the loss is fed logits (fused)."""
+    """One model output: its name, loss, weight, metrics and (for functional models) the layer that makes it."""
 
     def __init__(self, name, loss, weight, metrics, layer=None):
         self.name, self.loss, self.weight, self.metrics = name, loss, weight, metrics
         self.layer = layer
-        self.fused = None  # activation name whose inverse the loss absorbs ('sigmoid' / 'softmax')
-        self.train_loss = loss
-
-    def probabilities(self, out):
-        """The output array as the model's users see it (the fused activation applied to logits)."""
-        if self.fused == "sigmoid":
-            return stable_sigmoid(np, out)
-        if self.fused == "softmax":
-            e = np.exp(out - out.max(axis=-1, keepdims=True))
-            return e / e.sum(axis=-1, keepdims=True)
-        return out
 
 
 def resolve(model, loss, metrics, loss_weights, output_names, output_layers, output_shapes):
@@ -59,36 +49,22 @@ def resolve(model, loss, metrics, loss_weights, output_names, output_layers, out
         if not isinstance(ms, (list, tuple)):
             ms = [ms]
         metric_objs = [nf_metrics.get(m, loss=loss_obj, output_shape=output_shapes[i]) for m in ms]
-        spec = OutputSpec(name, loss_obj, float(weights[i] if weights[i] is not None else 1.0), metric_objs,
-                          output_layers[i] if output_layers else None)
-        _fuse(spec)
-        specs.append(spec)
+        specs.append(OutputSpec(name, loss_obj, float(weights[i] if weights[i] is not None else 1.0), metric_objs,
+                                output_layers[i] if output_layers else None))
     return specs
 
 
-def _fuse(spec):
-    """Feed logits to the loss when the output layer's activation is the one the loss can absorb."""
-    loss, layer = spec.loss, spec.layer
-    act = getattr(loss, "fusable_activation", None)
-    if act is None or getattr(loss, "from_logits", True) or layer is None:
-        return
-    if getattr(layer, "_act_name", None) == act:
-        spec.fused = act
-        spec.train_loss = loss.with_logits()
-
-
 def weighted_loss(specs, y_true, y_pred, sample_weight):
-    """The total loss Tensor: sum of ``weight * loss`` over outputs."""
+    """The compiled loss Tensor: sum of ``weight * loss`` over outputs; ``None`` when no output has a loss (a model
+    that adds its own losses with ``add_loss``: ``training.added_losses.total_loss`` decides)."""
     total = None
     for i, spec in enumerate(specs):
         if spec.loss is None:
             continue
-        term = spec.train_loss(y_true[i], y_pred[i], sample_weight=sample_weight)
+        term = spec.loss(y_true[i], y_pred[i], sample_weight=sample_weight)
         if spec.weight != 1.0:
             term = term * spec.weight
         total = term if total is None else total + term
-    if total is None:
-        raise ConfigError("compile(): no loss was given for any output")
     return total
 
 

@@ -1,21 +1,26 @@
-"""``fit``, ``evaluate`` and ``predict``: the loops, the steps, and metric streams.
+"""``fit`` and ``evaluate`` (``predict`` is in :mod:`.predict_loop`): the loops, the steps, and metric streams.
 
-One training step: forward (output layers emit logits where the loss fuses their activation), total loss with
-regularization penalties, backward, one optimizer update, weight constraints, metric updates on NumPy arrays.
+One training step: forward, total loss with regularization penalties, backward, one optimizer update, weight
+constraints, metric updates on NumPy arrays. The forward is the model's ordinary call, as in evaluate and predict:
+a cross-entropy on a sigmoid/softmax output reads the logits that output carries (``_keras_logits``), so no layer
+changes its behaviour for training and no flag is shared between callers or threads.
 The per-step Python work is kept small: the variable list, the batch iterator and the metric list are resolved
 once per ``fit``, not per step.
 """
 from __future__ import annotations
 
+import warnings
 
-import numpy as np
-
+from .. import _validate as check, config as nf_config
 from ..autograd.function import no_grad
 from ..backend import keep_freed_memory
-from ..errors import DataError, NotCompiledError
-from . import data_adapter as da
-from .compile_utils import add_regularization, weighted_loss
-from .inference import output_arrays
+from ..errors import ConfigError, DataError, NotCompiledError
+from . import arguments as args, data_adapter as da
+from ..layers.loss_scope import collect_losses
+from .added_losses import total_loss
+from ..distribution import data_parallel as dp
+from .compile_utils import weighted_loss
+from .predict_loop import callback_list_for
 
 
 def _as_list(struct, n):
@@ -81,63 +86,63 @@ class StepRunner:
         self.penalized = True
         if all(layer.built for layer in model._flatten_layers()):
             self._resolve_variables()
-        self.fused_layers = [s.layer for s in self.specs if s.fused]
         self.metrics = [m for s in self.specs for m in s.metrics]
+        self.sync = dp.gradient_sync()  # None unless a data-parallel job runs: then gradients are averaged
 
     def _forward(self, x, training):
-        for layer in self.fused_layers:
-            layer._emit_logits = True
-        try:
-            return _outputs_list(self.model(x, training=training))
-        finally:
-            for layer in self.fused_layers:
-                layer._emit_logits = False
+        return _outputs_list(self.model(x, training=training))
 
     def _resolve_variables(self):
         model = self.model
         layers = model._flatten_layers()
         # Walking every layer for penalties costs more than a small model's whole step: do it only if needed.
-        self.penalized = any(l._weight_regularizers or l._activity_regularizer is not None for l in layers)
+        self.penalized = any(l._weight_regularizers for l in layers)  # added losses come with their pass
         self.variables = model.trainable_weights
         self.constraints = [(v, c) for layer in layers for v, c in layer._weight_constraints]
 
     def train(self, x, y, w):
         model = self.model
+        if self.sync is not None and _batch_len(x) == 0:  # a last batch smaller than the number of ranks
+            return self.sync.step_without_data(self.variables, model.optimizer)
         for v in self.variables or ():
             v.grad = None
-        outs = self._forward(x, training=True)
+        with collect_losses() as added:  # this pass's add_loss values, and no other pass's
+            outs = self._forward(x, training=True)
         if self.variables is None:  # a subclassed model builds its layers on the first call
             self._resolve_variables()
         variables = self.variables
         ys = _y_per_output(model, y)
-        loss = weighted_loss(self.specs, ys, outs, w)
-        if self.penalized:
-            loss = add_regularization(loss, model)
-        loss.backward()
-        if not model.optimizer.built:  # fit owns the weights: "auto" may pack small ones into flat buffers
-            model.optimizer.build(variables, owns_storage=True)
-        model.optimizer.step(variables)
+        loss = total_loss(weighted_loss(self.specs, ys, outs, w), added.losses, model, self.penalized)
+        value = float(loss.data)
+        if variables:
+            loss.backward()
+            if self.sync is not None:  # data-parallel: every rank steps with the global batch's mean gradient
+                value = self.sync.average(variables, _batch_len(x), value)
+            if not model.optimizer.built:  # fit owns the weights: "auto" may pack small ones into flat buffers
+                model.optimizer.build(variables, owns_storage=True)
+            model.optimizer.step(variables)
+        else:  # an add_loss or metric-only model still runs its steps, as in Keras
+            warnings.warn(f"model {model.name!r} has no trainable weights: training updates nothing", stacklevel=2)
         for v, constraint in self.constraints:
             if v.trainable:  # a frozen weight stays bit-identical, constraint or not
                 v.data[...] = constraint(v.data)
-        value = float(loss.data)
         self._update_metrics(ys, outs, w)
         return value
 
     def test(self, x, y, w):
-        with no_grad():
+        if self.sync is not None and _batch_len(x) == 0:  # this rank's part of a small last batch is empty
+            return 0.0
+        with no_grad(), collect_losses() as added:
             outs = self._forward(x, training=False)
             ys = _y_per_output(self.model, y)
-            loss = add_regularization(weighted_loss(self.specs, ys, outs, w), self.model)
+            loss = total_loss(weighted_loss(self.specs, ys, outs, w), added.losses, self.model, True)
         self._update_metrics(ys, outs, w)
         return float(loss.data)
 
     def _update_metrics(self, ys, outs, w):
         for spec, y_true, out in zip(self.specs, ys, outs):
-            if spec.metrics:
-                probs = spec.probabilities(out.data)
-                for m in spec.metrics:
-                    m.update_state(y_true, probs, sample_weight=w)
+            for m in spec.metrics:
+                m.update_state(y_true, out.data, sample_weight=w)
 
     def logs(self, loss_tracker, prefix=""):
         logs = {prefix + "loss": loss_tracker.result()}
@@ -153,22 +158,46 @@ class StepRunner:
             m.reset_state()
 
 
-def _batches(model, x, y, sample_weight, batch_size, shuffle, steps, class_weight=None, epoch_seed=0):
+def _batches(model, x, y, sample_weight, batch_size, shuffle, steps, class_weight=None, epoch_seed=0,
+             who="fit()"):
+    """The batches of ``x`` (arrays, checked once here, or a streamed source checked batch by batch)."""
+    if class_weight is not None:
+        class_weight = args.class_weight_table(class_weight)
     if da.is_iterable_source(x):
-        if y is not None:
-            raise DataError("y must be None when x is a dataset or generator (it yields (x, y) batches)")
-        return da.IterableBatches(x, steps)
+        for name, value in (("y", y), ("sample_weight", sample_weight)):
+            if value is not None:
+                raise DataError(f"{who}: {name} must be None when x is a {type(x).__name__} (a dataset, "
+                                f"generator or PyDataset yields (x, y[, sample_weight]) batches itself)")
+        return da.stream_batches(x, steps, shuffle, epoch_seed, class_weight)
     x = da.to_structure(x, "x")
     y = da.to_structure(y, "y")
+    args.check_input_structure(model, x, who)
+    if y is None and not _overrides_train_step(model):
+        args.require_targets(model, y, who)
     if sample_weight is not None:
         sample_weight = da.to_array(sample_weight, "sample_weight")
-    if class_weight is not None and y is not None:
-        cw = da.class_weights_for(y, class_weight)
-        sample_weight = cw if sample_weight is None else sample_weight * cw
     da.num_samples(x, y, sample_weight)
     da.check_finite(x, "x")
+    if y is not None:
+        da.check_finite(y, "y")
+    if sample_weight is not None:
+        da.check_finite(sample_weight, "sample_weight")
+    if class_weight is not None and y is not None:
+        args.check_class_weight(class_weight, y)
+        cw = da.class_weights_for(y, class_weight)
+        sample_weight = cw if sample_weight is None else sample_weight * cw
     model._check_input_data(x)
     return da.ArrayBatches(x, y, sample_weight, batch_size or 32, shuffle, seed=epoch_seed)
+
+
+def _global_caps(epochs, steps_per_epoch):
+    """``keras.config.set_max_epochs`` / ``set_max_steps_per_epoch`` cap every fit (to try a script quickly)."""
+    cap_epochs, cap_steps = nf_config.max_epochs(), nf_config.max_steps_per_epoch()
+    if cap_epochs is not None:
+        epochs = min(epochs, cap_epochs)
+    if cap_steps is not None:
+        steps_per_epoch = cap_steps if steps_per_epoch is None else min(steps_per_epoch, cap_steps)
+    return epochs, steps_per_epoch
 
 
 def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -184,9 +213,19 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         model._specs = []  # a custom train_step may compile its parts itself (e.g. a GAN's two optimizers)
     if x is None:
         raise DataError("fit(): x is required")
-    if validation_split and not da.is_iterable_source(x):
-        if not 0 < validation_split < 1:
-            raise DataError(f"validation_split must be in (0, 1), got {validation_split}")
+    checked = args.fit_arguments(batch_size, epochs, verbose, validation_split, validation_data, shuffle,
+                                 class_weight, initial_epoch, steps_per_epoch, validation_steps,
+                                 validation_batch_size, validation_freq)
+    batch_size, epochs, verbose, shuffle = (checked[k] for k in ("batch_size", "epochs", "verbose", "shuffle"))
+    validation_split, class_weight, initial_epoch = (checked[k] for k in ("validation_split", "class_weight",
+                                                                          "initial_epoch"))
+    steps_per_epoch, validation_steps = checked["steps_per_epoch"], checked["validation_steps"]
+    validation_batch_size, validation_freq = checked["validation_batch_size"], checked["validation_freq"]
+    epochs, steps_per_epoch = _global_caps(epochs, steps_per_epoch)
+    if validation_split and da.is_iterable_source(x):
+        raise ConfigError(f"fit(): validation_split={validation_split} needs array data to split (as in Keras); "
+                          f"x is a {type(x).__name__}: pass validation_data instead")
+    if validation_split:
         xs, ys = da.to_structure(x, "x"), da.to_structure(y, "y")
         n = da.num_samples(xs, ys)
         cut = int(n * (1 - validation_split))  # Keras takes the LAST fraction, before any shuffling
@@ -206,17 +245,22 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     val = None
     if validation_data is not None:
         if da.is_iterable_source(validation_data):
-            val = da.IterableBatches(validation_data, validation_steps)
+            val = da.stream_batches(validation_data, validation_steps)
         else:
             vx, vy = validation_data[0], validation_data[1]
             vw = validation_data[2] if len(validation_data) > 2 else None
             val = _batches(model, vx, vy, vw, validation_batch_size or batch_size, False, validation_steps)
-    verbose = 1 if verbose == "auto" else int(verbose)
     runner = StepRunner(model)
     cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model, verbose=verbose,
                        epochs=epochs, steps=steps)
     model.stop_training = False
     cbs.on_train_begin()
+    # BackupAndRestore, having restored a backup, says which epoch the interrupted run had reached
+    initial_epoch = max(initial_epoch, model.__dict__.pop("_resume_epoch", 0))
+    # data-parallel: every rank starts from rank 0's weights, optimizer state, shuffle seed and epoch
+    model._shuffle_seed, initial_epoch = dp.start_fit(model.weights, model.optimizer, model._shuffle_seed,
+                                                      initial_epoch, _overrides_train_step(model))
+    train.seed = model._shuffle_seed
     # Formatting every metric's result costs more than a small model's step: only when a callback reads it.
     batch_logs_read = cbs.listens("on_train_batch_end")
     logs = {}
@@ -237,10 +281,13 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                 break
             if steps_per_epoch is not None and step + 1 >= steps:
                 break
+        dp.end_epoch(tracker, runner.metrics, model.non_trainable_weights)  # data-parallel: global figures
         logs = custom.logs() if custom is not None else runner.logs(tracker)
         model._epoch = epoch + 1
         if val is not None and (epoch + 1) % validation_freq == 0:
-            logs.update(_run_test(model, val, runner, prefix="val_"))
+            # Keras' fit runs evaluate with its own callbacks: the on_test_* hooks fire for the validation pass
+            val_logs = _run_test(model, val, runner, cbs)
+            logs.update({"val_" + k: v for k, v in val_logs.items()})
         cbs.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
@@ -248,9 +295,15 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     return model.history
 
 
+def default_train_step(method):
+    """Marks the model base class's own ``train_step`` (this package cannot import models, which sit above it):
+    ``fit`` runs its fused step unless a subclass overrides the marked method."""
+    method.is_default_train_step = True
+    return method
+
+
 def _overrides_train_step(model) -> bool:
-    from ..models.model import Model
-    return type(model).train_step is not Model.train_step
+    return not getattr(type(model).train_step, "is_default_train_step", False)
 
 
 class _CustomSteps:
@@ -279,64 +332,51 @@ def _batch_len(x):
     return len(first)
 
 
-def _run_test(model, batches, runner, prefix=""):
+def _run_test(model, batches, runner, cbs=None):
+    """One pass over ``batches`` without updates; returns the logs ``{'loss': ..., metric: ...}``. With ``cbs``
+    (a CallbackList) it calls Keras' hooks in Keras' order: ``on_test_begin``, per batch
+    ``on_test_batch_begin(i)`` / ``on_test_batch_end(i, running logs)``, ``on_test_end(logs)``; a callback may
+    set ``model.stop_evaluating = True`` to end the pass early."""
     runner.reset_metrics()
     tracker = _MeanTracker()
-    for bx, by, bw in batches.epoch(0):
+    model.stop_evaluating = False
+    batch_hooks = cbs is not None and (cbs.listens("on_test_batch_begin") or cbs.listens("on_test_batch_end"))
+    if cbs is not None:
+        cbs.on_test_begin()
+    for step, (bx, by, bw) in enumerate(batches.epoch(0)):
+        if batch_hooks:
+            cbs.on_test_batch_begin(step)
         tracker.update(runner.test(bx, by, bw), _batch_len(bx))
+        if batch_hooks:
+            cbs.on_test_batch_end(step, runner.logs(tracker))
+        if model.stop_evaluating:
+            break
+    dp.reduce_epoch(tracker, runner.metrics)  # data-parallel: the loss and metrics of every rank's part
     if tracker.count == 0:
         raise DataError("no validation/evaluation batches were produced")
-    return runner.logs(tracker, prefix)
+    logs = runner.logs(tracker)
+    if cbs is not None:
+        cbs.on_test_end(logs)
+    return logs
 
 
 def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
              callbacks=None, return_dict=False):
-    """Loss and metrics on the given data: a scalar (loss only), a list ``[loss, *metrics]`` or a dict."""
-    from ..callbacks import CallbackList
+    """Loss and metrics on the given data: a scalar (loss only), a list ``[loss, *metrics]`` or a dict.
 
+    ``callbacks`` get Keras' ``on_test_*`` hooks (see :func:`_run_test`); ``verbose`` shows the progress bar.
+    """
     keep_freed_memory()
     _require_compiled(model, "evaluate()")
-    batches = _batches(model, x, y, sample_weight, batch_size, False, steps)
+    if x is None:
+        raise DataError("evaluate(): x is required")
+    batch_size, verbose, steps = args.batches_arguments(batch_size, verbose, steps, "evaluate()")
+    return_dict = check.boolean(return_dict, "evaluate()", "return_dict")
+    batches = _batches(model, x, y, sample_weight, batch_size, False, steps, who="evaluate()")
     runner = StepRunner(model)
-    verbose = 1 if verbose == "auto" else int(verbose)
-    cbs = CallbackList(callbacks, add_history=False, add_progbar=False, model=model, verbose=verbose,
-                       steps=len(batches) if not isinstance(batches, da.IterableBatches) else None)
-    cbs.on_test_begin()
-    logs = _run_test(model, batches, runner)
-    cbs.on_test_end(logs)
-    if verbose:
-        print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+    cbs = callback_list_for(callbacks, model, verbose, batches, progbar=verbose != 0)
+    logs = _run_test(model, batches, runner, cbs)
     if return_dict:
         return logs
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
-
-
-def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-    """Outputs for ``x`` in batches, without recording a graph. Returns an array (or a list per output)."""
-    keep_freed_memory()
-    if da.is_iterable_source(x):
-        batches = da.IterableBatches(x, steps)
-    else:
-        xs = da.to_structure(x, "x")
-        n = da.num_samples(xs)
-        model._check_input_data(xs)
-        batch_size = batch_size or 32
-        if n <= batch_size:
-            # One batch (serving latency: a single sample, a full batch): no batching, no concatenation copy.
-            with no_grad():
-                outs = output_arrays(model, xs)
-            inputs = {id(a) for a in da.leaves(xs)}
-            outs = [o.copy() if id(o) in inputs else o for o in outs]  # never hand back the caller's own array
-            return outs[0] if len(outs) == 1 else outs
-        batches = da.ArrayBatches(xs, None, None, batch_size, False)
-    chunks = []
-    with no_grad():
-        for bx, _, _ in batches.epoch(0):
-            chunks.append(output_arrays(model, bx))
-    if not chunks:
-        raise DataError("predict(): no batches were produced")
-    outs = [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
-    return outs[0] if len(outs) == 1 else outs
-
-

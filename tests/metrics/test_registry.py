@@ -16,12 +16,26 @@ from neuroflow.errors import ConfigError
     ("sparse_categorical_crossentropy", (None, 10), metrics.SparseCategoricalAccuracy),
     (losses.SparseCategoricalCrossentropy(), None, metrics.SparseCategoricalAccuracy),
     ("categorical_crossentropy", (None, 10), metrics.CategoricalAccuracy),
-    (None, None, metrics.CategoricalAccuracy),
+    ("mse", (None, 10), metrics.CategoricalAccuracy),
 ])
 @pytest.mark.parametrize("name", ["accuracy", "acc"])
 def test_accuracy_follows_loss_and_output_shape(name, loss, shape, cls):
     m = metrics.get(name, loss=loss, output_shape=shape)
     assert type(m) is cls and m.name == name
+
+
+@pytest.mark.parametrize("y_true,y_pred,cls", [
+    (np.array([0.0, 1.0]), np.array([[0.2], [0.7]]), metrics.BinaryAccuracy),
+    (np.array([0, 2]), np.array([[0.2, 0.1, 0.7], [0.1, 0.1, 0.8]]), metrics.SparseCategoricalAccuracy),
+    (np.array([[0, 1.0]] * 2), np.array([[0.2, 0.8], [0.6, 0.4]]), metrics.CategoricalAccuracy),
+])
+def test_accuracy_without_loss_or_shape_follows_the_first_batch_as_keras(y_true, y_pred, cls):
+    m = metrics.get("accuracy", loss="mse", output_shape=None)  # a subclassed model: no output shape at compile
+    m.update_state(y_true, y_pred)
+    assert type(m._metric) is cls and m.name == "accuracy"
+    reference = cls()
+    reference.update_state(y_true, y_pred)
+    assert m.result() == reference.result()
 
 
 def test_crossentropy_follows_loss():

@@ -1,0 +1,77 @@
+"""``predict``: a model's outputs, batched, without a graph, with Keras' ``on_predict_*`` callback hooks.
+
+One batch that holds every sample (serving: a single sample, a full batch) skips the batching and the
+concatenation copy, unless callbacks listen; a Sequential model runs as a chain of array functions
+(:mod:`.inference`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import no_grad
+from ..backend import keep_freed_memory
+from ..errors import DataError
+from . import arguments as args, data_adapter as da
+from ..distribution import data_parallel as dp
+from .inference import output_arrays
+
+
+def callback_list_for(callbacks, model, verbose, batches, progbar):
+    """The CallbackList of an ``evaluate`` or ``predict`` call, with Keras' params (one epoch of the batches)."""
+    from ..callbacks import CallbackList  # as in fit: the callbacks load with the first loop that needs them
+
+    steps = len(batches) if isinstance(batches, da.ArrayBatches) else None
+    return CallbackList(callbacks, add_history=False, add_progbar=progbar, model=model, verbose=verbose, epochs=1,
+                        steps=steps)
+
+
+def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    """Outputs for ``x`` in batches, without recording a graph. Returns an array (or a list per output).
+
+    ``callbacks`` get Keras' hooks: ``on_predict_begin``, per batch ``on_predict_batch_begin(i)`` /
+    ``on_predict_batch_end(i, {'outputs': that batch's outputs})``, ``on_predict_end``; a callback may set
+    ``model.stop_predicting = True`` to stop after the current batch (the outputs so far are returned).
+    """
+    keep_freed_memory()
+    if x is None:
+        raise DataError("predict(): x is required")
+    batch_size, verbose, steps = args.batches_arguments(batch_size, verbose, steps, "predict()")
+    if da.is_iterable_source(x):
+        batches = da.stream_batches(x, steps)
+    else:
+        xs = da.to_structure(x, "x")
+        n = da.num_samples(xs)
+        args.check_input_structure(model, xs, "predict()")
+        model._check_input_data(xs)
+        batch_size = batch_size or 32
+        if n <= batch_size and callbacks is None:
+            # One batch (serving latency: a single sample, a full batch): no batching, no concatenation copy.
+            with no_grad():
+                outs = output_arrays(model, xs)
+            inputs = {id(a) for a in da.leaves(xs)}
+            outs = [o.copy() if id(o) in inputs else o for o in outs]  # never hand back the caller's own array
+            return outs[0] if len(outs) == 1 else outs
+        batches = da.ArrayBatches(xs, None, None, batch_size, False)
+    cbs = None
+    if callbacks is not None:
+        cbs = callback_list_for(callbacks, model, verbose, batches, progbar=False)
+        cbs.on_predict_begin()
+    model.stop_predicting = False
+    chunks = []
+    with no_grad():
+        for step, (bx, _, _) in enumerate(batches.epoch(0)):
+            if cbs is not None:
+                cbs.on_predict_batch_begin(step)
+            chunks.append(output_arrays(model, bx))
+            if cbs is not None:
+                outs = chunks[-1]
+                cbs.on_predict_batch_end(step, {"outputs": outs[0] if len(outs) == 1 else list(outs)})
+            if model.stop_predicting:
+                break
+    if cbs is not None:
+        cbs.on_predict_end()
+    chunks = dp.gather_outputs(chunks)  # data-parallel: every rank's part of each batch, in the data's order
+    if not chunks:
+        raise DataError("predict(): no batches were produced")
+    outs = [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
+    return outs[0] if len(outs) == 1 else outs
