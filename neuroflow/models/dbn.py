@@ -5,27 +5,27 @@ initialises an ordinary feed-forward classifier (``to_classifier``): each RBM be
 kernel ``W`` and bias ``b_hidden`` — exactly the map ``RBM.transform`` computes — topped by a fresh output layer,
 which the user compiles and fine-tunes with backpropagation like any other ``Sequential``.
 
-Files (``save``/``load``): one zip holding ``metadata.json`` (format name and version), ``config.json`` (the
-constructor arguments, the pre-training history, the random-generator states) and ``weights.safetensors``
-(``rbm_<i>/W``, ``rbm_<i>/b_visible``, ``rbm_<i>/b_hidden``). No pickle; written atomically.
+Files (``save``/``load``, written by :mod:`neuroflow.saving.rbm_file`): one zip holding ``metadata.json`` (format
+name, version, the SHA-256 of every member), ``config.json`` (the constructor arguments, the pre-training history,
+the random-generator states) and ``weights.safetensors`` (``rbm_<i>/W``, ``rbm_<i>/b_visible``,
+``rbm_<i>/b_hidden``). No pickle; written atomically; checked on load like model files.
 """
 from __future__ import annotations
 
-import io
-import json
 import time
-import zipfile
 
 import numpy as np
 
+from .. import _validate as check
 from ..errors import ConfigError, DataError, NotCompiledError, SavingError, ShapeError
+from ..registry import register_builtin
 from .rbm import RBM, VISIBLE_TYPES, _positive_int
 
 FORMAT = "neuroflow.dbn"
-VERSION = 1
 _PARAMS = ("W", "b_visible", "b_hidden")
 
 
+@register_builtin  # model files name it; saving finds it in the registry
 class DBN:
     """A Deep Belief Network: ``len(hidden_units)`` RBMs, each trained on the hidden probabilities of the last.
 
@@ -51,10 +51,10 @@ class DBN:
         self.hidden_units = [_positive_int(f"hidden_units[{i}]", u) for i, u in enumerate(hidden_units)]
         if visible not in VISIBLE_TYPES:
             raise ConfigError(f"DBN: unknown visible type {visible!r}; expected one of {VISIBLE_TYPES}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-            raise ConfigError(f"DBN: seed must be an integer or None, got {seed!r}")
         self.visible = visible
-        self.seed = None if seed is None else int(seed)
+        self.seed = check.non_negative_int(seed, "DBN", "seed", allow_none=True)
+        if name is not None and not isinstance(name, str):
+            raise check.ArgumentTypeError(f"DBN: name must be a str, got {check.describe(name)}")
         self.name = name or "dbn"
         shared = dict(k=k, persistent=persistent, learning_rate=learning_rate, momentum=momentum,
                       weight_decay=weight_decay, batch_size=batch_size)
@@ -189,65 +189,24 @@ class DBN:
         return model
 
     # ------------------------------------------------------------------ saving
-    def save(self, path):
-        """Write the DBN to ``path`` as one zip (see the module docstring); atomic, overwrites ``path``."""
-        from ..io import atomic_write_bytes
-        from ..saving.model_file import _safetensors
-
-        config = {"config": self.get_config(), "built": self.built, "history": self.history,
-                  "rng_states": [rbm._rng.bit_generator.state for rbm in self.rbms]}
-        weights = {}
-        if self.built:
-            for i, rbm in enumerate(self.rbms):
-                for key, value in zip(_PARAMS, rbm.get_weights()):
-                    weights[f"rbm_{i}/{key}"] = value
-        from .. import __version__
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr("metadata.json", json.dumps({"format": FORMAT, "version": VERSION,
-                                                     "neuroflow_version": __version__}, indent=1))
-            zf.writestr("config.json", json.dumps(config, indent=1))
-            zf.writestr("weights.safetensors", _safetensors().save(weights) if weights else b"")
-        atomic_write_bytes(path, buf.getvalue())
+    def save(self, path, signing_key=None):
+        """Write the DBN to ``path`` as one checksummed zip (see the module docstring); atomic, overwrites
+        ``path``; signed with ``signing_key`` (bytes) when given."""
+        from ..saving.rbm_file import save_dbn
+        save_dbn(self, path, signing_key=signing_key)
 
     @classmethod
-    def load(cls, path):
-        """Rebuild a DBN written by ``save``: configuration, weights, history and random-generator states."""
-        from ..saving.model_file import _safetensors
+    def load(cls, path, signing_key=None):
+        """Rebuild a DBN written by ``save``: configuration, weights, history and random-generator states. Any
+        problem with the file is a SavingError."""
+        from ..saving import rbm_file
+        from ..saving.archive import read_metadata
 
-        try:
-            with zipfile.ZipFile(path) as zf:
-                members = {info.filename: zf.read(info) for info in zf.infolist()}
-        except FileNotFoundError:
-            raise SavingError(f"DBN.load: no file at {path}") from None
-        except Exception as err:  # bad zips, CRC mismatches and zlib errors surface as several types
-            raise SavingError(f"DBN.load: {path} is not a valid DBN file ({err})") from None
-        try:
-            meta = json.loads(members["metadata.json"])
-            config = json.loads(members["config.json"])
-        except (KeyError, ValueError):
-            raise SavingError(f"DBN.load: {path} has no valid metadata.json/config.json") from None
-        if meta.get("format") != FORMAT:
-            raise SavingError(f"DBN.load: {path} is not a DBN file (format {meta.get('format')!r}, expected "
+        meta, _ = read_metadata(path, "DBN.load")
+        if meta["format"] != FORMAT:
+            raise SavingError(f"DBN.load: {path} is not a DBN file (format {meta['format']!r:.40}, expected "
                               f"{FORMAT!r}); load other models with neuroflow.models.load_model")
-        if meta.get("version", 0) > VERSION:
-            raise SavingError(f"DBN.load: {path} was written by a newer neuroflow (format version "
-                              f"{meta['version']}, this one reads up to {VERSION})")
-        dbn = cls.from_config(config["config"])
-        if config.get("built"):
-            try:
-                arrays = _safetensors().load(members["weights.safetensors"])
-            except Exception as err:
-                raise SavingError(f"DBN.load: {path}: the weights are missing or corrupt ({err})") from None
-            keys = [f"rbm_{i}/{p}" for i in range(len(dbn.rbms)) for p in _PARAMS]
-            missing = [k for k in keys if k not in arrays]
-            if missing:
-                raise SavingError(f"DBN.load: {path}: weights {missing} are missing")
-            dbn.set_weights([arrays[k] for k in keys])
-        dbn.history = config.get("history", [])
-        for rbm, state in zip(dbn.rbms, config.get("rng_states", [])):
-            rbm._rng.bit_generator.state = state
-        return dbn
+        return rbm_file.load(path, signing_key=signing_key, where="DBN.load")
 
     # ------------------------------------------------------------------ checks
     def _check_built(self, what):

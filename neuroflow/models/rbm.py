@@ -16,8 +16,11 @@ import time
 
 import numpy as np
 
+from .. import _validate as check
+from ..distribution import data_parallel as dp
 from ..errors import ConfigError, DataError, NotCompiledError, ShapeError, close_matches
 from ..random import generator
+from ..registry import register_builtin
 
 VISIBLE_TYPES = ("bernoulli", "gaussian")
 
@@ -46,6 +49,7 @@ def _softplus(x):
     return out
 
 
+@register_builtin  # model files name it; saving finds it in the registry
 class RBM:
     """A Restricted Boltzmann Machine with Bernoulli hidden units.
 
@@ -70,18 +74,14 @@ class RBM:
         self.units = _positive_int("units", units)
         self.k = _positive_int("k", k)
         self.batch_size = _positive_int("batch_size", batch_size)
-        if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
-            raise ConfigError(f"RBM: learning_rate must be a number > 0, got {learning_rate!r}")
-        if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):
-            raise ConfigError(f"RBM: momentum must be in [0, 1), got {momentum!r}")
-        if not (isinstance(weight_decay, (int, float)) and weight_decay >= 0):
-            raise ConfigError(f"RBM: weight_decay must be a number >= 0, got {weight_decay!r}")
         self.visible = visible
-        self.persistent = bool(persistent)
-        self.learning_rate = float(learning_rate)
-        self.momentum = float(momentum)
-        self.weight_decay = float(weight_decay)
-        self.seed = None if seed is None else int(seed)
+        self.persistent = check.boolean(persistent, "RBM", "persistent")
+        self.learning_rate = check.positive_float(learning_rate, "RBM", "learning_rate")
+        self.momentum = check.probability(momentum, "RBM", "momentum")
+        self.weight_decay = check.non_negative_float(weight_decay, "RBM", "weight_decay")
+        self.seed = check.non_negative_int(seed, "RBM", "seed", allow_none=True)
+        if name is not None and not isinstance(name, str):
+            raise check.ArgumentTypeError(f"RBM: name must be a str, got {check.describe(name)}")
         self.name = name or "rbm"
         self._rng = generator(self.seed)
         self.n_visible = None
@@ -141,12 +141,12 @@ class RBM:
     def from_config(cls, config):
         return cls(**config)
 
-    def save(self, path):
-        """Write the RBM to one file (JSON config + safetensors weights, atomic, no pickle);
-        ``neuroflow.models.load_model(path)`` reads it back."""
-        from ..saving.model_file import save_rbm
+    def save(self, path, signing_key=None):
+        """Write the RBM to one file (JSON config + safetensors weights, checksummed, atomic, no pickle; signed
+        with ``signing_key`` when given); ``neuroflow.models.load_model(path)`` reads it back."""
+        from ..saving.rbm_file import save_rbm
         self._check_built("save")
-        save_rbm(self, path)
+        save_rbm(self, path, signing_key=signing_key)
 
     # ------------------------------------------------------------------ conditionals and sampling
     def _hidden_probs(self, v):
@@ -213,6 +213,7 @@ class RBM:
     def _update(self, v_pos, rng):
         """One SGD step (with momentum and L2 decay on W) on the mini-batch ``v_pos``."""
         dW, db_v, db_h = self._gradients(v_pos, rng)
+        dp.average_arrays((dW, db_v, db_h), len(v_pos))  # data-parallel: the mean over every rank's part
         if self.weight_decay:
             dW -= self.weight_decay * self.W
         lr = np.float32(self.learning_rate)
@@ -247,12 +248,13 @@ class RBM:
         self.history = {"reconstruction_error": []}
         if self.visible == "bernoulli":
             self.history["pseudo_log_likelihood"] = []
-        progress = _Progress(epochs, verbose)
+        dp.broadcast_arrays([self.W, self.b_visible, self.b_hidden])  # data-parallel: rank 0's start
+        progress = _Progress(epochs, verbose if dp.is_chief() else 0)
         for epoch in range(epochs):
             start = time.perf_counter()
-            data = x[rng.permutation(n)] if shuffle else x
+            data = x[dp.shared_permutation(rng, n)] if shuffle else x
             for i in range(0, n, batch_size):
-                self._update(data[i:i + batch_size], rng)
+                self._update(data[dp.shard_slice(i, min(i + batch_size, n))], rng)
             logs = {"reconstruction_error": float(self._chunked_mean(self._reconstruction_sq_error, x))}
             if self.visible == "bernoulli":
                 logs["pseudo_log_likelihood"] = float(self._chunked_mean(

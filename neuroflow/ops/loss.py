@@ -6,12 +6,20 @@ From logits, nothing is exponentiated that could overflow and no log of 0 is tak
 * categorical: ``logsumexp(z) * sum(y) - sum(y*z)``, gradient ``softmax(z) * sum(y) - y``;
 * sparse categorical: ``logsumexp(z) - z[label]``, gradient ``softmax(z) - onehot(label)``.
 
+With ``from_logits=False``, an output that carries its logits (``output._keras_logits``, set by ``sigmoid`` and
+``softmax`` on their result, as in Keras 3) is computed by the logits form on them: the same value without the
+clipping, and a backward that never goes through the activation.
+
 The functions return the per-sample loss (no reduction): losses and metrics weight and average it. With
 ``reduce_mean=True`` the logits forms return the mean over every element instead, in the same node: the default
 reduction of a loss without sample weights, at the cost of one small graph node instead of three (the churn
 model's step spends a fifth of its time in the loss otherwise).
 """
 from __future__ import annotations
+
+import warnings
+
+import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_tensor
@@ -57,6 +65,14 @@ class SigmoidBCE(_CrossEntropy):
         return gz, gy
 
 
+def _logsumexp(xp, z, axis):
+    """``log(sum(exp(z)))`` over ``axis`` (kept), stable at any finite logit. Call it under
+    ``np.errstate(over="ignore")``: ``z - max`` may overflow to -inf (logits ±3e38 in float32), and exp(-inf) = 0
+    is the exact term."""
+    m = z.max(axis=axis, keepdims=True)
+    return xp.log(xp.exp(z - m).sum(axis=axis, keepdims=True)) + m
+
+
 class SoftmaxCE(_CrossEntropy):
     __slots__ = ("z", "y", "lse", "axis")
 
@@ -67,9 +83,13 @@ class SoftmaxCE(_CrossEntropy):
     def forward(self, z, y):
         xp = get_array_module(z)
         self.z, self.y = z, y
-        m = z.max(axis=self.axis, keepdims=True)
-        self.lse = xp.log(xp.exp(z - m).sum(axis=self.axis, keepdims=True)) + m
-        return self._reduce((y * (self.lse - z)).sum(axis=self.axis))
+        # sum(y * (lse - z)) on halves: lse - z itself overflows at logits like [3e38, 0, -3e38] (and y = 0 times
+        # that inf is NaN), its half never does. Halving and doubling are exact, so ordinary losses are unchanged;
+        # the doubled sum overflows (to inf, silently) only where the exact loss lies beyond the float range.
+        with np.errstate(over="ignore"):
+            self.lse = _logsumexp(xp, z, self.axis)
+            half_gap = self.lse * 0.5 - z * 0.5
+            return self._reduce((y * half_gap).sum(axis=self.axis) * 2.0)
 
     def backward(self, g):
         xp = get_array_module(g)
@@ -77,10 +97,12 @@ class SoftmaxCE(_CrossEntropy):
         iz, iy = self.inputs
         gz = gy = None
         if iz.requires_grad:
-            p = xp.exp(self.z - self.lse)
+            with np.errstate(over="ignore"):  # z - lse below the float range: -inf, whose exp is the exact 0
+                p = xp.exp(self.z - self.lse)
             gz = g * (p * self.y.sum(axis=self.axis, keepdims=True) - self.y)
         if iy.requires_grad:
-            gy = g * (self.lse - self.z)
+            with np.errstate(over="ignore"):
+                gy = g * (self.lse - self.z)
         return gz, gy
 
 
@@ -90,17 +112,33 @@ class SparseSoftmaxCE(_CrossEntropy):
     def forward(self, z, labels):
         xp = get_array_module(z)
         self.z, self.labels = z, labels
-        m = z.max(axis=-1, keepdims=True)
-        self.lse = xp.log(xp.exp(z - m).sum(axis=-1, keepdims=True)) + m
         picked = xp.take_along_axis(z, labels[..., None], axis=-1)
-        return self._reduce((self.lse - picked)[..., 0])
+        with np.errstate(over="ignore"):  # see SoftmaxCE; lse - picked overflows only with the exact loss
+            self.lse = _logsumexp(xp, z, -1)
+            return self._reduce((self.lse - picked)[..., 0])
 
     def backward(self, g):
         xp = get_array_module(g)
-        gz = xp.exp(self.z - self.lse)
+        with np.errstate(over="ignore"):  # z - lse below the float range: -inf, whose exp is the exact 0
+            gz = xp.exp(self.z - self.lse)
         xp.put_along_axis(gz, self.labels[..., None], xp.take_along_axis(gz, self.labels[..., None], -1) - 1, -1)
         gz *= self._output_grad(g, lambda g: g[..., None])
         return gz, None
+
+
+def _logits_if_carried(output, from_logits, op, axis=-1):
+    """``(output, from_logits)``, or ``(output's logits, True)`` where a probability output carries its logits
+    (Keras' ``_keras_logits``) along the class ``axis`` the loss uses. ``from_logits=True`` on such an output is
+    most likely a mistake (probabilities read as logits): a warning says so, as Keras does."""
+    logits = output._keras_logits
+    if logits is None or axis not in (-1, output.ndim - 1):
+        return output, from_logits
+    if from_logits:
+        warnings.warn(f"{op}: from_logits=True, but the output comes straight from a sigmoid/softmax, so it holds "
+                      f"probabilities, not logits; pass from_logits=False (the loss then reads the logits itself)",
+                      stacklevel=3)
+        return output, from_logits
+    return logits, True
 
 
 def _check_same_shape(target, output, op):
@@ -114,11 +152,12 @@ def binary_crossentropy(target, output, from_logits=False, reduce_mean=False):
 
     Shapes: target and output equal, any shape -> same shape (no reduction), or a scalar, the mean over every
     element, with ``reduce_mean``. With ``from_logits=False`` the output is a probability, clipped to
-    ``[eps, 1 - eps]`` as Keras does.
+    ``[eps, 1 - eps]`` as Keras does, unless it carries its logits (see the module docstring).
     """
     output = as_tensor(output)
     target = as_tensor(target, like=output)
     _check_same_shape(target, output, "binary_crossentropy")
+    output, from_logits = _logits_if_carried(output, from_logits, "binary_crossentropy")
     if from_logits:
         return SigmoidBCE(reduce_mean).apply(output, target)
     from .math import clip, log
@@ -139,11 +178,13 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1, reduce_
     """Cross-entropy against a one-hot or probability target over ``axis`` (Keras order: target, output).
 
     Shapes: target and output ``(..., classes)`` -> ``(...)``, or its mean (a scalar) with ``reduce_mean``.
-    ``from_logits=False``: the output is a probability distribution (renormalised and clipped as Keras does).
+    ``from_logits=False``: the output is a probability distribution (renormalised and clipped as Keras does),
+    unless it carries its logits (see the module docstring).
     """
     output = as_tensor(output)
     target = as_tensor(target, like=output)
     _check_same_shape(target, output, "categorical_crossentropy")
+    output, from_logits = _logits_if_carried(output, from_logits, "categorical_crossentropy", axis)
     if from_logits:
         return SoftmaxCE(axis, reduce_mean).apply(output, target)
     from .math import clip, log
@@ -181,6 +222,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1, 
                 else "; does the output layer have enough units?")
         raise DataError(f"sparse_categorical_crossentropy: class id {bad} is out of range for y_pred of shape "
                         f"{output.shape} with {n} class{'es' if n != 1 else ''} (expected ids 0..{n - 1}){hint}")
+    output, from_logits = _logits_if_carried(output, from_logits, "sparse_categorical_crossentropy")
     if from_logits:
         return SparseSoftmaxCE(reduce_mean).apply(output, Tensor._from_op(labels, None))
     from .index import getitem

@@ -1,16 +1,63 @@
 """Turning what users pass to ``fit``/``evaluate``/``predict`` into batches of arrays.
 
 Accepted: NumPy arrays, nested lists, pandas DataFrames/Series, dicts of those (named inputs), lists of them
-(several inputs/outputs), a ``neuroflow.data.Dataset``, or any iterable/generator of ``(x, y)`` or
-``(x, y, sample_weight)`` batches. Arrays are converted once (float data to the default float dtype); each
-epoch only draws a permutation and gathers one batch at a time (no copy of the dataset per epoch).
+(several inputs/outputs), a ``PyDataset`` (neuroflow's or Keras'), a ``neuroflow.data.Dataset``, or any
+iterable/generator of ``(x, y)`` or ``(x, y, sample_weight)`` batches. Arrays are converted once (float data to
+the default float dtype); each epoch only draws a permutation and gathers one batch at a time (no copy of the
+dataset per epoch). Anything else — strings, ragged lists, an object that merely has ``__getitem__``/``__len__``
+— is refused with a DataError that says what to pass, never converted by guessing (NumPy would walk such an
+object item by item into one giant array).
 """
 from __future__ import annotations
+
+import array
+import numbers
 
 import numpy as np
 
 from .. import backend
 from ..errors import DataError
+from ..distribution import data_parallel as dp
+from .arguments import class_ids
+from .py_dataset_adapter import PyDatasetBatches, is_py_dataset
+
+_STRING_HINTS = {
+    "y": "encode the labels as integer class ids first, e.g. ids = np.unique(y, return_inverse=True)[1]",
+    "x": "encode them as numbers first (one-hot, an Embedding's ids, or TextVectorization)",
+}
+
+
+def _refuse_unknown_object(x, what):
+    """A DataError for an object that is not data neuroflow knows how to read, before NumPy iterates it."""
+    known = (np.ndarray, np.generic, list, tuple, numbers.Number, range, memoryview, array.array)
+    if isinstance(x, known) or hasattr(x, "__array__") or hasattr(x, "__array_interface__"):
+        return
+    kind = type(x).__name__
+    if _is_sparse(x):
+        raise DataError(f"{what}: got a sparse {kind}; neuroflow trains on dense arrays: pass x.toarray() (or "
+                        f"densify batch by batch in a neuroflow.utils.PyDataset)")
+    if hasattr(x, "__getitem__") and hasattr(x, "__len__"):
+        raise DataError(f"{what}: got a {kind} object, which has __getitem__/__len__ but is not an array; "
+                        f"neuroflow will not copy it item by item into one array. Subclass "
+                        f"neuroflow.utils.PyDataset so that __getitem__(i) returns batch i and __len__ the number "
+                        f"of batches, or pass a NumPy array")
+    raise DataError(f"{what}: cannot read a {kind} object as data; pass a NumPy array, a list of numbers, a "
+                    f"pandas DataFrame, a PyDataset or a Dataset/generator of batches")
+
+
+def _is_sparse(x) -> bool:
+    return hasattr(x, "toarray") and hasattr(x, "nnz")  # scipy.sparse matrices and arrays
+
+
+def _as_ndarray(x, what):
+    try:
+        return np.asarray(x)
+    except ValueError as e:  # NumPy >= 1.24 refuses ragged nested lists
+        if "inhomogeneous" in str(e) or "sequence" in str(e):
+            raise DataError(f"{what}: a ragged nested list (rows of different lengths) cannot form one array; "
+                            f"pad the rows to one length (neuroflow.utils.pad_sequences) or pass a NumPy "
+                            f"array") from None
+        raise DataError(f"{what}: could not convert the data to an array: {e}") from None
 
 
 def to_array(x, what="x"):
@@ -19,17 +66,29 @@ def to_array(x, what="x"):
         x = x.to_numpy()
     if hasattr(x, "numpy") and not isinstance(x, np.ndarray):  # neuroflow / torch tensors
         x = x.numpy()
-    arr = np.asarray(x)
+    _refuse_unknown_object(x, what)
+    arr = _as_ndarray(x, what)
+    if arr.dtype.kind in "US" or (arr.dtype == object and _holds_strings(arr)):
+        sample = next((v for v in arr.reshape(-1)[:1000] if isinstance(v, (str, bytes, np.str_, np.bytes_))), "")
+        raise DataError(f"{what}: holds strings (e.g. {str(sample)!r}), not numbers; "
+                        f"{_STRING_HINTS.get(what.split('[')[0], _STRING_HINTS['x'])}")
     if arr.dtype == object:
         try:
             arr = arr.astype(backend.default_float_dtype())
         except (TypeError, ValueError):
-            raise DataError(f"{what}: could not convert the data to numbers (dtype object)") from None
+            raise DataError(f"{what}: could not convert the data to numbers (dtype object); a ragged or mixed "
+                            f"list? pass a rectangular NumPy array of numbers") from None
     if arr.dtype.kind == "f" and arr.dtype != backend.default_float_dtype():
         arr = arr.astype(backend.default_float_dtype())
     if arr.dtype.kind == "b":
         arr = arr.astype(backend.default_float_dtype())
+    if arr.dtype.kind not in "fiu":
+        raise DataError(f"{what}: expected numbers, got an array of dtype {arr.dtype}")
     return arr
+
+
+def _holds_strings(arr) -> bool:
+    return any(isinstance(v, (str, bytes)) for v in arr.reshape(-1)[:1000])
 
 
 def to_structure(x, what="x"):
@@ -112,25 +171,26 @@ def _all_finite(a) -> bool:
 
 
 def check_finite(struct, what) -> None:
-    """Raise a DataError naming ``what`` when float data holds NaN or inf."""
+    """Raise a DataError naming ``what`` and the first bad sample when float data holds NaN or inf."""
     for i, a in enumerate(leaves(struct)):
         if a.dtype.kind == "f" and not _all_finite(a):
-            bad = int((~np.isfinite(a)).sum())
-            raise DataError(f"{what}{'' if len(leaves(struct)) == 1 else f'[{i}]'} contains {bad} NaN or inf "
-                            f"value(s); clean or impute the data before training")
+            bad = ~np.isfinite(a)
+            first = tuple(int(j) for j in np.argwhere(bad)[0])
+            name = what if len(leaves(struct)) == 1 else f"{what}[{i}]"
+            raise DataError(f"{name} contains {int(bad.sum())} NaN or inf value(s), the first at sample {first[0]} "
+                            f"(index {first if len(first) > 1 else first[0]}: {float(a[first])}); training on it would "
+                            f"turn the weights into NaN: clean or impute the data first")
 
 
 def class_weights_for(y, class_weight: dict):
-    """Per-sample weights from a ``{class: weight}`` dict (y sparse ids, one-hot, or binary)."""
-    y = leaves(y)[0]
-    if y.ndim > 1 and y.shape[-1] > 1:
-        ids = y.argmax(axis=-1)
-    else:
-        ids = np.round(y.reshape(len(y), -1)[:, 0]).astype(int)
-    table = np.ones(int(max(max(class_weight), ids.max())) + 1, dtype=backend.default_float_dtype())
+    """Per-sample weights from a ``{class id: weight}`` table (y sparse ids, one-hot, or binary); classes the
+    table does not name weigh 1, as in Keras."""
+    ids = class_ids(leaves(y)[0])
+    table = np.ones(max(max(class_weight, default=0), int(ids.max(initial=0))) + 1,
+                    dtype=backend.default_float_dtype())
     for k, w in class_weight.items():
-        table[int(k)] = w
-    return table[ids]
+        table[k] = w
+    return table[np.clip(ids, 0, None)]
 
 
 class ArrayBatches:
@@ -155,19 +215,42 @@ class ArrayBatches:
         if self.shuffle and self.shuffle != "batch":
             order = np.random.default_rng((self.seed, epoch)).permutation(self.n)
             for start in range(0, self.n, bs):
-                idx = order[start:start + bs]
+                idx = dp.shard_indices(order[start:start + bs])  # data-parallel: this rank's part of the batch
                 yield take(self.x, idx), take(self.y, idx), take(self.sample_weight, idx)
         else:
             for start in range(0, self.n, bs):
-                sl = slice(start, start + bs)
+                sl = dp.shard_slice(start, min(start + bs, self.n))
                 yield take(self.x, sl), take(self.y, sl), take(self.sample_weight, sl)
+
+
+def standardize_batch(batch, where, class_weight=None):
+    """One streamed batch (``x``, ``(x,)``, ``(x, y)`` or ``(x, y, w)``) as checked ``(x, y, w)`` arrays."""
+    if isinstance(batch, list) and 1 <= len(batch) <= 3 and not _is_rectangular_numbers(batch):
+        batch = tuple(batch)  # Keras: a list is a tuple of (x, y[, w]) here
+    if not isinstance(batch, tuple):
+        batch = (batch,)
+    if not 1 <= len(batch) <= 3:
+        raise DataError(f"{where}: a batch must be x, (x,), (x, y) or (x, y, sample_weight), got a tuple of "
+                        f"{len(batch)} items")
+    x = to_structure(batch[0], f"{where} x")
+    y = to_structure(batch[1], "y") if len(batch) > 1 and batch[1] is not None else None
+    w = to_array(batch[2], "sample_weight") if len(batch) > 2 and batch[2] is not None else None
+    check_finite(x, f"{where} x")
+    if y is not None:
+        check_finite(y, f"{where} y")
+        if class_weight is not None:
+            cw = class_weights_for(y, class_weight)
+            w = cw if w is None else w * cw
+    if w is not None:
+        check_finite(w, f"{where} sample_weight")
+    return dp.shard_batch(x, y, w, take)  # data-parallel: this rank's rows of the batch (unchanged otherwise)
 
 
 class IterableBatches:
     """Batches from a Dataset, generator or other iterable yielding ``x``, ``(x, y)`` or ``(x, y, w)``."""
 
-    def __init__(self, source, steps=None):
-        self.source, self.steps = source, steps
+    def __init__(self, source, steps=None, class_weight=None):
+        self.source, self.steps, self.class_weight = source, steps, class_weight
         self._iterator = None
 
     def __len__(self):
@@ -188,19 +271,23 @@ class IterableBatches:
         self._iterator = it
         count = 0
         for batch in it:
-            if not isinstance(batch, tuple):
-                batch = (batch,)
-            x = to_structure(batch[0])
-            y = to_structure(batch[1], "y") if len(batch) > 1 else None
-            w = to_array(batch[2], "sample_weight") if len(batch) > 2 and batch[2] is not None else None
-            yield x, y, w
+            yield standardize_batch(batch, f"batch {count}", self.class_weight)
             count += 1
             if self.steps is not None and count >= self.steps:
                 return
 
 
 def is_iterable_source(x) -> bool:
-    """True for datasets/generators/iterables of batches (as opposed to array data)."""
-    if x is None or isinstance(x, (np.ndarray, list, tuple, dict)) or hasattr(x, "to_numpy"):
+    """True for datasets/generators/iterables/PyDatasets of batches (as opposed to array data)."""
+    if x is None or isinstance(x, (np.ndarray, list, tuple, dict, str, bytes)) or hasattr(x, "to_numpy") \
+            or _is_sparse(x):
         return False
-    return hasattr(x, "__iter__") or hasattr(x, "__next__")
+    return is_py_dataset(x) or hasattr(x, "__iter__") or hasattr(x, "__next__")
+
+
+def stream_batches(source, steps=None, shuffle=False, seed=0, class_weight=None):
+    """The batches object for a streamed ``source``: a PyDataset read by index, anything else iterated."""
+    if is_py_dataset(source):
+        return PyDatasetBatches(source, lambda b, where: standardize_batch(b, where, class_weight), steps,
+                                shuffle, seed)
+    return IterableBatches(source, steps, class_weight)
