@@ -1,9 +1,11 @@
 """Convolution layers (Keras 3 names and arguments): Conv1D/2D/3D, Conv1D/2D/3DTranspose, DepthwiseConv1D/2D,
 SeparableConv1D/2D.
 
-Every layer is one call of an op of :mod:`neuroflow.ops.conv` with the bias fused in, then its activation
-(skipped while a model fuses the output activation into its loss, as ``Dense`` does). Layouts: inputs
-``(batch, *spatial, channels)`` (``data_format='channels_last'``, the default) or ``(batch, channels, *spatial)``.
+Every layer is one call of an op of :mod:`neuroflow.ops.conv` with the bias fused in, then its activation.
+``Conv1D/2D/3D`` define their forward once as a kernel (:mod:`neuroflow.layers.kernel`): the convolution node
+with relu/tanh fused in, then any other activation as a node of its own, which ``call`` runs on Tensors and
+``predict`` on arrays. Layouts: inputs ``(batch, *spatial, channels)`` (``data_format='channels_last'``, the
+default) or ``(batch, channels, *spatial)``.
 Kernels are Keras': ``(*kernel_size, in // groups, filters)`` for a convolution, ``(*kernel_size, filters, in)``
 for a transposed one, ``(*kernel_size, in, depth_multiplier)`` for a depthwise one, so weights load from Keras.
 
@@ -13,14 +15,16 @@ from __future__ import annotations
 
 import numbers
 
+from .. import _validate as check
 from .. import activations as nf_activations, initializers as nf_initializers
 from .. import constraints as nf_constraints, ops, regularizers as nf_regularizers
-from ..errors import ConfigError, NeuroflowError, ShapeError
-from ..ops.conv import (check_format, check_padding, conv_array_fn, conv_transpose_geometry, int_tuple,
+from ..errors import ConfigError, DTypeError, ShapeError
+from ..ops.conv import (Conv, DepthwiseConv, _conv_plan, cached_plan, check_format, check_padding,
+                        conv_transpose_geometry, int_tuple,
                         resolve_padding)
-from ..ops.nn import FUSABLE_ACTIVATIONS
-from ..saving.registry import register_builtin
-from .base import Layer, identity, on_tensors
+from ..registry import register_builtin
+from .base import Layer
+from .kernel import Kernel, Step, activation_only, activation_steps, run
 
 _AXES = {1: ("steps",), 2: ("rows", "cols"), 3: ("dim1", "dim2", "dim3")}
 
@@ -95,9 +99,9 @@ class _BaseConv(Layer):
         self.dilation_rate = int_tuple(label, "dilation_rate", dilation_rate, n)
         self.padding = check_padding(label, padding, self._paddings)
         self.data_format = data_format_of(self, data_format)
-        self.activation = nf_activations.get(activation)
+        self.activation = check.resolved(nf_activations.get, activation, label, "activation")
         self._act_name = nf_activations.serialize(self.activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check.boolean(use_bias, label, "use_bias")
         self.bias_initializer = nf_initializers.get(bias_initializer)
         self.bias_regularizer = nf_regularizers.get(bias_regularizer)
         self._activity_regularizer = nf_regularizers.get(activity_regularizer)
@@ -114,11 +118,11 @@ class _BaseConv(Layer):
         check_spatial_input(self, input_shape, self.rank, self.data_format)
         self._in_channels = int(channels_of(input_shape, self.data_format))
 
-    def _check_call_input(self, inputs):
-        """Cheap per-call check, so that a wrong input names the layer rather than the op."""
-        if inputs.ndim != self.rank + 2 or channels_of(inputs.shape, self.data_format) != self._in_channels:
+    def _check_call_input(self, shape):
+        """Cheap per-call check of an input ``shape``, so that a wrong input names the layer rather than the op."""
+        if len(shape) != self.rank + 2 or channels_of(shape, self.data_format) != self._in_channels:
             raise ShapeError(f"{layer_label(self)}: was built for inputs {layout(self.rank, self.data_format)} "
-                             f"with {self._in_channels} channels, got shape {inputs.shape}")
+                             f"with {self._in_channels} channels, got shape {tuple(shape)}")
 
     def _add_bias(self, size):
         if self.use_bias:
@@ -126,9 +130,7 @@ class _BaseConv(Layer):
                                         self.bias_constraint)
 
     def _activate(self, y):
-        if self._emit_logits or self._act_name == "linear":
-            return y
-        return self.activation(y)
+        return y if self._act_name == "linear" else self.activation(y)
 
     def _conv_spatial(self, spatial, kernel_size=None):
         """Output spatial sizes of a (depthwise) convolution; None stays None."""
@@ -194,26 +196,26 @@ class _Conv(_BaseConv):
         self.built = True
 
     def call(self, inputs):
-        self._check_call_input(inputs)
-        act = "linear" if self._emit_logits else self._act_name
-        fused = act in FUSABLE_ACTIVATIONS  # relu/sigmoid/tanh inside the conv node
-        y = ops.conv(inputs, self.kernel, bias=self.bias, strides=self.strides, padding=self.padding,
-                     data_format=self.data_format, dilation_rate=self.dilation_rate, groups=self.groups,
-                     activation=act if fused else None)
-        return y if fused else self._activate(y)
+        return run(self, inputs)
 
-    def _inference_fn(self, input_shape):
-        act = self._act_name
-        fused = act in FUSABLE_ACTIVATIONS
-        try:
-            conv = conv_array_fn(input_shape, self.kernel.shape, self.bias is not None, self.strides, self.padding,
-                                 self.data_format, self.dilation_rate, self.groups, act if fused else None)
-        except NeuroflowError:
-            return None  # the ordinary call raises the error that names the layer
-        if conv is None:
-            return None
-        then = identity if fused else on_tensors(self.activation)
-        return lambda a: then(conv(a, self.kernel.data, None if self.bias is None else self.bias.data))
+    def _forward_kernel(self, input_shape, dtype):
+        """``ops.conv``'s node (its plan made here, once per input shape), relu/tanh fused in, then any other
+        activation's node. The columns are kept for a backward only when the kernel needs a gradient."""
+        self._check_call_input(input_shape)
+        if dtype.kind != "f" or dtype != self.kernel.dtype:
+            raise DTypeError(f"{layer_label(self)}: inputs must be floating, of the weights' dtype "
+                             f"{self.kernel.dtype}; got dtype {dtype}")
+        has_bias = self.bias is not None
+        geom, cf, depthwise = cached_plan(_conv_plan, input_shape, self.kernel.shape,
+                                          self.bias.shape if has_bias else None, self.strides, self.padding,
+                                          self.data_format, self.dilation_rate, self.groups)
+        weights = ("kernel", "bias") if has_bias else ("kernel",)
+        if depthwise:  # one channel per group: the depthwise loop, its activation a node of its own (as ops.conv)
+            node = Step(lambda needs: DepthwiseConv(geom, cf, bool(needs and needs[1])), weights, saves=True)
+            return Kernel(node, *activation_only(self.activation))
+        act, after = activation_steps(self.activation)
+        node = Step(lambda needs: Conv(geom, cf, bool(needs and needs[1]), act), weights, saves=True)
+        return Kernel(node, *after)
 
     def compute_output_shape(self, input_shape):
         check_spatial_input(self, input_shape, self.rank, self.data_format, need_channels=False)
@@ -268,6 +270,9 @@ class _ConvTranspose(_BaseConv):
                          bias_initializer, bias_regularizer, activity_regularizer, bias_constraint, **kwargs)
         self.filters = _positive_int(self, "filters", filters)
         if output_padding is not None:
+            if not isinstance(output_padding, (numbers.Integral, tuple, list)):
+                raise check.ArgumentTypeError(f"{layer_label(self)}: output_padding must be None, a non-negative "
+                                              f"int or {self.rank} of them, got {check.describe(output_padding)}")
             vals = (output_padding,) * self.rank if isinstance(output_padding, numbers.Integral) \
                 else tuple(output_padding)
             if len(vals) != self.rank or not all(isinstance(v, numbers.Integral) and 0 <= v for v in vals):
@@ -291,7 +296,7 @@ class _ConvTranspose(_BaseConv):
         self.built = True
 
     def call(self, inputs):
-        self._check_call_input(inputs)
+        self._check_call_input(inputs.shape)
         y = ops.conv_transpose(inputs, self.kernel, bias=self.bias, strides=self.strides, padding=self.padding,
                                output_padding=self.output_padding, data_format=self.data_format,
                                dilation_rate=self.dilation_rate)
@@ -370,7 +375,7 @@ class _DepthwiseConv(_BaseConv):
         self.built = True
 
     def call(self, inputs):
-        self._check_call_input(inputs)
+        self._check_call_input(inputs.shape)
         y = ops.depthwise_conv(inputs, self.kernel, bias=self.bias, strides=self.strides, padding=self.padding,
                                data_format=self.data_format, dilation_rate=self.dilation_rate)
         return self._activate(y)
@@ -440,7 +445,7 @@ class _SeparableConv(_BaseConv):
         self.built = True
 
     def call(self, inputs):
-        self._check_call_input(inputs)
+        self._check_call_input(inputs.shape)
         y = ops.depthwise_conv(inputs, self.depthwise_kernel, strides=self.strides, padding=self.padding,
                                data_format=self.data_format, dilation_rate=self.dilation_rate)
         y = ops.conv(y, self.pointwise_kernel, bias=self.bias, data_format=self.data_format)

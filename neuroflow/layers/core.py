@@ -1,14 +1,19 @@
 """Core layers: Dense, Activation, Dropout, Flatten, Reshape, Permute, RepeatVector."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .. import _validate as check
 from .. import activations as nf_activations, initializers as nf_initializers
 from .. import constraints as nf_constraints, ops, regularizers as nf_regularizers
 from ..errors import ConfigError, ShapeError
-from ..ops.nn import FUSABLE_ACTIVATIONS, Linear
-from ..saving.registry import register_builtin
-from .base import Layer, identity, on_tensors
+from ..ops.nn import Linear
+from ..ops.shape import Reshape as ReshapeNode, Transpose
+from ..registry import register_builtin
+from .base import Layer
+from .kernel import IDENTITY, Kernel, Step, TensorStep, activation_only, activation_steps, run
 
 
 @register_builtin
@@ -16,7 +21,8 @@ class Dense(Layer):
     """``activation(inputs @ kernel + bias)``.
 
     Shapes: ``(batch, ..., in)`` -> ``(batch, ..., units)``; kernel ``(in, units)``, bias ``(units,)``.
-    relu, sigmoid, tanh and linear run fused with the matmul in one graph node.
+    relu, tanh and linear run fused with the matmul in one graph node; any other activation is a node of its own
+    (sigmoid's and softmax's output carries the logits, which a cross-entropy loss reads).
     """
 
     supports_masking = True  # a mask from an earlier layer passes through unchanged
@@ -25,14 +31,13 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ConfigError(f"Dense {self.name!r}: units must be a positive integer, got {units!r}")
-        self.units = int(units)
-        self.activation = nf_activations.get(activation)
+        who = f"Dense {self.name!r}"
+        self.units = check.positive_int(units, who, "units")
+        self.activation = check.resolved(nf_activations.get, activation, who, "activation")
         self._act_name = nf_activations.serialize(self.activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = nf_initializers.get(kernel_initializer)
-        self.bias_initializer = nf_initializers.get(bias_initializer)
+        self.use_bias = check.boolean(use_bias, who, "use_bias")
+        self.kernel_initializer = check.resolved(nf_initializers.get, kernel_initializer, who, "kernel_initializer")
+        self.bias_initializer = check.resolved(nf_initializers.get, bias_initializer, who, "bias_initializer")
         self.kernel_regularizer = nf_regularizers.get(kernel_regularizer)
         self.bias_regularizer = nf_regularizers.get(bias_regularizer)
         self._activity_regularizer = nf_regularizers.get(activity_regularizer)
@@ -40,6 +45,10 @@ class Dense(Layer):
         self.bias_constraint = nf_constraints.get(bias_constraint)
 
     def build(self, input_shape):
+        if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (tuple, list)):
+            raise ShapeError(f"Dense {self.name!r}: takes one input tensor, got a list of {len(input_shape)} "
+                             f"inputs of shapes {[tuple(s) for s in input_shape]}; merge them first, e.g. "
+                             f"Concatenate()([a, b])")
         if len(input_shape) < 2 or input_shape[-1] is None:
             raise ShapeError(f"Dense {self.name!r}: needs inputs of shape (batch, ..., features) with a known "
                              f"feature axis, got {tuple(input_shape)}")
@@ -50,22 +59,18 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
-        if inputs.shape[-1] != self.kernel.shape[0]:
-            raise ShapeError(f"Dense {self.name!r}: expected inputs with {self.kernel.shape[0]} features "
-                             f"(shape (batch, {self.kernel.shape[0]})), got shape {inputs.shape}")
-        act = "linear" if self._emit_logits else self._act_name
-        if act in FUSABLE_ACTIVATIONS:
-            return ops.linear(inputs, self.kernel, self.bias, act)
-        return self.activation(ops.linear(inputs, self.kernel, self.bias))
+        return run(self, inputs)
 
-    def _inference_fn(self, input_shape):
-        if input_shape[-1] != self.kernel.shape[0]:
-            return None  # the ordinary call raises the error that names the layer
-        act, has_bias = self._act_name, self.bias is not None
-        fused = act in FUSABLE_ACTIVATIONS  # relu/sigmoid/tanh inside the linear kernel, as in call
-        then = identity if fused else on_tensors(self.activation)
-        act = act if fused else "linear"
-        return lambda a: then(Linear(act, has_bias).forward(a, self.kernel.data, self.bias.data if has_bias else None))
+    def _forward_kernel(self, input_shape, dtype):
+        """One linear node (``ops.linear``'s), its activation fused in where :func:`activation_steps` says so, then
+        the activation's own node otherwise."""
+        if not input_shape or input_shape[-1] != self.kernel.shape[0]:
+            raise ShapeError(f"Dense {self.name!r}: expected inputs with {self.kernel.shape[0]} features "
+                             f"(shape (batch, {self.kernel.shape[0]})), got shape {input_shape}")
+        act, after = activation_steps(self.activation)
+        has_bias = self.bias is not None
+        return Kernel(Step(lambda needs: Linear(act, has_bias), ("kernel", "bias") if has_bias else ("kernel",)),
+                      *after)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
@@ -90,14 +95,14 @@ class Activation(Layer):
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
-        self.activation = nf_activations.get(activation)
+        self.activation = check.resolved(nf_activations.get, activation, f"Activation {self.name!r}", "activation")
         self._act_name = nf_activations.serialize(self.activation)
 
     def call(self, inputs):
-        return inputs if self._emit_logits else self.activation(inputs)
+        return run(self, inputs)
 
-    def _inference_fn(self, input_shape):
-        return on_tensors(self.activation)
+    def _forward_kernel(self, input_shape, dtype):
+        return Kernel(*activation_only(self.activation))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -117,20 +122,24 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not 0 <= rate < 1:
-            raise ConfigError(f"Dropout {self.name!r}: rate must be in [0, 1), got {rate}")
-        self.rate, self.noise_shape, self.seed = float(rate), noise_shape, seed
+        who = f"Dropout {self.name!r}"
+        self.rate = check.probability(rate, who, "rate")
+        self.seed = check.non_negative_int(seed, who, "seed", allow_none=True)
+        if noise_shape is not None and not isinstance(noise_shape, (tuple, list)):
+            raise check.ArgumentTypeError(f"{who}: noise_shape must be a tuple (None for an axis of the input's "
+                                          f"size) or None, got {check.describe(noise_shape)}")
+        self.noise_shape = noise_shape
         if seed is not None:
             from .. import random as nf_random
             self._rng = nf_random.generator(seed)
 
     def call(self, inputs, training=None):
-        if not training or self.rate == 0:
-            return inputs
-        return ops.dropout(inputs, self.rate, rng=self.rng, noise_shape=self.noise_shape)
+        if training and self.rate:
+            return ops.dropout(inputs, self.rate, rng=self.rng, noise_shape=self.noise_shape)
+        return run(self, inputs)
 
-    def _inference_fn(self, input_shape):
-        return identity
+    def _forward_kernel(self, input_shape, dtype):
+        return IDENTITY  # at inference
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -145,17 +154,23 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format
+        self.data_format = check.one_of(data_format, f"Flatten {self.name!r}", "data_format",
+                                        ("channels_last", "channels_first"), allow_none=True)
 
     def call(self, inputs):
-        if self.data_format == "channels_first" and inputs.ndim > 2:
-            inputs = ops.transpose(inputs, (0,) + tuple(range(2, inputs.ndim)) + (1,))
-        return ops.reshape(inputs, (inputs.shape[0], -1))
+        return run(self, inputs)
 
-    def _inference_fn(self, input_shape):
-        if self.data_format == "channels_first" and len(input_shape) > 2:
-            return None
-        return lambda a: a.reshape(a.shape[0], -1)
+    def _forward_kernel(self, input_shape, dtype):
+        steps = []
+        if self.data_format == "channels_first" and len(input_shape) > 2:  # channels last first, as Keras
+            axes = (0,) + tuple(range(2, len(input_shape))) + (1,)
+            steps.append(Step(lambda needs: Transpose(axes)))
+        features = math.prod(input_shape[1:])
+        if features:
+            steps.append(Step(lambda needs: ReshapeNode((-1, features))))  # any batch size
+        else:  # -1 cannot stand beside a 0
+            steps.append(TensorStep(lambda x: ops.reshape(x, (x.shape[0], 0))))
+        return Kernel(*steps)
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]
@@ -163,6 +178,17 @@ class Flatten(Layer):
 
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format}
+
+
+def _target_shape(value, who) -> tuple:
+    """Reshape's ``target_shape``: positive ints, at most one ``-1`` (the size inferred)."""
+    if not isinstance(value, (tuple, list)) or not all(check.is_int(d) for d in value):
+        raise check.ArgumentTypeError(f"{who}: target_shape must be a tuple of ints without the batch axis, "
+                                      f"e.g. (28, 28, 1), got {check.describe(value)}")
+    dims = tuple(int(d) for d in value)
+    if any(d == 0 or d < -1 for d in dims) or dims.count(-1) > 1:
+        raise ConfigError(f"{who}: target_shape must hold positive sizes and at most one -1, got {dims}")
+    return dims
 
 
 @register_builtin
@@ -174,7 +200,7 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        self.target_shape = tuple(target_shape)
+        self.target_shape = _target_shape(target_shape, f"Reshape {self.name!r}")
 
     def call(self, inputs):
         try:
@@ -200,7 +226,10 @@ class Permute(Layer):
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
-        self.dims = tuple(dims)
+        if not isinstance(dims, (tuple, list)) or not all(check.is_int(d) for d in dims):
+            raise check.ArgumentTypeError(f"Permute {self.name!r}: dims must be a tuple of ints counting the "
+                                          f"non-batch axes from 1, e.g. (2, 1), got {check.describe(dims)}")
+        self.dims = tuple(int(d) for d in dims)
         if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
             raise ConfigError(f"Permute {self.name!r}: dims must be a permutation of 1..{len(self.dims)}, "
                               f"got {self.dims}")
@@ -221,7 +250,7 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        self.n = int(n)
+        self.n = check.positive_int(n, f"RepeatVector {self.name!r}", "n")
 
     def call(self, inputs):
         if inputs.ndim != 2:

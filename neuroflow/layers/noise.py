@@ -9,10 +9,10 @@ import math
 
 import numpy as np
 
-from .. import ops, random as nf_random
-from ..errors import ConfigError
-from ..saving.registry import register_builtin
-from .base import Layer, identity
+from .. import _validate as check, ops, random as nf_random
+from ..registry import register_builtin
+from .base import Layer
+from .kernel import IDENTITY, run
 
 
 class _Noise(Layer):
@@ -22,7 +22,7 @@ class _Noise(Layer):
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.seed = seed
+        self.seed = check.non_negative_int(seed, f"{type(self).__name__} {self.name!r}", "seed", allow_none=True)
         if seed is not None:
             self._rng = nf_random.generator(seed)
 
@@ -35,8 +35,8 @@ class _Noise(Layer):
             noise += mean
         return noise
 
-    def _inference_fn(self, input_shape):
-        return identity  # every noise layer passes its inputs through at inference
+    def _forward_kernel(self, input_shape, dtype):
+        return IDENTITY  # every noise layer passes its inputs through at inference
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -51,14 +51,12 @@ class GaussianNoise(_Noise):
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        if not stddev >= 0:
-            raise ConfigError(f"GaussianNoise {self.name!r}: stddev must be >= 0, got {stddev}")
-        self.stddev = float(stddev)
+        self.stddev = check.non_negative_float(stddev, f"GaussianNoise {self.name!r}", "stddev")
 
     def call(self, inputs, training=None):
-        if not training or self.stddev == 0:
-            return inputs
-        return ops.add(inputs, self._normal(inputs, 0.0, self.stddev))
+        if training and self.stddev:
+            return ops.add(inputs, self._normal(inputs, 0.0, self.stddev))
+        return run(self, inputs)
 
     def get_config(self):
         return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
@@ -74,14 +72,12 @@ class GaussianDropout(_Noise):
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        if not 0 <= rate < 1:
-            raise ConfigError(f"GaussianDropout {self.name!r}: rate must be in [0, 1), got {rate}")
-        self.rate = float(rate)
+        self.rate = check.probability(rate, f"GaussianDropout {self.name!r}", "rate")
 
     def call(self, inputs, training=None):
-        if not training or self.rate == 0:
-            return inputs
-        return ops.multiply(inputs, self._normal(inputs, 1.0, math.sqrt(self.rate / (1.0 - self.rate))))
+        if training and self.rate:
+            return ops.multiply(inputs, self._normal(inputs, 1.0, math.sqrt(self.rate / (1.0 - self.rate))))
+        return run(self, inputs)
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}

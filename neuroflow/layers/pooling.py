@@ -1,19 +1,21 @@
 """Pooling layers (Keras 3 names and arguments): Max/AveragePooling1D/2D/3D over windows, and
 GlobalMax/GlobalAveragePooling1D/2D/3D over all spatial axes.
 
-Windowed pooling is one call of :func:`neuroflow.ops.max_pool` / :func:`~neuroflow.ops.average_pool`; global
-pooling one ``ops.max`` / ``ops.mean`` over the spatial axes. Layouts as the convolution layers:
+Windowed pooling is one node of :func:`neuroflow.ops.max_pool` / :func:`~neuroflow.ops.average_pool`, defined
+once per input shape as a kernel (:mod:`neuroflow.layers.kernel`) that ``call`` runs on Tensors and ``predict`` on
+arrays; global pooling one ``ops.max`` / ``ops.mean`` over the spatial axes. Layouts as the convolution layers:
 ``(batch, *spatial, channels)`` by default, ``(batch, channels, *spatial)`` with ``data_format='channels_first'``.
 """
 from __future__ import annotations
 
-from .. import ops
-from ..errors import ShapeError
-from ..ops.conv import check_padding, int_tuple, resolve_padding
-from ..ops.pooling import pool_array_fn
-from ..saving.registry import register_builtin
+from .. import _validate as check, ops
+from ..errors import DTypeError, ShapeError
+from ..ops.conv import cached_plan, check_padding, int_tuple, resolve_padding
+from ..ops.pooling import AveragePool, MaxPool, _pool_geometry
+from ..registry import register_builtin
 from .base import Layer
 from .conv import channels_of, check_spatial_input, data_format_of, layer_label, spatial_of, with_spatial
+from .kernel import Kernel, Step, run
 
 
 class _Pooling(Layer):
@@ -37,16 +39,22 @@ class _Pooling(Layer):
         self.built = True
 
     def call(self, inputs):
-        if inputs.ndim != self.rank + 2:
-            check_spatial_input(self, inputs.shape, self.rank, self.data_format)
-        return self._op(inputs, self.pool_size, strides=self.strides, padding=self.padding,
-                              data_format=self.data_format)
+        return run(self, inputs)
 
-    def _inference_fn(self, input_shape):
+    def _forward_kernel(self, input_shape, dtype):
+        """The pooling op's node, its plan made here once per input shape; a max pool keeps each window's argmax
+        only when its input needs a gradient."""
         if len(input_shape) != self.rank + 2:
-            return None  # the ordinary call raises the error that names the layer
-        return pool_array_fn(self._op.__name__, input_shape, self.pool_size, self.strides, self.padding,
-                             self.data_format)
+            check_spatial_input(self, input_shape, self.rank, self.data_format)
+        op = self._op.__name__
+        if dtype.kind != "f":
+            raise DTypeError(f"{layer_label(self)}: inputs must be a floating tensor, got dtype {dtype}; cast them "
+                             f"first (e.g. x.astype('float32'))")
+        geom, cf = cached_plan(_pool_geometry, op, tuple(input_shape), self.pool_size, self.strides, self.padding,
+                               self.data_format)
+        if op == "max_pool":
+            return Kernel(Step(lambda needs: MaxPool(geom, cf, bool(needs and needs[0])), saves=True))
+        return Kernel(Step(lambda needs: AveragePool(geom, cf)))
 
     def compute_output_shape(self, input_shape):
         check_spatial_input(self, input_shape, self.rank, self.data_format, need_channels=False)
@@ -121,7 +129,7 @@ class _GlobalPooling(Layer):
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
         self.data_format = data_format_of(self, data_format)
-        self.keepdims = bool(keepdims)
+        self.keepdims = check.boolean(keepdims, layer_label(self), "keepdims")
 
     def _axes(self):
         first = 2 if self.data_format == "channels_first" else 1

@@ -1,6 +1,10 @@
 """Activation functions, each written in a numerically stable form with its derivative beside it.
 
 Shapes: every function here maps a tensor to one of the same shape (softmax/log_softmax normalise over ``axis``).
+
+``sigmoid`` and ``softmax`` (over the last axis) hand their input along with their output, as Keras 3 does: the
+output Tensor's ``_keras_logits`` is the input Tensor, so that a cross-entropy given these probabilities computes
+from the logits instead (:mod:`neuroflow.ops.loss`). Anything computed from the output carries nothing.
 """
 from __future__ import annotations
 
@@ -23,6 +27,11 @@ def stable_sigmoid(xp, x):
 
 class Sigmoid(Function):
     __slots__ = ("y",)
+
+    def apply(self, x):
+        y = super().apply(x)
+        y._keras_logits = x  # a cross-entropy reads the logits (see the module docstring)
+        return y
 
     def forward(self, x):
         self.y = stable_sigmoid(get_array_module(x), x)
@@ -186,6 +195,12 @@ class Softmax(Function):
     def __init__(self, axis):
         self.axis = axis
 
+    def apply(self, x):
+        y = super().apply(x)
+        if self.axis == -1 or self.axis == x.ndim - 1:  # the class axis of a cross-entropy's logits
+            y._keras_logits = x
+        return y
+
     def forward(self, x):
         xp = get_array_module(x)
         e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
@@ -294,3 +309,8 @@ def softmax(x, axis=-1):
 def log_softmax(x, axis=-1):
     """``x - logsumexp(x)`` over ``axis``, stable for large logits."""
     return LogSoftmax(axis).apply(as_tensor(x))
+
+
+#: The one-node Function of each Keras activation that has one (default arguments; softmax over the last axis):
+#: what a layer's forward kernel runs for its activation, on Tensors and on arrays alike.
+NODES = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": Relu, "softmax": lambda: Softmax(-1)}

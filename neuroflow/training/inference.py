@@ -3,11 +3,11 @@
 ``predict`` records no graph, yet an ordinary call still pays, for every layer, ``Layer.__call__``, the layer's
 checks, the op's argument handling and plan lookup, a Function node and a Tensor: a few microseconds each. That is
 nothing at batch 1024, but it was a third of a one-sample prediction of the MNIST convnet (190 us, of which the
-kernels 119). Here each layer gives, once per input shape, a function of arrays (:meth:`Layer._inference_fn`) that
-runs the same kernels (the ops' ``Function.forward``) with the checks and plans already done, and predict chains
-them.
+kernels 119). Here each layer that defines its forward as a kernel (:meth:`Layer._forward_kernel`, made once per
+input shape with its checks and plans: :mod:`neuroflow.layers.kernel`) runs that kernel's nodes' ``forward`` on
+arrays, the very computation its ``call`` records on Tensors, and predict chains them.
 
-A layer without such a function runs the ordinary way (``layer(tensor, training=False)``) inside the chain. The
+A layer without a kernel runs the ordinary way (``layer(tensor, training=False)``) inside the chain. The
 chain carries one array and no mask, so functional models, stateful layers and layers that make masks
 (``Embedding(mask_zero=True)``, ``Masking``) keep the ordinary path.
 """
@@ -17,6 +17,7 @@ import weakref
 
 from ..autograd.tensor import Tensor
 from ..layers.base import output_mask
+from ..layers.kernel import kernel_for
 
 #: Chains kept per model, one per input shape and dtype (predict's last, smaller batch adds a second).
 _MAX_CHAINS = 8
@@ -54,9 +55,15 @@ def _chain_for(model, x):
     if stack is None or not model.built or not hasattr(x, "shape") or not hasattr(x, "dtype"):
         return None
     entry = _CHAINS.get(model, {}).get((x.shape[1:], x.dtype.str))
-    if entry is None or entry[0] != tuple(stack):  # new shape, or a layer added or removed since
+    if entry is None or entry[0] != _layout(stack):  # new shape, a layer added or removed, an activation set
         return _BUILD
     return entry[1]  # None: this model keeps the ordinary path
+
+
+def _layout(stack) -> tuple:
+    """What a chain was built for: the layers, and their activations (a layer's kernel follows its activation,
+    e.g. ``layer.activation = linear`` to read a classifier's logits)."""
+    return tuple(stack), tuple([getattr(layer, "activation", None) for layer in stack])
 
 
 def _build(model, x) -> list:
@@ -71,7 +78,8 @@ def _build(model, x) -> list:
             if (getattr(layer, "compute_mask", None) is not None
                     and output_mask(layer, Tensor._from_op(a, None), None) is not None):
                 raise _NoChain
-            fn = layer._inference_fn(a.shape) or _ordinary(layer)
+            kernel = kernel_for(layer, a.shape, a.dtype)
+            fn = _ordinary(layer) if kernel is None else kernel.array_fn(layer)
             a = fn(a)
             fns.append(fn)
     except _NoChain:
@@ -79,7 +87,7 @@ def _build(model, x) -> list:
     chains = _CHAINS.setdefault(model, {})
     if len(chains) >= _MAX_CHAINS:
         chains.clear()
-    chains[(x.shape[1:], x.dtype.str)] = (stack, fns)
+    chains[(x.shape[1:], x.dtype.str)] = (_layout(stack), fns)
     return _ordinary_outputs(model, t) if fns is None else [a]
 
 

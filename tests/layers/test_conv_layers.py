@@ -318,13 +318,12 @@ def test_argument_errors():
         Conv2D(4, 3, kernel_size_typo=1)
 
 
-def test_emit_logits_skips_the_activation():
+def test_a_sigmoid_output_carries_its_logits():
     layer = Conv2D(2, 2, activation="sigmoid")
     x = np.random.default_rng(10).standard_normal((1, 3, 3, 1)).astype(np.float32)
-    probs = layer(x).numpy()
-    layer._emit_logits = True
-    logits = layer(x).numpy()
-    np.testing.assert_allclose(1 / (1 + np.exp(-logits)), probs, rtol=1e-6)
+    probs = layer(x)
+    logits = probs._keras_logits.numpy()
+    np.testing.assert_allclose(1 / (1 + np.exp(-logits)), probs.numpy(), rtol=1e-6)
 
 
 # --- a tiny CNN learns ----------------------------------------------------------------------------------------
