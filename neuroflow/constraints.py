@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ConfigError, close_matches
-from .saving.registry import register_builtin
+from .registry import deserialize_by_get, register_builtin
 
 
 @register_builtin
@@ -86,6 +86,14 @@ def get(identifier):
     elif identifier in _BY_NAME:
         return _BY_NAME[identifier]()
     raise ConfigError(f"unknown constraint {identifier!r}: {close_matches(str(identifier), _BY_NAME)}")
+
+
+max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNorm  # Keras' lower-case names
+
+
+def deserialize(config, custom_objects=None):
+    """The constraint a config describes (``{'class_name', 'config'}`` or a name); custom objects win."""
+    return deserialize_by_get(get, config, custom_objects)
 
 
 def serialize(c):

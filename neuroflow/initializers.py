@@ -13,7 +13,7 @@ import numpy as np
 from . import backend
 from . import random as nf_random
 from .errors import ConfigError, close_matches
-from .saving.registry import register_builtin
+from .registry import deserialize_by_get, register_builtin
 
 
 def _fans(shape):
@@ -198,8 +198,57 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
+class STFT(Initializer):
+    """A Conv1D kernel that computes the real or imaginary part of a short-time Fourier transform.
+
+    Shapes: ``(frame_length, 1, fft_length // 2 + 1)``: one filter per frequency bin, the window applied and scaled
+    by ``"density"`` (its L2 norm) or ``"spectrum"`` (its sum) as Keras does.
+    """
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ("real", "imag"):
+            raise ConfigError(f"STFT: side must be 'real' or 'imag', got {side!r}")
+        if isinstance(window, str) and window not in ("hann", "hamming", "boxcar", "bartlett", "blackman"):
+            raise ConfigError(f"STFT: window must be hann, hamming, boxcar, bartlett, blackman, None or an array, "
+                              f"got {window!r}")
+        if scaling not in (None, "density", "spectrum"):
+            raise ConfigError(f"STFT: scaling must be None, 'density' or 'spectrum', got {scaling!r}")
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, bool(periodic)
+
+    def _window(self, n):
+        if not isinstance(self.window, str):
+            w = np.asarray(self.window, dtype=np.float64)
+            if w.shape != (n,):
+                raise ConfigError(f"STFT: the window must have shape ({n},), got {w.shape}")
+            return w
+        if self.window == "boxcar":
+            return np.ones(n)
+        m = n + 1 if self.periodic else n  # a periodic window is the symmetric one of n + 1 points, truncated
+        w = {"hann": np.hanning, "hamming": np.hamming, "bartlett": np.bartlett, "blackman": np.blackman}[
+            self.window](m)
+        return w[:n]
+
+    def sample(self, shape, rng):
+        if len(shape) != 3:
+            raise ConfigError(f"STFT: needs a shape (frame_length, 1, bins), got {shape}")
+        frame_length, _, bins = shape
+        freq = np.arange(bins).reshape(1, 1, bins) / ((bins - 1) * 2)
+        time = np.arange(frame_length).reshape(frame_length, 1, 1)
+        args = -2 * time * freq * np.pi
+        kernel = np.cos(args) if self.side == "real" else np.sin(args)
+        if self.window is None:
+            return kernel
+        w = self._window(frame_length).reshape(frame_length, 1, 1)
+        scale = {"density": np.sqrt((w * w).sum()), "spectrum": np.abs(w).sum(), None: 1.0}[self.scaling]
+        return kernel * w / scale
+
+    def get_config(self):
+        window = self.window if isinstance(self.window, (str, type(None))) else np.asarray(self.window).tolist()
+        return {"side": self.side, "window": window, "scaling": self.scaling, "periodic": self.periodic}
+
+
 _CLASSES = [Constant, Zeros, Ones, RandomUniform, RandomNormal, TruncatedNormal, VarianceScaling, GlorotUniform,
-            GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal, Identity]
+            GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal, Identity, STFT]
 for _c in _CLASSES:
     register_builtin(_c)
 
@@ -208,8 +257,15 @@ _BY_NAME = {
     "normal": RandomNormal, "random_normal": RandomNormal, "truncated_normal": TruncatedNormal,
     "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_uniform": HeUniform, "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-    "orthogonal": Orthogonal, "identity": Identity,
+    "orthogonal": Orthogonal, "identity": Identity, "stft": STFT,
 }
+# Keras 3 exports these spellings too, each the class itself.
+IdentityInitializer, OrthogonalInitializer, STFTInitializer = Identity, Orthogonal, STFT
+constant, zeros, ones, identity, orthogonal, stft = Constant, Zeros, Ones, Identity, Orthogonal, STFT
+random_normal, random_uniform, truncated_normal, variance_scaling = (RandomNormal, RandomUniform, TruncatedNormal,
+                                                                     VarianceScaling)
+glorot_normal, glorot_uniform, he_normal, he_uniform = GlorotNormal, GlorotUniform, HeNormal, HeUniform
+lecun_normal, lecun_uniform = LecunNormal, LecunUniform
 _BY_CLASS = {c.__name__: c for c in _CLASSES}
 
 
@@ -231,6 +287,11 @@ def get(identifier) -> Initializer:
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
     raise ConfigError(f"initializer must be a name, an Initializer or a callable, got {identifier!r}")
+
+
+def deserialize(config, custom_objects=None):
+    """The initializer a config describes (``{'class_name', 'config'}`` or a name); custom objects win."""
+    return deserialize_by_get(get, config, custom_objects)
 
 
 def serialize(init) -> dict:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from . import ops
 from .errors import ConfigError, close_matches
-from .saving.registry import register_builtin
+from .registry import deserialize_by_get, register_builtin
 
 
 @register_builtin
@@ -70,7 +70,35 @@ def l1_l2(l1=0.01, l2=0.01):
     return L1L2(l1, l2)
 
 
-_BY_NAME = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
+@register_builtin
+class OrthogonalRegularizer(Regularizer):
+    """Penalises non-orthogonal rows (``mode="rows"``) or columns of a 2-D kernel: ``factor`` times the mean
+    absolute cosine similarity over distinct pairs, as Keras 3 defines it. Shapes: ``(n, m)`` -> scalar."""
+
+    def __init__(self, factor=0.01, mode="rows"):
+        if mode not in ("rows", "columns"):
+            raise ConfigError(f"OrthogonalRegularizer: mode must be 'rows' or 'columns', got {mode!r}")
+        self.factor, self.mode = float(factor), mode
+
+    def __call__(self, x):
+        if x.ndim != 2:
+            raise ConfigError(f"OrthogonalRegularizer: needs a 2-D weight, got shape {x.shape}")
+        axis = 1 if self.mode == "rows" else 0
+        v = ops.normalize(x, axis=axis)
+        product = ops.matmul(v, ops.transpose(v)) if axis == 1 else ops.matmul(ops.transpose(v), v)
+        size = product.shape[0]
+        off_diagonal = product * (1.0 - ops.eye(size, dtype=x.dtype))
+        pairs = size * (size - 1.0) / 2.0
+        return self.factor * 0.5 * ops.sum(ops.abs(off_diagonal)) / pairs
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
+orthogonal_regularizer = OrthogonalRegularizer  # Keras' lower-case name
+
+_BY_NAME = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2,
+            "orthogonal_regularizer": OrthogonalRegularizer, "OrthogonalRegularizer": OrthogonalRegularizer}
 
 
 def get(identifier):
@@ -85,6 +113,11 @@ def get(identifier):
     if isinstance(identifier, str) and identifier in _BY_NAME:
         return _BY_NAME[identifier]()
     raise ConfigError(f"unknown regularizer {identifier!r}: {close_matches(str(identifier), _BY_NAME)}")
+
+
+def deserialize(config, custom_objects=None):
+    """The regularizer a config describes (``{'class_name', 'config'}`` or a name); custom objects win."""
+    return deserialize_by_get(get, config, custom_objects)
 
 
 def serialize(reg):

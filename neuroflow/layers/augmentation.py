@@ -20,11 +20,12 @@ import math
 
 import numpy as np
 
+from .. import _validate as check
 from .. import ops, random as nf_random
 from ..autograd.tensor import Tensor
 from ..errors import ConfigError
 from ..ops import image as image_ops
-from ..saving.registry import register_builtin
+from ..registry import register_builtin
 from .base import Layer
 
 
@@ -60,7 +61,7 @@ class _ImageAugmentation(Layer):
 
     def __init__(self, seed=None, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.seed = seed
+        self.seed = check.non_negative_int(seed, f"{type(self).__name__} {self.name!r}", "seed", allow_none=True)
         self.data_format = image_ops.standardize_data_format(data_format, type(self).__name__)
         if seed is not None:
             self._rng = nf_random.generator(seed)
@@ -109,7 +110,7 @@ class _AffineAugmentation(_ImageAugmentation):
         self.fill_mode = image_ops.check_choice(fill_mode, image_ops.FILL_MODES, "fill_mode", where)
         self.interpolation = image_ops.check_choice(interpolation, image_ops.INTERPOLATIONS, "interpolation",
                                                     where)
-        self.fill_value = float(fill_value)
+        self.fill_value = check.finite_float(fill_value, f"{where} {self.name!r}", "fill_value")
 
     def _augment(self, images):
         b, h, w, _ = images.shape
@@ -274,7 +275,8 @@ class RandomContrast(_ImageAugmentation):
             self._range = _factor_range(factor, "factor", where, bounds=(0.0, 1.0))
         else:
             self._range = _factor_range(factor, "factor", where, bounds=(0.0, 1.0), symmetric=False)
-        if len(value_range) != 2 or not value_range[0] < value_range[1]:
+        if not isinstance(value_range, (tuple, list)) or len(value_range) != 2 \
+                or not all(check.is_number(v) for v in value_range) or not value_range[0] < value_range[1]:
             raise ConfigError(f"{where}: value_range must be (low, high) with low < high, got {value_range!r}")
         self.value_range = (float(value_range[0]), float(value_range[1]))
 
@@ -304,10 +306,8 @@ class RandomCrop(_ImageAugmentation):
 
     def __init__(self, height, width, seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
-        if int(height) < 1 or int(width) < 1:
-            raise ConfigError(f"RandomCrop {self.name!r}: height and width must be positive, got "
-                              f"{height}, {width}")
-        self.height, self.width = int(height), int(width)
+        who = f"RandomCrop {self.name!r}"
+        self.height, self.width = check.positive_int(height, who, "height"), check.positive_int(width, who, "width")
 
     def _center(self, images):
         x = image_ops.crop_or_pad_to_aspect(images, (self.height, self.width), crop=True, pad=False)

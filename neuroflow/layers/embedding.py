@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _validate as check
 from .. import constraints as nf_constraints, initializers as nf_initializers, ops
 from .. import regularizers as nf_regularizers
 from ..autograd.tensor import Tensor
 from ..errors import ConfigError, DataError, DTypeError, IndexOutOfRangeError
-from ..saving.registry import register_builtin
+from ..registry import register_builtin
 from .base import Layer
 
 
@@ -40,7 +41,7 @@ class Embedding(Layer):
         self.embeddings_regularizer = nf_regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = nf_constraints.get(embeddings_constraint)
         self._activity_regularizer = nf_regularizers.get(activity_regularizer)
-        self.mask_zero = bool(mask_zero)
+        self.mask_zero = check.boolean(mask_zero, f"Embedding {self.name!r}", "mask_zero")
         self.input_length = list(input_length) if isinstance(input_length, (list, tuple)) else input_length
 
     def build(self, input_shape):

@@ -1,7 +1,9 @@
 """``Input`` and ``InputLayer``: the entry points of a functional model (shape without the batch axis)."""
 from __future__ import annotations
 
-from ..saving.registry import register_builtin
+from .. import _validate as check
+from ..errors import ConfigError
+from ..registry import register_builtin
 from .base import Layer
 from .symbolic import Node, SymbolicTensor
 
@@ -20,9 +22,9 @@ class InputLayer(Layer):
         if shape is None and batch_input_shape is not None:
             batch_size, shape = batch_input_shape[0], batch_input_shape[1:]
         if shape is None:
-            from ..errors import ConfigError
             raise ConfigError("InputLayer/Input: shape is required, e.g. Input(shape=(784,))")
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        shape = check.shape_tuple(shape, f"Input {name!r}" if name else "Input", "shape")
+        batch_size = check.positive_int(batch_size, "Input", "batch_size", allow_none=True)
         super().__init__(name=name, dtype=dtype, batch_input_shape=(batch_size,) + shape, **kwargs)
         self.built = True
         node = Node(self, [], {})
@@ -42,5 +44,8 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):
     Returns a :class:`SymbolicTensor` of shape ``(batch_size, *shape)``.
     """
     if batch_shape is not None:
+        if not isinstance(batch_shape, (tuple, list)) or not batch_shape:
+            raise check.ArgumentTypeError(f"Input: batch_shape must be a tuple (batch, *shape), "
+                                          f"got {check.describe(batch_shape)}")
         batch_size, shape = batch_shape[0], tuple(batch_shape[1:])
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name).output

@@ -1,10 +1,11 @@
 """``Masking``: marks the time steps whose features all equal ``mask_value`` as padding for later layers."""
 from __future__ import annotations
 
+from .. import _validate as check
 from .. import ops
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
-from ..saving.registry import register_builtin
+from ..registry import register_builtin
 from .base import Layer
 
 
@@ -20,7 +21,7 @@ class Masking(Layer):
 
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
-        self.mask_value = float(mask_value)
+        self.mask_value = check.finite_float(mask_value, f"Masking {self.name!r}", "mask_value")
 
     def _keep(self, inputs, keepdims):
         data = inputs.data if isinstance(inputs, Tensor) else inputs

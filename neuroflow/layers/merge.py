@@ -7,9 +7,9 @@ an input of lower rank gets size-1 axes inserted right after its batch axis, so 
 """
 from __future__ import annotations
 
-from .. import ops
+from .. import _validate as check, ops
 from ..errors import ConfigError, ShapeError
-from ..saving.registry import register_builtin
+from ..registry import register_builtin
 from .base import Layer
 
 
@@ -160,8 +160,9 @@ class Concatenate(Merge):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(axis, int):
-            raise ConfigError(f"Concatenate {self.name!r}: axis must be an int, got {axis!r}")
+        if not check.is_int(axis):
+            raise check.ArgumentTypeError(f"Concatenate {self.name!r}: axis must be an int, got "
+                                          f"{check.describe(axis)}")
         self.axis = axis
 
     def _output_shape(self, shapes):
@@ -208,12 +209,12 @@ class Dot(Merge):
 
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)
-        ok = isinstance(axes, int) or (isinstance(axes, (list, tuple)) and len(axes) == 2 and
-                                       all(isinstance(a, int) for a in axes))
+        ok = check.is_int(axes) or (isinstance(axes, (list, tuple)) and len(axes) == 2 and
+                                    all(check.is_int(a) for a in axes))
         if not ok:
             raise ConfigError(f"Dot {self.name!r}: axes must be an int or a pair of ints, got {axes!r}")
         self.axes = axes if isinstance(axes, int) else tuple(axes)
-        self.normalize = bool(normalize)
+        self.normalize = check.boolean(normalize, f"Dot {self.name!r}", "normalize")
 
     def _resolve(self, shapes):
         pair = (self.axes, self.axes) if isinstance(self.axes, int) else self.axes

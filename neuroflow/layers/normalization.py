@@ -1,10 +1,11 @@
 """Normalization layers: BatchNormalization and LayerNormalization (each one fused graph node per call)."""
 from __future__ import annotations
 
+from .. import _validate as check
 from .. import constraints as nf_constraints, initializers as nf_initializers, regularizers as nf_regularizers
 from ..errors import ConfigError, ShapeError
 from ..ops import normalization as nrm
-from ..saving.registry import register_builtin
+from ..registry import register_builtin
 from .base import Layer
 
 
@@ -40,15 +41,14 @@ class _Normalization(Layer):
     def __init__(self, axis, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                  gamma_regularizer, beta_constraint, gamma_constraint, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(axis, int) and not (isinstance(axis, (list, tuple)) and axis and
-                                              all(isinstance(a, int) for a in axis)):
+        if not check.is_int(axis) and not (isinstance(axis, (list, tuple)) and axis and
+                                           all(check.is_int(a) for a in axis)):
             raise ConfigError(f"{type(self).__name__} {self.name!r}: axis must be an int or a list of ints, "
                               f"got {axis!r}")
-        if epsilon <= 0:
-            raise ConfigError(f"{type(self).__name__} {self.name!r}: epsilon must be > 0, got {epsilon}")
-        self.axis = axis if isinstance(axis, int) else tuple(axis)
-        self.epsilon = float(epsilon)
-        self.center, self.scale = bool(center), bool(scale)
+        who = f"{type(self).__name__} {self.name!r}"
+        self.axis = int(axis) if check.is_int(axis) else tuple(int(a) for a in axis)
+        self.epsilon = check.positive_float(epsilon, who, "epsilon")
+        self.center, self.scale = check.boolean(center, who, "center"), check.boolean(scale, who, "scale")
         self.beta_initializer = nf_initializers.get(beta_initializer)
         self.gamma_initializer = nf_initializers.get(gamma_initializer)
         self.beta_regularizer = nf_regularizers.get(beta_regularizer)
@@ -115,12 +115,12 @@ class BatchNormalization(_Normalization):
                  synchronized=False, **kwargs):
         super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                          gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
-        if not 0 <= momentum <= 1:
-            raise ConfigError(f"BatchNormalization {self.name!r}: momentum must be in [0, 1], got {momentum}")
-        self.momentum = float(momentum)
+        self.momentum = check.probability(momentum, f"BatchNormalization {self.name!r}", "momentum",
+                                          inclusive_high=True)
         self.moving_mean_initializer = nf_initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = nf_initializers.get(moving_variance_initializer)
-        self.synchronized = bool(synchronized)  # one device: nothing to synchronize; kept for Keras configs
+        # one device: nothing to synchronize; kept for Keras configs
+        self.synchronized = check.boolean(synchronized, f"BatchNormalization {self.name!r}", "synchronized")
 
     def build(self, input_shape):
         self._pshape = self._build_affine(input_shape)

@@ -10,11 +10,12 @@ import math
 
 import numpy as np
 
+from .. import _validate as check
 from .. import backend, ops
 from ..autograd.tensor import Tensor
 from ..errors import ConfigError, DataError, ShapeError
 from ..ops import image as image_ops
-from ..saving.registry import register_builtin
+from ..registry import register_builtin
 from .base import Layer
 
 
@@ -39,6 +40,13 @@ class Rescaling(Layer):
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
+        for arg, value in (("scale", scale), ("offset", offset)):
+            if not (check.is_number(value) or (isinstance(value, (list, tuple, np.ndarray))
+                                               and np.asarray(value).dtype.kind in "fiu")):
+                raise check.ArgumentTypeError(f"Rescaling {self.name!r}: {arg} must be a number (or an array of "
+                                              f"numbers, one per channel), got {check.describe(value)}")
+            if not np.isfinite(value).all():
+                raise ConfigError(f"Rescaling {self.name!r}: {arg} must be finite, got {value!r}")
         self.scale, self.offset = scale, offset
         self._scale = np.asarray(scale, dtype=self.dtype)
         self._offset = np.asarray(offset, dtype=self.dtype)
@@ -80,10 +88,14 @@ class Normalization(Layer):
         if mean is not None and np.shape(mean) != np.shape(variance):
             raise ConfigError(f"Normalization {self.name!r}: mean and variance must have the same shape, got "
                               f"{np.shape(mean)} and {np.shape(variance)}")
+        axes = (axis,) if check.is_int(axis) else axis
+        if axis is not None and not (isinstance(axes, (tuple, list)) and all(check.is_int(a) for a in axes)):
+            raise check.ArgumentTypeError(f"Normalization {self.name!r}: axis must be an int, a tuple of ints or "
+                                          f"None, got {check.describe(axis)}")
         self.axis = axis
-        self._axes = () if axis is None else ((int(axis),) if isinstance(axis, (int, np.integer)) else
-                                               tuple(int(a) for a in axis))
-        self.input_mean, self.input_variance, self.invert = mean, variance, bool(invert)
+        self._axes = () if axis is None else tuple(int(a) for a in axes)
+        self.input_mean, self.input_variance = mean, variance
+        self.invert = check.boolean(invert, f"Normalization {self.name!r}", "invert")
         self._built_shape = None
 
     def build(self, input_shape):
@@ -235,15 +247,16 @@ class Resizing(Layer):
                  pad_to_aspect_ratio=False, fill_value=0.0, data_format=None, **kwargs):
         super().__init__(**kwargs)
         where = f"Resizing {self.name!r}"
-        if int(height) < 1 or int(width) < 1:
-            raise ConfigError(f"{where}: height and width must be positive integers, got {height}, {width}")
+        height, width = check.positive_int(height, where, "height"), check.positive_int(width, where, "width")
+        crop_to_aspect_ratio = check.boolean(crop_to_aspect_ratio, where, "crop_to_aspect_ratio")
+        pad_to_aspect_ratio = check.boolean(pad_to_aspect_ratio, where, "pad_to_aspect_ratio")
         if crop_to_aspect_ratio and pad_to_aspect_ratio:
             raise ConfigError(f"{where}: only one of crop_to_aspect_ratio and pad_to_aspect_ratio can be True")
         self.height, self.width = int(height), int(width)
         self.interpolation = image_ops.check_choice(interpolation, image_ops.INTERPOLATIONS, "interpolation",
                                                     where)
         self.crop_to_aspect_ratio, self.pad_to_aspect_ratio = bool(crop_to_aspect_ratio), bool(pad_to_aspect_ratio)
-        self.fill_value = float(fill_value)
+        self.fill_value = check.finite_float(fill_value, where, "fill_value")
         self.data_format = image_ops.standardize_data_format(data_format, where)
 
     def _spatial_axes(self, ndim):

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _validate as check
 from .. import activations as nf_activations, constraints as nf_constraints, initializers as nf_initializers
 from .. import ops, random as nf_random, regularizers as nf_regularizers
 from ..autograd.tensor import Tensor
 from ..errors import ConfigError, ShapeError
 from ..ops.nn import dropout_mask
 from ..ops.recurrent import gru as gru_op, lstm as lstm_op, simple_rnn as simple_rnn_op
-from ..saving.registry import register_builtin
+from ..registry import register_builtin
 from .base import Layer
 from .symbolic import flatten
 
@@ -76,16 +77,14 @@ class RNNLayer(Layer):
             raise ConfigError(f"{type(self).__name__}: time_major=True is not supported; pass (batch, timesteps, "
                               f"features) inputs")
         super().__init__(**kwargs)
-        kind = type(self).__name__
-        if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
-            raise ConfigError(f"{kind} {self.name!r}: units must be a positive integer, got {units!r}")
-        for arg, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
-            if not 0 <= rate < 1:
-                raise ConfigError(f"{kind} {self.name!r}: {arg} must be in [0, 1), got {rate}")
-        self.units = int(units)
-        self.activation = nf_activations.get(activation)
+        who = f"{type(self).__name__} {self.name!r}"
+        self.units = check.positive_int(units, who, "units")
+        dropout = check.probability(dropout, who, "dropout")
+        recurrent_dropout = check.probability(recurrent_dropout, who, "recurrent_dropout")
+        seed = check.non_negative_int(seed, who, "seed", allow_none=True)
+        self.activation = check.resolved(nf_activations.get, activation, who, "activation")
         self._act_name = nf_activations.serialize(self.activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check.boolean(use_bias, who, "use_bias")
         self.kernel_initializer = nf_initializers.get(kernel_initializer)
         self.recurrent_initializer = nf_initializers.get(recurrent_initializer)
         self.bias_initializer = nf_initializers.get(bias_initializer)
@@ -99,9 +98,12 @@ class RNNLayer(Layer):
         self.dropout, self.recurrent_dropout, self.seed = float(dropout), float(recurrent_dropout), seed
         # the seed drives the dropout masks only (as in Keras); weights come from the layer's own generator
         self._dropout_rng = nf_random.generator(seed) if seed is not None else None
-        self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
-        self.go_backwards, self.stateful, self.unroll = bool(go_backwards), bool(stateful), bool(unroll)
-        self.zero_output_for_mask = bool(zero_output_for_mask)
+        flags = {arg: check.boolean(value, who, arg) for arg, value in (
+            ("return_sequences", return_sequences), ("return_state", return_state), ("go_backwards", go_backwards),
+            ("stateful", stateful), ("unroll", unroll), ("zero_output_for_mask", zero_output_for_mask))}
+        self.return_sequences, self.return_state = flags["return_sequences"], flags["return_state"]
+        self.go_backwards, self.stateful, self.unroll = flags["go_backwards"], flags["stateful"], flags["unroll"]
+        self.zero_output_for_mask = flags["zero_output_for_mask"]
         self.states = None
 
     # --- weights -------------------------------------------------------------------------------------------------
@@ -276,9 +278,10 @@ class LSTM(RNNLayer):
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True, *,
                  unit_forget_bias=True, **kwargs):
         super().__init__(units, activation=activation, use_bias=use_bias, **kwargs)
-        self.recurrent_activation = nf_activations.get(recurrent_activation)
+        self.recurrent_activation = check.resolved(nf_activations.get, recurrent_activation, self._describe(),
+                                                   "recurrent_activation")
         self._ract_name = nf_activations.serialize(self.recurrent_activation)
-        self.unit_forget_bias = bool(unit_forget_bias)
+        self.unit_forget_bias = check.boolean(unit_forget_bias, self._describe(), "unit_forget_bias")
 
     def _bias_initializer(self):
         if not self.unit_forget_bias:
@@ -316,9 +319,10 @@ class GRU(RNNLayer):
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True, *,
                  reset_after=True, **kwargs):
         super().__init__(units, activation=activation, use_bias=use_bias, **kwargs)
-        self.recurrent_activation = nf_activations.get(recurrent_activation)
+        self.recurrent_activation = check.resolved(nf_activations.get, recurrent_activation, self._describe(),
+                                                   "recurrent_activation")
         self._ract_name = nf_activations.serialize(self.recurrent_activation)
-        self.reset_after = bool(reset_after)
+        self.reset_after = check.boolean(reset_after, self._describe(), "reset_after")
 
     def _bias_shape(self):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)

@@ -14,7 +14,7 @@ from .. import ops
 from ..backend import get_array_module
 from ..errors import ConfigError, ShapeError
 from ..ops.conv import int_tuple
-from ..saving.registry import register_builtin
+from ..registry import register_builtin
 from .base import Layer
 from .conv import check_spatial_input, data_format_of, layer_label
 

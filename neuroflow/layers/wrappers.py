@@ -4,21 +4,12 @@ from __future__ import annotations
 from .. import ops
 from ..autograd.tensor import Tensor
 from ..errors import ConfigError, ShapeError
-from ..saving.registry import register_builtin
+from ..registry import register_builtin
 from .base import Layer
 from .recurrent import first_mask, is_shape_list, pack_initial_state
+from .serialization import deserialize_layer as _deserialize, serialize_layer as _serialize
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
-
-
-def _serialize(layer):
-    from ..saving.serialization import serialize_layer  # saving sits above layers: import when used
-    return serialize_layer(layer)
-
-
-def _deserialize(entry):
-    from ..saving.serialization import deserialize_layer
-    return deserialize_layer(entry)
 
 
 def _remove_prefix(name, prefix):

@@ -3,11 +3,7 @@ from __future__ import annotations
 
 import importlib
 
-from ..errors import NeuroflowError
-
-
-class MissingDependencyError(NeuroflowError, ImportError):
-    """An optional package a feature needs is not installed (the message names the pip extra)."""
+from ..errors import MissingDependencyError  # noqa: F401 - re-exported for the exporter's callers
 
 
 def require_onnx():
