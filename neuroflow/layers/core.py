@@ -9,7 +9,7 @@ from .. import _validate as check
 from .. import activations as nf_activations, initializers as nf_initializers
 from .. import constraints as nf_constraints, ops, regularizers as nf_regularizers
 from ..errors import ConfigError, ShapeError
-from ..ops.nn import Linear
+from ..ops.fused import Linear
 from ..ops.shape import Reshape as ReshapeNode, Transpose
 from ..registry import register_builtin
 from .base import Layer

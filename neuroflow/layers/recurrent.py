@@ -20,7 +20,7 @@ from .. import activations as nf_activations, constraints as nf_constraints, ini
 from .. import ops, random as nf_random, regularizers as nf_regularizers
 from ..autograd.tensor import Tensor
 from ..errors import ConfigError, ShapeError
-from ..ops.nn import dropout_mask
+from ..ops.fused import dropout_mask
 from ..ops.recurrent import gru as gru_op, lstm as lstm_op, simple_rnn as simple_rnn_op
 from ..registry import register_builtin
 from .base import Layer

@@ -32,7 +32,7 @@ from ..autograd.tensor import as_tensor
 from ..backend import get_array_module
 from ..errors import ConfigError, DTypeError, ShapeError
 from ._registry import differentiable
-from .nn import activate_in_place, check_fusable, through_activation
+from .fused import activate_in_place, check_fusable, through_activation
 
 _FORMATS = ("channels_last", "channels_first")
 

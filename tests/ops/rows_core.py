@@ -3,7 +3,7 @@ import numpy as np
 
 import neuroflow as nf
 from neuroflow import ops
-from neuroflow.ops.nn import dropout_mask
+from neuroflow.ops.fused import dropout_mask
 
 from .harness import away_from, case, const, distinct, positive, uniform
 

@@ -289,6 +289,6 @@ def test_unfusable_activation_is_a_config_error_naming_the_op():
     x, w = _rand(1, 5, 5, 2), _rand(3, 3, 2, 3, seed=1)
     with pytest.raises(ConfigError, match=r"conv: activation 'softmax' cannot be fused; expected one of"):
         conv(x, w, activation="softmax")
-    from neuroflow.ops.nn import linear
+    from neuroflow.ops.fused import linear
     with pytest.raises(ConfigError, match=r"linear: activation 'elu' cannot be fused"):
         linear(_rand(2, 3), _rand(3, 4), activation="elu")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neuroflow.ops.nn import dropout_mask
+from neuroflow.ops.fused import dropout_mask
 
 
 @pytest.mark.parametrize("rate", [0.1, 0.2, 0.5, 0.9])
