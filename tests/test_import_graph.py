@@ -38,7 +38,7 @@ FLOORS = (
     ("data", ("data", "datasets", "utils", "config", "tree")),
     ("layer parts", ("initializers", "activations", "regularizers", "constraints")),
     ("layers", ("layers",)),
-    ("what compile and fit take", ("losses", "metrics", "optimizers", "callbacks", "distribution")),
+    ("what compile and fit take", ("losses", "metrics", "optimizers", "callbacks")),
     ("training", ("training",)),
     ("files", ("saving", "onnx")),
     ("models", ("models",)),
