@@ -29,7 +29,7 @@ import numbers
 
 from ..autograd.function import Function, is_grad_enabled
 from ..autograd.tensor import as_tensor
-from ..backend import get_array_module
+from ..backend import get_array_module, image_data_format
 from ..errors import ConfigError, DTypeError, ShapeError
 from ._registry import differentiable
 from .fused import activate_in_place, check_fusable, through_activation
@@ -67,8 +67,9 @@ def check_padding(op: str, padding, allowed: tuple) -> str:
 
 
 def check_format(op: str, data_format) -> bool:
-    """True for ``'channels_first'``; ``None`` means ``'channels_last'`` (Keras' default image data format)."""
-    fmt = "channels_last" if data_format is None else data_format
+    """True for ``'channels_first'``; ``None`` means the global ``keras.config.image_data_format()``
+    (``'channels_last'`` unless changed), as in Keras."""
+    fmt = image_data_format() if data_format is None else data_format
     if fmt not in _FORMATS:
         raise ConfigError(f"{op}: data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
     return fmt == "channels_first"
@@ -483,8 +484,8 @@ def _out_or_raise(op, padding, in_shape, kernel, strides, dilation):
 
 
 @differentiable
-def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format="channels_last", dilation_rate=1,
-         groups=1, activation=None):
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, *, bias=None, groups=1,
+         activation=None):
     """N-D convolution (1-D, 2-D or 3-D), Keras' ``ops.conv`` with an optional fused bias and explicit groups.
 
     Args:
@@ -494,7 +495,8 @@ def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format="cha
         strides, dilation_rate: int or one int per spatial axis.
         padding: ``'valid'``, ``'same'`` (TensorFlow's rule: ``out = ceil(in / stride)``, odd padding at the end)
             or ``'causal'`` (1-D only: ``dilation * (k - 1)`` zeros before the input).
-        data_format: ``'channels_last'`` (default; ``None`` means the same) or ``'channels_first'``.
+        data_format: ``'channels_last'`` or ``'channels_first'``; ``None``: ``keras.config.image_data_format()``.
+        bias, groups, activation: keyword-only (neuroflow's fused extras; the positional order is Keras').
         groups: split input and output channels into ``groups`` independent convolutions (C_in and C_out must be
             divisible by it); output channel ``g * C_out/groups + o`` belongs to group ``g``.
         activation: (neuroflow) ``None``/``'linear'``, ``'relu'``, ``'sigmoid'`` or ``'tanh'``, applied in the same
@@ -581,8 +583,7 @@ def _conv_plan(x_shape, w_shape, b_shape, strides, padding, data_format, dilatio
 
 
 @differentiable
-def depthwise_conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format="channels_last",
-                   dilation_rate=1):
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, *, bias=None):
     """Depthwise convolution (Keras' ``ops.depthwise_conv``): each input channel convolved on its own.
 
     Args:
@@ -684,8 +685,8 @@ def conv_transpose_geometry(in_shape, kernel, strides, dilation, padding: str, o
 
 
 @differentiable
-def conv_transpose(inputs, kernel, bias=None, strides=1, padding="valid", output_padding=None,
-                   data_format="channels_last", dilation_rate=1):
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
+                   dilation_rate=1, *, bias=None):
     """Transposed convolution (1-D, 2-D or 3-D), Keras' ``ops.conv_transpose`` with an optional fused bias.
 
     Args:

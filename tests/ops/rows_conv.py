@@ -138,7 +138,9 @@ def _torch_act(name, y):
 
 
 def _row(op, nf_fn, torch_fn, inputs, id, **kw):
-    return case(op, lambda *t: nf_fn(*t, **kw), inputs, lambda *t: torch_fn(*t, **kw), id=id)
+    def call(*t):  # a third input is the bias: keyword-only in neuroflow (Keras' third positional is strides)
+        return nf_fn(t[0], t[1], bias=t[2], **kw) if len(t) == 3 else nf_fn(*t, **kw)
+    return case(op, call, inputs, lambda *t: torch_fn(*t, **kw), id=id)
 
 
 ROWS = [
@@ -151,10 +153,10 @@ ROWS = [
          dilation_rate=2, groups=2, data_format="channels_first"),
     _row("conv", conv, torch_conv, [(1, 4, 3, 4, 2), (2, 2, 2, 2, 2)], "3d-valid"),
     # fused activations (the depthwise route applies its activation as a separate node)
-    case("conv", lambda x, w, b: conv(x, w, b, padding="same", activation="relu"),
+    case("conv", lambda x, w, b: conv(x, w, bias=b, padding="same", activation="relu"),
          [(2, 5, 4, 3), (3, 3, 3, 4), (4,)], lambda x, w, b: _torch_act("relu", torch_conv(x, w, b, padding="same")),
          id="2d-relu"),
-    case("conv", lambda x, w, b: conv(x, w, b, activation="sigmoid", data_format="channels_first"),
+    case("conv", lambda x, w, b: conv(x, w, bias=b, activation="sigmoid", data_format="channels_first"),
          [(2, 3, 5, 4), (2, 2, 3, 2), (2,)],
          lambda x, w, b: _torch_act("sigmoid", torch_conv(x, w, b, data_format="channels_first")), id="2d-cf-sigmoid"),
     case("conv", lambda x, w: conv(x, w, groups=3, activation="tanh"), [(2, 6, 3), (3, 1, 6)],

@@ -25,7 +25,10 @@ def _check(nf_fn, torch_fn, arrays, rtol=1e-4, atol=1e-4, **kw):
     """Forward and every input gradient (random upstream) of nf_fn vs torch_fn, all float32."""
     rng = np.random.default_rng(1)
     ts = [Tensor(a, requires_grad=True) for a in arrays]
-    y = nf_fn(*ts, **kw)
+    if len(ts) == 3:  # the bias: keyword-only in neuroflow (Keras' third positional argument is strides)
+        y = nf_fn(ts[0], ts[1], bias=ts[2], **kw)
+    else:
+        y = nf_fn(*ts, **kw)
     up = rng.standard_normal(y.shape).astype(np.float32)
     (y * Tensor(up)).sum().backward()
     tts = [torch.from_numpy(a.copy()).requires_grad_(True) for a in arrays]
@@ -207,7 +210,7 @@ def test_errors_name_what_is_wrong():
     with pytest.raises(ConfigError, match="data_format"):
         conv(x, _rand(3, 3, 4, 8), data_format="NHWC")
     with pytest.raises(ShapeError, match=r"bias must have shape \(8,\)"):
-        conv(x, _rand(3, 3, 4, 8), _rand(4))
+        conv(x, _rand(3, 3, 4, 8), bias=_rand(4))
     with pytest.raises(ShapeError, match="rank"):
         conv(x, _rand(3, 4, 8))
     with pytest.raises(ShapeError, match="smaller than the"):
@@ -268,10 +271,10 @@ def test_inference_conv_by_chunks_equals_one_pass(monkeypatch, groups, fmt):
     x = _input(2, (7, 6), 4, fmt == "channels_first", batch=5)
     w, b = _rand(3, 3, 4 // groups, 6, seed=1), _rand(6, seed=2)
     kw = dict(padding="same", groups=groups, data_format=fmt, activation="relu")
-    whole = conv(Tensor(x), Tensor(w, requires_grad=True), Tensor(b), **kw).data  # keeps columns: one pass
+    whole = conv(Tensor(x), Tensor(w, requires_grad=True), bias=Tensor(b), **kw).data  # keeps columns: one pass
     monkeypatch.setattr(conv_module, "_CHUNK_ELEMENTS", 1)  # one sample per chunk
     with no_grad():
-        chunked = conv(Tensor(x), Tensor(w), Tensor(b), **kw).data
+        chunked = conv(Tensor(x), Tensor(w), bias=Tensor(b), **kw).data
     np.testing.assert_allclose(chunked, whole, rtol=1e-6, atol=1e-6)
 
 
