@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
+
+import numpy as np
 
 from ..errors import ConfigError
 from ..io.atomic import atomic_path
@@ -28,8 +31,11 @@ class ModelCheckpoint(Callback):
         save_freq: ``'epoch'``, or an integer: save every that many training batches.
         initial_value_threshold: the value a first ``save_best_only`` save has to beat.
 
-    Every file is written atomically: the model writes to a hidden temporary file in the same directory, which
-    then replaces ``filepath`` in one rename, so a crash or a failing save leaves the previous file intact.
+    Every file is written atomically: the model writes to a hidden temporary file in the same directory
+    (``.{name}.{pid}.{random}.tmp``, which no ``*.neuroflow`` pattern matches), which then replaces ``filepath``
+    in one rename, so a crash or a failing save leaves the previous file intact; the next save removes the
+    leftovers of a killed one. A model whose weights hold NaN or inf is never saved: the previous file stays and
+    a warning says so (a diverged step must not overwrite the last good checkpoint).
 
     Attributes:
         best: the best monitored value so far (kept across ``fit`` calls, so that resumed training only saves a
@@ -104,17 +110,34 @@ class ModelCheckpoint(Callback):
             if self.verbose > 0:
                 print_msg(f"Epoch {epoch + 1}: {self.monitor} improved from {best:.5f} to {current:.5f}, "
                           f"saving model to {path}")
-            self._write(path)
-            self.best = current  # only once the file is safely written
+            if self._write(path):
+                self.best = current  # only once the file is safely written
         else:
             if self.verbose > 0:
                 print_msg(f"Epoch {epoch + 1}: saving model to {path}")
             self._write(path)
 
-    def _write(self, path: str) -> None:
+    def _write(self, path: str) -> bool:
+        if not weights_are_finite(self.model):
+            warnings.warn(f"ModelCheckpoint: the model's weights hold NaN or inf; not saving to {path} (the previous "
+                          f"file, if any, is kept)", RuntimeWarning, stacklevel=3)
+            return False
         directory = os.path.dirname(path)
         if directory:
             os.makedirs(directory, exist_ok=True)
         save = self.model.save_weights if self.save_weights_only else self.model.save
         with atomic_path(path) as tmp:
             save(tmp)
+        return True
+
+
+def weights_are_finite(model) -> bool:
+    """Whether every floating-point weight of ``model`` is finite (models without ``get_weights`` pass)."""
+    get_weights = getattr(model, "get_weights", None)
+    if get_weights is None:
+        return True
+    for w in get_weights():
+        w = np.asarray(w)
+        if w.dtype.kind in "fc" and not np.isfinite(w).all():
+            return False
+    return True

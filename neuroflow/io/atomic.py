@@ -4,7 +4,8 @@ Each helper writes to a hidden temporary file in the *same directory* as the tar
 ``os.replace`` is a rename within one file system, which POSIX and Windows make atomic), flushes it to disk with
 ``fsync`` and only then renames it over the target. If the write fails (an exception, a full disk), the temporary
 file is removed and the previous target is left untouched. A hard kill can leave a hidden ``.tmp-*`` file
-behind, but never a damaged target.
+behind (``.{name}.{pid}.{random}.tmp``, matched by no pattern for the target's extension), but never a damaged
+target; the next atomic write of the same target removes such leftovers of processes that no longer run.
 """
 from __future__ import annotations
 
@@ -15,13 +16,56 @@ import shutil
 
 from ..errors import SavingError
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_path"]
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_path", "remove_stale_temporaries"]
 
 
 def _temp_name(path: str) -> str:
-    """A fresh hidden name next to ``path`` that keeps its whole file name, so every extension survives."""
+    """A fresh hidden name next to ``path``: ``.{name}.{pid}.{random}.tmp``. It ends in ``.tmp``, so no pattern
+    for the target's extension (``*.neuroflow``) matches a half-written file, and it names the writing process,
+    so that a later save can tell a dead writer's leftover from a live one's file."""
     directory, base = os.path.split(os.path.abspath(path))
-    return os.path.join(directory, f".tmp-{secrets.token_hex(6)}-{base}")
+    return os.path.join(directory, f".{base}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+
+
+_WRITING: set = set()  # temporary files this process is writing now (never stale)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists, owned by someone else
+    return True
+
+
+def remove_stale_temporaries(path) -> list:
+    """Delete the temporary files that an earlier, killed save of ``path`` left next to it (those whose writing
+    process no longer runs, and this process's own that it is not writing); returns the removed paths."""
+    directory, base = os.path.split(os.path.abspath(os.fspath(path)))
+    prefix = f".{base}."
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        parts = name[len(prefix):-len(".tmp")].split(".")
+        if len(parts) != 2 or not parts[0].isdigit() or len(parts[1]) != 12:
+            continue
+        full = os.path.join(directory, name)
+        pid = int(parts[0])
+        if full in _WRITING or (pid != os.getpid() and _pid_alive(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            os.remove(full)
+            removed.append(full)
+    return removed
 
 
 def _fsync_file(path: str) -> None:
@@ -72,6 +116,7 @@ def atomic_write(path, mode: str = "wb", *, encoding: str | None = None, newline
     path = os.fspath(path)
     binary = "b" in mode
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    remove_stale_temporaries(path)
     while True:
         tmp = _temp_name(path)
         try:
@@ -80,6 +125,7 @@ def atomic_write(path, mode: str = "wb", *, encoding: str | None = None, newline
             break
         except FileExistsError:  # vanishingly rare name clash: draw another name
             continue
+    _WRITING.add(tmp)
     try:
         kwargs = {} if binary else {"encoding": encoding or "utf-8", "newline": newline}
         with os.fdopen(fd, mode, **kwargs) as f:
@@ -91,6 +137,8 @@ def atomic_write(path, mode: str = "wb", *, encoding: str | None = None, newline
     except BaseException:
         _remove(tmp)
         raise
+    finally:
+        _WRITING.discard(tmp)
     if fsync:
         _fsync_dir(os.path.dirname(os.path.abspath(path)))
 
@@ -105,13 +153,15 @@ def atomic_write_bytes(path, data: bytes, *, fsync: bool = True) -> None:
 def atomic_path(path, *, fsync: bool = True):
     """Yield a temporary path next to ``path`` for a writer that opens files itself (``model.save(tmp)``).
 
-    The temporary path ends with the same file name as ``path`` (so extension checks in the writer pass). When the
+    The temporary path is ``.{name}.{pid}.{random}.tmp`` (the writer must not insist on an extension). When the
     block ends without error, the file written there replaces ``path`` atomically; on an exception it is removed
     and ``path`` is left untouched. Raises :class:`~neuroflow.errors.SavingError` if the writer wrote nothing at
     the temporary path (for example because it changed the file name).
     """
     path = os.fspath(path)
+    remove_stale_temporaries(path)
     tmp = _temp_name(path)
+    _WRITING.add(tmp)
     try:
         yield tmp
         if not os.path.isfile(tmp):
@@ -123,5 +173,7 @@ def atomic_path(path, *, fsync: bool = True):
     except BaseException:
         _remove(tmp)
         raise
+    finally:
+        _WRITING.discard(tmp)
     if fsync:
         _fsync_dir(os.path.dirname(os.path.abspath(path)))

@@ -5,7 +5,7 @@ from ..errors import ConfigError
 from ..layers.base import Layer, output_mask
 from ..layers.input_layer import InputLayer
 from ..layers.symbolic import SymbolicTensor
-from ..saving.registry import register_builtin
+from ..registry import register_builtin
 from .model import Model
 
 
@@ -27,6 +27,11 @@ class Sequential(Model):
 
     def add(self, layer):
         """Append a layer (or an ``Input`` tensor, which fixes the input shape)."""
+        self._append(layer)
+        self._build_if_shape_known()
+
+    def _append(self, layer):
+        """``add`` without building: ``from_config`` appends every layer, then traces the stack once."""
         if isinstance(layer, SymbolicTensor):
             layer = layer.node.layer
         if not isinstance(layer, Layer):
@@ -35,11 +40,9 @@ class Sequential(Model):
             if self._stack:
                 raise ConfigError("Sequential.add: an Input/InputLayer can only come first")
             self._input_layer = layer
-            self._build_if_shape_known()
             return
         self._stack.append(layer)
         self._tracked_layers.append(layer)
-        self._build_if_shape_known()
 
     def pop(self):
         """Remove and return the last layer."""
@@ -71,11 +74,16 @@ class Sequential(Model):
 
     def _trace(self, batch_input_shape):
         """Run the stack symbolically: builds every layer and records each one's output shape."""
-        t = SymbolicTensor(tuple(batch_input_shape))
+        # start from the Input's tensor so that model.inputs and each layer.output form one functional graph
+        given = self._input_layer.output if self._input_layer is not None else None
+        t = given if given is not None and given.shape == tuple(batch_input_shape) else \
+            InputLayer(batch_input_shape=tuple(batch_input_shape)).output
+        self._symbolic_input = t
         self._layer_output_shapes = []
         for layer in self._stack:
             t = layer(t)
             self._layer_output_shapes.append(t.shape)
+        self._symbolic_output = t
         self.built = True
 
     def build(self, input_shape=None):
@@ -101,6 +109,16 @@ class Sequential(Model):
             if shape is not None:
                 self._trace((None,) + tuple(shape[1:]))
         return super().__call__(inputs, training=training, mask=mask, **kwargs)
+
+    @property
+    def inputs(self):
+        """The symbolic input of the traced stack as a one-item list (``None`` before the input shape is known)."""
+        return [self._symbolic_input] if self.__dict__.get("_symbolic_input") is not None else None
+
+    @property
+    def outputs(self):
+        """The last layer's symbolic output as a one-item list (``None`` before the input shape is known)."""
+        return [self._symbolic_output] if self.inputs and self._stack else None
 
     @property
     def output_names(self):
@@ -134,13 +152,22 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..saving import serialization
-        model = cls(name=config.get("name"))
-        shape = config.get("build_input_shape")
-        if shape is not None:
-            model._input_layer = InputLayer(batch_input_shape=tuple(shape))
-        for layer_config in config["layers"]:
-            model.add(serialization.deserialize_layer(layer_config))
+        """Rebuild from :meth:`get_config` output in time linear in the number of layers (the stack is traced
+        once, after every layer is in place); ``custom_objects`` resolves custom classes by name."""
+        from ..custom_objects import custom_object_scope
+        from ..saving.rebuild import rebuild_layer
+
+        layers = config.get("layers") if isinstance(config, dict) else None
+        if not isinstance(layers, list):
+            raise ConfigError(f"Sequential.from_config: expected a dict with a 'layers' list, got {config!r:.80}")
+        with custom_object_scope(custom_objects):
+            model = cls(name=config.get("name"))
+            shape = config.get("build_input_shape")
+            if shape is not None:
+                model._input_layer = InputLayer(batch_input_shape=tuple(shape))
+            for i, layer_config in enumerate(layers):
+                model._append(rebuild_layer(layer_config, f"Sequential {model.name!r} layers[{i}]"))
+            model._build_if_shape_known()
         return model
 
 

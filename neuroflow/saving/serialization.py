@@ -2,23 +2,7 @@
 from __future__ import annotations
 
 from ..errors import SavingError
-from .registry import get_registered_class, registered_name
-
-
-def serialize_layer(layer) -> dict:
-    """``{'class_name', 'config'}`` for a layer (or a nested model)."""
-    return {"class_name": registered_name(layer), "config": layer.get_config()}
-
-
-def deserialize_layer(entry: dict):
-    """Rebuild a layer from :func:`serialize_layer` output."""
-    if not isinstance(entry, dict) or "class_name" not in entry:
-        raise SavingError(f"layer entry must be a dict with 'class_name' and 'config', got {entry!r:.80}")
-    cls = get_registered_class(entry["class_name"], "layer")
-    try:
-        return cls.from_config(dict(entry.get("config", {})))
-    except TypeError as err:
-        raise SavingError(f"cannot rebuild layer {entry['class_name']!r} from its config: {err}") from None
+from ..layers.serialization import deserialize_layer, serialize_layer
 
 
 def serialize_model(model) -> dict:
@@ -52,22 +36,38 @@ def functional_config(model) -> dict:
             "_input_layer_class": InputLayer.__name__}
 
 
-def functional_from_config(config: dict, cls=None):
-    """Rebuild a functional model from :func:`functional_config` output."""
+def functional_from_config(config: dict, cls):
+    """Rebuild a functional model of class ``cls`` (``Model`` or a subclass) from :func:`functional_config`
+    output."""
     from ..layers.input_layer import InputLayer
-    from ..models.model import Model
+    from .rebuild import converted, rebuild_layer
 
-    cls = cls or Model
+    where = f"functional model {config.get('name')!r:.60}" if isinstance(config, dict) else "functional model"
+    if not (isinstance(config, dict) and isinstance(config.get("layers"), list)
+            and isinstance(config.get("nodes"), list) and isinstance(config.get("input_layers"), list)):
+        raise SavingError(f"{where}: the config needs 'layers', 'nodes' and 'input_layers' lists")
     layers = {}
-    for entry in config["layers"]:
-        layer = deserialize_layer(entry)
+    for i, entry in enumerate(config["layers"]):
+        layer = rebuild_layer(entry, f"{where} layers[{i}]")
+        if layer.name in layers:
+            raise SavingError(f"{where}: two layers are named {layer.name!r}")
         layers[layer.name] = layer
+    with converted(f"{where}: rebuilding the graph"):
+        return _connect(config, cls, layers, InputLayer)
+
+
+def _connect(config, cls, layers, InputLayer):
+    """Call the rebuilt layers on each other as the config's nodes say (each node refers only to earlier ones,
+    so the graph is rebuilt in one pass)."""
     values = {}
     for name, layer in layers.items():
         if isinstance(layer, InputLayer):
             values[(f"input:{name}", 0)] = layer.output
 
     def lookup(ref):
+        if not (isinstance(ref, list) and len(ref) == 2 and isinstance(ref[0], (str, int))
+                and isinstance(ref[1], int)):
+            raise SavingError(f"model config: {ref!r:.60} is not a tensor reference [node, index]")
         key = (ref[0], ref[1])
         if key not in values:
             raise SavingError(f"model config refers to an unknown tensor {ref}")
@@ -90,11 +90,14 @@ def functional_from_config(config: dict, cls=None):
         return [resolve_refs(v) for v in r]
 
     for k, node in enumerate(config["nodes"]):
-        layer = layers.get(node["layer"])
+        layer = layers.get(node["layer"]) if isinstance(node, dict) and isinstance(node.get("layer"), str) else None
         if layer is None:
-            raise SavingError(f"model config: node {k} names unknown layer {node['layer']!r}")
+            raise SavingError(f"model config: node {k} names no known layer ({node!r:.80})")
+        kwargs = node.get("kwargs", {})
+        if not isinstance(kwargs, dict) or any(k.startswith("_") for k in kwargs):
+            raise SavingError(f"model config: node {k} has invalid call arguments {kwargs!r:.80}")
         args = resolve_args(node["args"])
-        out = layer(args, **node.get("kwargs", {}))
+        out = layer(args, **kwargs)
         outs = out if isinstance(out, list) else [out]
         for i, t in enumerate(outs):
             values[(k, i)] = t

@@ -38,7 +38,10 @@ def test_permissions_follow_umask(tmp_path):
 def test_atomic_path(tmp_path):
     path = tmp_path / "m.weights.safetensors"
     with atomic_path(path) as tmp:
-        assert tmp.endswith("m.weights.safetensors") and os.path.dirname(tmp) == str(tmp_path)
+        # .{name}.{pid}.{random}.tmp: no pattern for the target's extension matches a half-written file
+        name = os.path.basename(tmp)
+        assert name.startswith(f".m.weights.safetensors.{os.getpid()}.") and name.endswith(".tmp")
+        assert os.path.dirname(tmp) == str(tmp_path)
         with open(tmp, "wb") as f:
             f.write(b"new")
     assert path.read_bytes() == b"new"

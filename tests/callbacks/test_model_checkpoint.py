@@ -1,5 +1,6 @@
 import os
 
+import numpy as np
 import pytest
 
 from neuroflow.callbacks import ModelCheckpoint
@@ -30,8 +31,9 @@ def test_save_best_only_writes_atomically(tmp_path):
     assert len(model.save_calls) == 2  # epochs 1 and 3 improved
     assert _read(path) == b"save:3.0:end" and cb.best == 0.3
     for method, tmp in model.save_calls:
-        # the model wrote to a temporary file next to the target, keeping its name (and so its extension)
-        assert os.path.dirname(tmp) == str(tmp_path) and tmp != str(path) and tmp.endswith("best.neuroflow")
+        # the model wrote to a hidden temporary file next to the target that no "*.neuroflow" pattern matches
+        assert os.path.dirname(tmp) == str(tmp_path) and os.path.basename(tmp).startswith(".best.neuroflow.")
+        assert tmp.endswith(".tmp")
     assert os.listdir(tmp_path) == ["best.neuroflow"]  # no temporary file left behind
 
 
@@ -100,3 +102,27 @@ def test_bad_filepath_field_and_arguments(tmp_path):
         ModelCheckpoint("m.neuroflow", save_freq="batch")
     with pytest.raises(ConfigError, match="mode"):
         ModelCheckpoint("m.neuroflow", mode="best")
+
+
+def test_non_finite_weights_never_replace_a_good_file(tmp_path):
+    model = FakeModel()
+    path = tmp_path / "last.neuroflow"
+    cb = ModelCheckpoint(path)  # the default: save every epoch, not only the best
+    run_fit(model, [cb], epochs("val_loss", [0.5]))
+    good = _read(path)
+    model._weights[0] = np.full((2, 2), np.nan, np.float32)
+    cb._epoch = 1
+    with pytest.warns(RuntimeWarning, match="NaN or inf.*not saving"):
+        cb.on_epoch_end(1, {"val_loss": float("nan")})
+    assert _read(path) == good and os.listdir(tmp_path) == ["last.neuroflow"]
+
+
+def test_next_save_removes_leftovers_of_a_killed_save(tmp_path):
+    model = FakeModel()
+    path = tmp_path / "m.neuroflow"
+    dead = tmp_path / ".m.neuroflow.999999999.0123456789ab.tmp"  # a pid that cannot be running
+    dead.write_bytes(b"half a file")
+    other = tmp_path / ".other.neuroflow.999999999.0123456789ab.tmp"  # another target's: not ours to remove
+    other.write_bytes(b"x")
+    run_fit(model, [ModelCheckpoint(path)], epochs("val_loss", [0.5]))
+    assert sorted(os.listdir(tmp_path)) == [other.name, "m.neuroflow"]

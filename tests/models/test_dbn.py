@@ -215,7 +215,7 @@ def test_load_errors(tmp_path):
         DBN.load(tmp_path / "missing.dbn")
     junk = tmp_path / "junk.dbn"
     junk.write_bytes(b"not a zip")
-    with pytest.raises(SavingError, match="not a valid DBN file"):
+    with pytest.raises(SavingError, match="DBN.load: .*not a valid neuroflow file"):
         DBN.load(junk)
     model_file = tmp_path / "seq.neuroflow"
     DBN([3], seed=0).build(4).to_classifier(2).save(str(model_file))
