@@ -16,7 +16,7 @@ import shutil
 
 from ..errors import SavingError
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_path", "remove_stale_temporaries"]
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_path", "remove_stale_temporaries", "intended_path"]
 
 
 def _temp_name(path: str) -> str:
@@ -25,6 +25,19 @@ def _temp_name(path: str) -> str:
     so that a later save can tell a dead writer's leftover from a live one's file."""
     directory, base = os.path.split(os.path.abspath(path))
     return os.path.join(directory, f".{base}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+
+
+def intended_path(path) -> str:
+    """The target a temporary name from :func:`atomic_path` stands for (``path`` itself for any other name), so
+    that a writer choosing a file format by extension sees ``model.keras``, not ``.model.keras.123.ab12.tmp``."""
+    if not isinstance(path, (str, os.PathLike)):
+        return path
+    directory, base = os.path.split(os.fspath(path))
+    if base.startswith(".") and base.endswith(".tmp"):
+        parts = base[1:-len(".tmp")].rsplit(".", 2)
+        if len(parts) == 3 and parts[1].isdigit() and all(c in "0123456789abcdef" for c in parts[2]):
+            return os.path.join(directory, parts[0])
+    return os.fspath(path)
 
 
 _WRITING: set = set()  # temporary files this process is writing now (never stale)

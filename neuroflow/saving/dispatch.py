@@ -12,6 +12,7 @@ import os
 import zipfile
 
 from ..errors import SavingError
+from ..io import intended_path
 from . import keras_format, model_file
 
 
@@ -47,8 +48,9 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True, signing_
 
 
 def save_model(model, path, overwrite=True, include_optimizer=True, signing_key=None):
-    """``model.save``: a Keras 3 archive for a ``.keras`` path, neuroflow's file otherwise."""
-    if keras_format.is_keras_archive_path(path):
+    """``model.save``: a Keras 3 archive for a ``.keras`` path, neuroflow's file otherwise (an atomic write's
+    temporary file takes its target's format)."""
+    if keras_format.is_keras_archive_path(intended_path(path)):
         if signing_key is not None:
             raise SavingError(f"save({os.fspath(path)!r:.200}): a Keras .keras archive cannot carry a signature; "
                               f"use a .neuroflow path with signing_key")
@@ -58,8 +60,9 @@ def save_model(model, path, overwrite=True, include_optimizer=True, signing_key=
 
 
 def save_weights(model, path, overwrite=True):
-    """``model.save_weights``: Keras' HDF5 layout for ``.h5``/``.hdf5`` paths, safetensors otherwise."""
-    if keras_format.is_keras_weights_path(path):
+    """``model.save_weights``: Keras' HDF5 layout for ``.h5``/``.hdf5`` paths, safetensors otherwise (an atomic
+    write's temporary file takes its target's format)."""
+    if keras_format.is_keras_weights_path(intended_path(path)):
         return keras_format.save_weights(model, path, overwrite=overwrite)
     return model_file.save_weights(model, path, overwrite=overwrite)
 

@@ -222,3 +222,25 @@ def test_an_older_safetensors_weights_file_named_h5_still_loads(tmp_path):
     other.load_weights(tmp_path / "old.h5")
     for a, b in zip(model.get_weights(), other.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_model_checkpoint_writes_keras_files_that_keras_loads(tmp_path):
+    """The atomic write's temporary name must not hide the target's format from the extension dispatch."""
+    import numpy as np
+
+    import neuroflow as nf
+    from neuroflow import layers
+    from neuroflow.io import intended_path
+
+    from ..keras_oracle import keras as keras_oracle
+
+    k = keras_oracle()
+    model = nf.Sequential([layers.Input((3,)), layers.Dense(2)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((8, 3), "float32"), np.zeros((8, 2), "float32")
+    path = str(tmp_path / "best.keras")
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[nf.callbacks.ModelCheckpoint(path, monitor="loss")])
+    np.testing.assert_allclose(np.asarray(k.models.load_model(path).predict(x, verbose=0)), model.predict(x),
+                               rtol=1e-5, atol=1e-6)
+    assert intended_path(str(tmp_path / ".best.keras.123.0a1b2c3d4e5f.tmp")) == path
+    assert intended_path(path) == path
