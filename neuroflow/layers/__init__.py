@@ -24,6 +24,23 @@ from .noise import GaussianDropout, GaussianNoise
 from .normalization import BatchNormalization, LayerNormalization
 from .symbolic import SymbolicTensor
 from .wrappers import Bidirectional, TimeDistributed
+from .tree_composition import TreeComposition
+from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .utility_layers import ActivityRegularization, Identity, Lambda
+from .dropout_variants import AlphaDropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
+from .einsum_dense import EinsumDense
+from .multi_head_attention import MultiHeadAttention
+from .dot_attention import AdditiveAttention, Attention
+from .grouped_query_attention import GroupQueryAttention
+from .normalization_extra import GroupNormalization, RMSNormalization, UnitNormalization
+from .wrapper_base import SpectralNormalization, Wrapper
+from .rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from .rnn_layer import RNN
+from .adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D,
+                               AdaptiveMaxPooling1D, AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
+from .category_layers import CategoryEncoding, Discretization, TextVectorization
+from .input_spec import InputSpec
+from .keras_serialization import deserialize, serialize
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute",
            "RepeatVector", "SymbolicTensor", "Embedding", "BatchNormalization", "LayerNormalization",
@@ -37,4 +54,11 @@ __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Fl
            "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
            "RandomTranslation", "RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast", "RandomCrop",
            "Rescaling", "Normalization", "Resizing", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed",
-           "Masking"]
+           "Masking", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "Identity", "Lambda", "ActivityRegularization",
+           "AlphaDropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "EinsumDense",
+           "MultiHeadAttention", "Attention", "AdditiveAttention",
+           "GroupQueryAttention", "GroupNormalization", "RMSNormalization",
+           "UnitNormalization", "SpectralNormalization", "Wrapper", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
+           "StackedRNNCells", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+           "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "CategoryEncoding", "Discretization",
+           "TextVectorization", "InputSpec", "serialize", "deserialize"]

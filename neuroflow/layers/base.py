@@ -165,10 +165,27 @@ class Layer(AddedLosses):
             self._rng = nf_random.generator()
         return self._rng
 
-    def add_weight(self, name, shape, initializer="glorot_uniform", regularizer=None, constraint=None,
-                   trainable=True, dtype=None) -> Variable:
-        """Create, track and return a weight. Shapes: ``shape`` as given."""
-        shape = tuple(int(s) for s in shape)
+    def add_weight(self, name=None, shape=None, initializer=None, regularizer=None, constraint=None,
+                   trainable=True, dtype=None, autocast=True, aggregation="none",
+                   overwrite_with_gradient=False) -> Variable:
+        """Create, track and return a weight. Shapes: ``shape`` as given (``()`` when omitted, as in Keras).
+
+        Takes neuroflow's ``add_weight(name, shape, initializer, ...)`` and Keras 3's keyword form
+        ``add_weight(shape=..., initializer=..., name=...)``; a first positional argument that is a shape rather
+        than a name is read in Keras 3's positional order ``(shape, initializer, dtype, trainable)``.
+        ``autocast``, ``aggregation`` and ``overwrite_with_gradient`` are accepted for Keras code and change
+        nothing here (one device, no mixed precision casting of variables).
+        """
+        if name is not None and not isinstance(name, str):  # Keras 3 order: add_weight(shape, initializer, ...)
+            name, shape, initializer, dtype, trainable, regularizer = (
+                None, name, shape, initializer if initializer is not None else dtype,
+                regularizer if regularizer is not None else trainable, None)
+        if name is None:  # Keras names unnamed weights "variable", "variable_1", ...
+            taken = {v.name for v in self._variables}
+            name = next(n for n in (f"variable_{i}" if i else "variable" for i in range(len(taken) + 1))
+                        if n not in taken)
+        initializer = "glorot_uniform" if initializer is None else initializer
+        shape = () if shape is None else tuple(int(s) for s in shape)
         init = nf_initializers.get(initializer)
         value = init(shape, dtype=dtype or self.dtype, rng=self.rng) if isinstance(
             init, nf_initializers.Initializer) else np.asarray(init(shape, dtype or self.dtype))
@@ -207,6 +224,36 @@ class Layer(AddedLosses):
             out.append(layer)
             stack.extend(reversed(layer._sublayers()))
         return out
+
+    def zero_grad(self, set_to_none=True) -> None:
+        """Clear the gradient of every weight of this layer and its sub-layers before a new ``backward()`` (what
+        ``model.zero_grad()`` does in Keras' PyTorch-backend training loops); ``set_to_none=False`` zero-fills."""
+        for v in self.weights:
+            v.grad = None if set_to_none or v.grad is None else np.zeros_like(v.grad)
+
+    # --- the symbolic graph (functional models) ----------------------------------------------------------------
+    @property
+    def input(self):
+        """The symbolic input(s) of this layer's first call in a functional graph (Keras' ``layer.input``)."""
+        return self._first_node("input").inputs
+
+    @property
+    def output(self):
+        """The symbolic output(s) of this layer's first call in a functional graph (Keras' ``layer.output``),
+        e.g. ``Model(model.inputs, [layer.output for layer in model.layers])`` to extract features."""
+        if "_output" in self.__dict__:
+            return self.__dict__["_output"]
+        return self._first_node("output").outputs
+
+    @output.setter
+    def output(self, value):  # an InputLayer's output exists before any call
+        object.__setattr__(self, "_output", value)
+
+    def _first_node(self, attribute):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name!r} has never been called on a symbolic input, so it has no "
+                                 f"defined {attribute}; call it on keras.Input(...) or build its model first")
+        return self._inbound_nodes[0]
 
     @property
     def weights(self) -> list:
