@@ -17,6 +17,9 @@ import inspect
 from ..errors import ConfigError, close_matches
 from ..registry import deserialize_object, serialize_object
 from .base import REDUCTIONS, Loss, LossFunctionWrapper, align_ranks, reduce_weighted, squeeze_or_expand_to_same_rank
+from .focal import (BinaryFocalCrossentropy, CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy,
+                    binary_focal_crossentropy, categorical_focal_crossentropy,
+                    categorical_generalized_cross_entropy)
 from .hinge import CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge
 from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson,
                             SparseCategoricalCrossentropy, binary_crossentropy, categorical_crossentropy,
@@ -25,6 +28,8 @@ from .regression import (CosineSimilarity, Huber, LogCosh, MeanAbsoluteError, Me
                          MeanSquaredError, MeanSquaredLogarithmicError, cosine_similarity, huber, log_cosh,
                          mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
                          mean_squared_logarithmic_error)
+from .overlap import Dice, Tversky, dice, tversky
+from .sequence_and_metric import CTC, Circle, circle, ctc
 
 # Keras' short names.
 mse = MSE = mean_squared_error
@@ -44,6 +49,9 @@ _FUNCTION_CLASS = {
     categorical_crossentropy: CategoricalCrossentropy,
     sparse_categorical_crossentropy: SparseCategoricalCrossentropy, kl_divergence: KLDivergence,
     poisson: Poisson, hinge: Hinge, squared_hinge: SquaredHinge, categorical_hinge: CategoricalHinge,
+    binary_focal_crossentropy: BinaryFocalCrossentropy, categorical_focal_crossentropy: CategoricalFocalCrossentropy,
+    categorical_generalized_cross_entropy: CategoricalGeneralizedCrossEntropy, dice: Dice, tversky: Tversky,
+    circle: Circle, ctc: CTC,
 }
 _ALIASES = {"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MAPE": mape, "msle": msle,
             "MSLE": msle, "kld": kld, "KLD": kld, "kullback_leibler_divergence": kld, "logcosh": log_cosh,
@@ -154,4 +162,7 @@ __all__ = [
     "huber", "log_cosh", "cosine_similarity", "binary_crossentropy", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "kl_divergence", "poisson", "hinge", "squared_hinge", "categorical_hinge",
     "mse", "mae", "mape", "msle", "kld", "logcosh", "bce", "kullback_leibler_divergence",
+    "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy", "CategoricalGeneralizedCrossEntropy", "Dice", "Tversky",
+    "Circle", "CTC", "binary_focal_crossentropy", "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy", "dice", "tversky", "circle", "ctc",
 ]

@@ -20,16 +20,26 @@ from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCate
                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy, binary_accuracy,
                        categorical_accuracy, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
                        top_k_categorical_accuracy)
+from .at_operating_point import (PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
+                                 SpecificityAtSensitivity)
 from .base import Mean, MeanMetricWrapper, Metric, Sum
 from .by_shape import ResolvedByShape
 from .confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives,
                         confusion_matrix)
+from .correlation import ConcordanceCorrelation, PearsonCorrelation, concordance_correlation, pearson_correlation
+from .f_score import F1Score, FBetaScore
+from .iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge, KLDivergence,
                             Poisson, SparseCategoricalCrossentropy, SquaredHinge)
 from .regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError,
                          MeanSquaredError, MeanSquaredLogarithmicError, R2Score, RootMeanSquaredError,
                          cosine_similarity, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
                          mean_squared_error, mean_squared_logarithmic_error)
+
+# Keras lists these loss functions in keras.metrics too (per-sample values, for MeanMetricWrapper or direct use).
+from ..losses import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,  # noqa: E402
+                      categorical_focal_crossentropy, categorical_hinge, hinge, huber, kl_divergence, poisson,
+                      sparse_categorical_crossentropy, squared_hinge)
 
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
@@ -42,10 +52,13 @@ _CLASSES = [Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccu
             FalseNegatives, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
             MeanSquaredLogarithmicError, RootMeanSquaredError, LogCoshError, CosineSimilarity, R2Score,
             BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson,
-            Hinge, SquaredHinge, CategoricalHinge, Mean, Sum, MeanMetricWrapper]
+            Hinge, SquaredHinge, CategoricalHinge, Mean, Sum, MeanMetricWrapper, F1Score, FBetaScore, IoU, MeanIoU,
+            BinaryIoU, OneHotIoU, OneHotMeanIoU, PearsonCorrelation, ConcordanceCorrelation, PrecisionAtRecall,
+            RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity]
 _FUNCTIONS = [accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
               top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, mean_squared_error, mean_absolute_error,
-              mean_absolute_percentage_error, mean_squared_logarithmic_error, log_cosh, cosine_similarity]
+              mean_absolute_percentage_error, mean_squared_logarithmic_error, log_cosh, cosine_similarity,
+              pearson_correlation, concordance_correlation]
 
 #: name -> class: class names, their snake_case forms (so "mean_squared_error" is the metric class, as in Keras'
 #: ``metrics.get``) and Keras' aliases. The functions are looked up by name only when loading a wrapped function.
@@ -210,4 +223,10 @@ __all__ = [
     "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mean_squared_error", "mean_absolute_error",
     "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "log_cosh", "cosine_similarity",
     "mse", "mae", "mape", "msle", "logcosh",
+    "F1Score", "FBetaScore", "IoU", "MeanIoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation",
+    "ConcordanceCorrelation", "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity", "pearson_correlation", "concordance_correlation", "binary_crossentropy",
+    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_focal_crossentropy",
+    "categorical_focal_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "huber", "kl_divergence",
+    "poisson",
 ]

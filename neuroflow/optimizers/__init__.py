@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..errors import ConfigError, close_matches
 from . import schedules
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
@@ -19,13 +20,17 @@ from .base import Optimizer
 from .ftrl import Ftrl
 from .lamb import Lamb
 from .lion import Lion
+from .loss_scale import LossScaleOptimizer
 from .nadam import Nadam
 from .rmsprop import RMSprop
+from .schedule_free_adamw import ScheduleFreeAdamW
 from .sgd import SGD
 
 #: Keras' string names (lower-case class names) -> classes.
 ALL_OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam,
-                                                        Ftrl, Lamb, Lion)}
+                                                        Ftrl, Lamb, Lion, Adafactor, ScheduleFreeAdamW)}
+#: Optimizers that wrap another (loadable from a config, not constructible from a name alone).
+WRAPPERS = {"lossscaleoptimizer": LossScaleOptimizer}
 
 
 def serialize(optimizer: Optimizer) -> dict:
@@ -42,10 +47,17 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
     if not isinstance(config, dict) or "class_name" not in config:
         raise ConfigError(f"optimizers.deserialize: expected a dict with 'class_name' and 'config', got {config!r}")
     name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or ALL_OPTIMIZERS.get(str(name).lower())
+    key = str(name).lower()
+    cls = (custom_objects or {}).get(name) or ALL_OPTIMIZERS.get(key) or WRAPPERS.get(key)
     if cls is None:
         raise ConfigError(f"unknown optimizer {name!r}: {close_matches(str(name).lower(), ALL_OPTIMIZERS)}")
     return cls.from_config(dict(config.get("config") or {}), custom_objects=custom_objects)
+
+
+# A wrapper saves its inner optimizer through this registry (loss_scale.py cannot import this module, which imports
+# it).
+LossScaleOptimizer._serialize = staticmethod(serialize)
+LossScaleOptimizer._deserialize = staticmethod(deserialize)
 
 
 def get(identifier) -> Optimizer | None:
@@ -66,6 +78,7 @@ def get(identifier) -> Optimizer | None:
                       f"({', '.join(sorted(ALL_OPTIMIZERS))}), a config dict or an Optimizer")
 
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lamb",
+__all__ = ["Adafactor", "LossScaleOptimizer", "ScheduleFreeAdamW",
+           "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lamb",
            "Lion", "schedules",
            "get", "serialize", "deserialize", "ALL_OPTIMIZERS"]
