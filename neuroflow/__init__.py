@@ -5,7 +5,7 @@ Engine: ``nf.Tensor``, ``nf.ops``, ``nf.no_grad``, ``nf.random.set_seed``; the g
 ``keras.Sequential``, ``keras.Input``, ``keras.layers``, ``keras.optimizers``, ``keras.losses``...
 """
 from . import backend, errors, random
-from .autograd import Tensor, Variable, enable_grad, is_grad_enabled, no_grad
+from .autograd import Tensor, Variable, enable_grad, grad, is_grad_enabled, no_grad
 from . import ops, registry
 from .version import __version__, version  # noqa: F811 - Keras' keras.version() is the function
 
@@ -23,7 +23,7 @@ _NAMES = {"graph_nodes": "autograd.inspect", "graph_table": "autograd.inspect", 
           "Regularizer": "regularizers", "Constraint": "constraints", "KerasTensor": "layers.symbolic",
           "InputSpec": "layers", "name_scope": "backend", "device": "backend"}
 
-__all__ = ["Tensor", "Variable", "no_grad", "enable_grad", "is_grad_enabled", "ops", "backend", "errors",
+__all__ = ["Tensor", "Variable", "no_grad", "enable_grad", "is_grad_enabled", "grad", "ops", "backend", "errors",
            "random", "graph_nodes", "graph_table", "to_dot", "render_graph", "activations", "constraints",
            "initializers", "regularizers", "layers", "models", "saving", "utils", "Input", "Layer", "Model",
            "Sequential", "load_model", "from_dlpack", "__version__"]

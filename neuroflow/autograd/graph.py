@@ -13,14 +13,16 @@ _FREED = ("this part of the graph was already freed by an earlier backward(); "
 
 
 def postorder(root, include_leaves: bool = False) -> list:
-    """Tensors ``root`` depends on through recorded ops, every tensor after its inputs (``root`` last).
+    """Tensors ``root`` (a Tensor or a list of them) depends on through recorded ops, every tensor after its
+    inputs (``root`` last).
 
     The walk is iterative (an explicit stack), so graphs of any depth work. Leaves (tensors without a node) are
     listed only with ``include_leaves``. Raises :class:`GraphError` if part of the graph was freed.
     """
     order = []
     visited = set()
-    stack = [(root, False)]
+    roots = root if isinstance(root, (list, tuple)) else (root,)
+    stack = [(r, False) for r in reversed(roots) if include_leaves or r._node is not None]
     while stack:
         t, expanded = stack.pop()
         if expanded:
@@ -42,8 +44,8 @@ def postorder(root, include_leaves: bool = False) -> list:
 
 
 def topological_order(root):
-    """Tensors produced by recorded ops that ``root`` depends on, ``root`` first and every tensor before its
-    inputs (leaves not listed): the order in which backward visits them."""
+    """Tensors produced by recorded ops that ``root`` (a Tensor or a list) depends on, ``root`` first and every
+    tensor before its inputs (leaves not listed): the order in which backward visits them."""
     order = postorder(root)
     order.reverse()
     return order
@@ -54,7 +56,8 @@ def run_backward(root, grad, retain_graph: bool = False, retain_grads: bool = Fa
 
     ``retain_graph`` keeps nodes and saved buffers for another backward; ``retain_grads`` also stores the
     gradient of every intermediate tensor in its ``.grad`` (for inspection). Otherwise each node's inputs and
-    saved arrays are released as soon as its gradient has been propagated.
+    saved arrays are released as soon as its gradient has been propagated. (``backward(create_graph=True)``
+    walks with :func:`.higher_order.walk_graph` instead.)
     """
     if root._node is None:
         root._accumulate(grad)
@@ -85,3 +88,35 @@ def run_backward(root, grad, retain_graph: bool = False, retain_grads: bool = Fa
                 pending[key] = gx if prev is None else prev + gx
         if not retain_graph:
             node.release()
+
+
+def run_backward_collect(roots, grads, wanted, retain_graph: bool = False) -> dict:
+    """Backpropagate arrays ``grads`` from ``roots`` and return ``{id(t): gradient array}`` for the tensors in
+    ``wanted`` (``{id: tensor}``), leaving every ``.grad`` untouched (``neuroflow.grad`` without create_graph).
+    Only nodes between the roots and the wanted tensors are visited."""
+    order = topological_order(list(roots))
+    needed = set(wanted)
+    for t in reversed(order):  # inputs before outputs
+        if id(t) not in needed and any(id(x) in needed for x in t._node.inputs):
+            needed.add(id(t))
+    pending, found = {}, {}
+    for r, g in zip(roots, grads):
+        target = found if r._node is None else pending
+        target[id(r)] = g if id(r) not in target else target[id(r)] + g
+    for t in order:
+        g = pending.pop(id(t), None)
+        if g is None:
+            continue
+        if id(t) in wanted:
+            found[id(t)] = g
+        node = t._node
+        if any(id(x) in needed for x in node.inputs):
+            for x, gx in zip(node.inputs, node.backward(g)):
+                if gx is None or id(x) not in needed:
+                    continue
+                target = found if x._node is None else pending
+                prev = target.get(id(x))
+                target[id(x)] = gx if prev is None else prev + gx
+        if not retain_graph:
+            node.release()
+    return {k: v for k, v in found.items() if k in wanted}

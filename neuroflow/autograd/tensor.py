@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .. import backend
 from ..errors import ConfigError, DTypeError, GraphError, ShapeError
-from . import graph
+from . import graph, higher_order
 
 
 _DIFFERENTIABLE_KINDS = "f"  # only floating tensors carry gradients
@@ -65,7 +65,8 @@ class Tensor:
         dtype: array dtype; default: float32 for float and Python data, integer/bool NumPy arrays keep theirs.
         name: a label shown in graph tables and drawings.
 
-    Attributes: ``data`` (the array), ``grad`` (array of the same shape, or ``None``), ``requires_grad``,
+    Attributes: ``data`` (the array), ``grad`` (array of the same shape, or ``None``; a Tensor after
+    ``backward(create_graph=True)``), ``requires_grad``,
     ``name``. ``np.asarray(tensor)`` returns ``data``. ``_keras_logits`` (Keras 3's name): on the output of
     ``sigmoid``/``softmax`` only, the Tensor of their input, which a cross-entropy with ``from_logits=False``
     reads instead (stable, and its gradient skips the activation); ``None`` on every other tensor.
@@ -141,15 +142,21 @@ class Tensor:
         else:
             self.grad += g
 
-    def backward(self, grad=None, retain_graph: bool = False, retain_grads: bool = False) -> None:
+    def backward(self, grad=None, retain_graph: bool | None = None, retain_grads: bool = False,
+                 create_graph: bool = False) -> None:
         """Backpropagate from this tensor, accumulating into ``.grad`` of every leaf that requires grad.
 
         Args:
             grad: the gradient of the final objective with respect to this tensor (same shape); may be omitted
                 only for a tensor with one element (a scalar loss), where it is 1.
-            retain_graph: keep the graph's nodes and saved buffers to call backward again.
+            retain_graph: keep the graph's nodes and saved buffers to call backward again (default:
+                ``create_graph``).
             retain_grads: also keep every intermediate tensor's gradient in its ``.grad`` (for inspection).
+            create_graph: record the backward pass itself: ``.grad`` then holds Tensors that are graph nodes and
+                can be differentiated again (PyTorch's semantics; see ``neuroflow.grad``).
         """
+        if retain_graph is None:
+            retain_graph = create_graph
         if not self._requires_grad:
             raise GraphError("backward(): this tensor does not require grad (no input had requires_grad=True, "
                              "or it was computed under no_grad())")
@@ -163,6 +170,10 @@ class Tensor:
             g = xp.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
             if g.shape != self.data.shape:
                 raise ShapeError(f"backward(): grad has shape {g.shape} but the tensor has shape {self.data.shape}")
+        if create_graph:
+            seed = grad if isinstance(grad, Tensor) and grad.shape == g.shape else Tensor._from_op(g, None)
+            higher_order.walk_graph([self], [seed], retain_graph=retain_graph, retain_grads=retain_grads)
+            return
         graph.run_backward(self, g, retain_graph=retain_graph, retain_grads=retain_grads)
 
     def detach(self) -> "Tensor":

@@ -7,6 +7,8 @@ module of its family: ``math`` (arithmetic, powers, exp/log, selection, matmul),
 from .activation import (elu, gelu, hard_sigmoid, leaky_relu, log_softmax, relu, selu, sigmoid, silu,
                          softmax, softplus, softsign, swish, tanh)
 from .conv import conv, conv_transpose, depthwise_conv
+from . import conv_double  # noqa: F401 - installs the convolution's differentiable backward (create_graph)
+from .ctc import ctc_decode, ctc_loss
 from .pooling import average_pool, max_pool
 from .compare import (equal, greater, greater_equal, less, less_equal, logical_and, logical_not, logical_or,
                       not_equal)
@@ -14,7 +16,7 @@ from .index import getitem
 from .loss import binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
 from .math import (abs, add, cast, clip, divide, exp, expm1, log, log1p, matmul, maximum, minimum, multiply,
                    negative, power, sqrt, square, subtract, where)
-from .nn import dropout, linear
+from .fused import dropout, linear
 from .normalization import batch_normalization, batch_normalization_training, layer_normalization
 from .recurrent import gru, lstm, simple_rnn
 from .reduce import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
@@ -33,7 +35,7 @@ from .nn_functions import *  # noqa: E402,F401,F403 - relu6, glu, one_hot, atten
 from .signal import *  # noqa: E402,F401,F403 - fft, stft, extract_sequences, segment_sum...
 from .patches import *  # noqa: E402,F401,F403 - rearrange, unfold, fold
 from .core import *  # noqa: E402,F401,F403 - cond, scan, while_loop, custom_gradient, shape...
-from . import linalg, numpy  # noqa: E402,F401 - Keras' ops.linalg and ops.numpy namespaces
+from . import linalg, nn, numpy  # noqa: E402,F401 - Keras' ops.linalg, ops.nn and ops.numpy namespaces
 from ..autograd.tensor import Tensor as _Tensor
 
 tensor_methods.install(_Tensor)  # t + u, t[i], t.sum()...: Tensor's operators are these ops

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Function
-from ..autograd.tensor import as_tensor
+from ..autograd.tensor import Tensor, as_tensor
 from ..backend import get_array_module
 from ._registry import differentiable
 
@@ -41,6 +41,10 @@ class Sigmoid(Function):
         y = self.y
         return (g * y * (1 - y),)
 
+    def backward_graph(self, g):  # with ops, so that the gradient is differentiable again (create_graph)
+        y = sigmoid(self.inputs[0])
+        return (g * y * (1 - y),)
+
 
 class Tanh(Function):
     __slots__ = ("y",)
@@ -53,6 +57,10 @@ class Tanh(Function):
         y = self.y
         return (g * (1 - y * y),)
 
+    def backward_graph(self, g):
+        y = tanh(self.inputs[0])
+        return (g * (1 - y * y),)
+
 
 class Relu(Function):
     __slots__ = ("y",)
@@ -63,6 +71,9 @@ class Relu(Function):
 
     def backward(self, g):
         return (g * (self.y > 0),)
+
+    def backward_graph(self, g):
+        return (g * _constant((self.y > 0).astype(g.dtype)),)
 
 
 class LeakyRelu(Function):
@@ -77,6 +88,10 @@ class LeakyRelu(Function):
 
     def backward(self, g):
         return (get_array_module(g).where(self.x > 0, g, g * self.slope),)
+
+    def backward_graph(self, g):
+        xp = get_array_module(self.x)
+        return (g * _constant(xp.where(self.x > 0, 1, self.slope).astype(g.dtype)),)
 
 
 class Elu(Function):
@@ -96,6 +111,12 @@ class Elu(Function):
         # For x <= 0: d/dx scale*alpha*(e^x - 1) = y + scale*alpha.
         return (g * xp.where(self.x > 0, self.scale, self.y + self.scale * self.alpha),)
 
+    def backward_graph(self, g):
+        from .math import exp, minimum, where
+        x = self.inputs[0]
+        negative = (self.scale * self.alpha) * exp(minimum(x, 0.0))  # d/dx scale*alpha*(e^x - 1) for x <= 0
+        return (g * where(self.x > 0, self.scale, negative),)
+
 
 class Softplus(Function):
     __slots__ = ("x",)
@@ -107,6 +128,9 @@ class Softplus(Function):
     def backward(self, g):
         return (g * stable_sigmoid(get_array_module(g), self.x),)
 
+    def backward_graph(self, g):
+        return (g * sigmoid(self.inputs[0]),)
+
 
 class Softsign(Function):
     __slots__ = ("d",)
@@ -117,6 +141,10 @@ class Softsign(Function):
 
     def backward(self, g):
         return (g / (self.d * self.d),)
+
+    def backward_graph(self, g):
+        d = 1 + abs(self.inputs[0])
+        return (g / (d * d),)
 
 
 class Silu(Function):
@@ -131,6 +159,11 @@ class Silu(Function):
         s = self.s
         return (g * s * (1 + self.x * (1 - s)),)
 
+    def backward_graph(self, g):
+        x = self.inputs[0]
+        s = sigmoid(x)
+        return (g * s * (1 + x * (1 - s)),)
+
 
 class HardSigmoid(Function):
     """Keras 3's ``hard_sigmoid``: ``relu6(x + 3) / 6``, i.e. ``clip(x / 6 + 0.5, 0, 1)``."""
@@ -143,6 +176,9 @@ class HardSigmoid(Function):
 
     def backward(self, g):
         return (g * ((self.x > -3) & (self.x < 3)) / 6,)
+
+    def backward_graph(self, g):
+        return (g * _constant((((self.x > -3) & (self.x < 3)) / 6).astype(g.dtype)),)
 
 
 # erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below float32's resolution of Phi); NumPy has no erf, and
@@ -188,6 +224,17 @@ class Gelu(Function):
     def backward(self, g):
         return (g * (self.cdf + self.x * self.pdf),)
 
+    def backward_graph(self, g):
+        x = self.inputs[0]
+        if self.approximate:
+            c = math.sqrt(2 / math.pi)
+            th = tanh(c * (x + 0.044715 * x * x * x))
+            cdf, pdf = 0.5 * (1 + th), 0.5 * (1 - th * th) * c * (1 + 3 * 0.044715 * x * x)
+        else:
+            erf, derf = _erf_and_derivative(_graph_xp(), x / math.sqrt(2))  # recorded, differentiable again
+            cdf, pdf = 0.5 * (1 + erf), 0.5 * derf / math.sqrt(2)
+        return (g * (cdf + x * pdf),)
+
 
 class Softmax(Function):
     __slots__ = ("y", "axis")
@@ -211,6 +258,10 @@ class Softmax(Function):
         y = self.y
         return (y * (g - (g * y).sum(axis=self.axis, keepdims=True)),)
 
+    def backward_graph(self, g):
+        y = softmax(self.inputs[0], axis=self.axis)
+        return (y * (g - (g * y).sum(axis=self.axis, keepdims=True)),)
+
 
 class LogSoftmax(Function):
     __slots__ = ("y", "axis")
@@ -227,6 +278,21 @@ class LogSoftmax(Function):
     def backward(self, g):
         xp = get_array_module(g)
         return (g - xp.exp(self.y) * g.sum(axis=self.axis, keepdims=True),)
+
+    def backward_graph(self, g):
+        return (g - softmax(self.inputs[0], axis=self.axis) * g.sum(axis=self.axis, keepdims=True),)
+
+
+def _constant(arr):
+    """A locally constant factor of a derivative (a mask) as a Tensor outside the graph."""
+    return Tensor._from_op(arr, None)
+
+
+def _graph_xp():
+    """The names ``_erf_and_derivative`` uses, as recorded ops (sign is locally constant)."""
+    import types
+    from .math import exp
+    return types.SimpleNamespace(exp=exp, sign=lambda t: _constant(get_array_module(t.data).sign(t.data)))
 
 
 @differentiable

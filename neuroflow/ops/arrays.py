@@ -57,6 +57,7 @@ def ravel(x):
 
 class Copy(Function):
     __slots__ = ()
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
 
     def forward(self, x):
         return x.copy()
@@ -293,6 +294,7 @@ class ScatterAdd(Function):
     """``zeros(shape)`` with ``values`` added at ``index`` (repeated positions accumulate)."""
 
     __slots__ = ("shape", "index")
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
 
     def __init__(self, shape, index):
         self.shape, self.index = shape, index
@@ -361,6 +363,7 @@ def take(x, indices, axis=None):
 
 class TakeAlongAxis(Function):
     __slots__ = ("index", "shape")
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
 
     def __init__(self, index):
         self.index = index
@@ -427,6 +430,7 @@ class SetItem(Function):
     """``x`` with ``x[index] = updates`` (a copy): the gradient of the replaced entries goes to ``updates``."""
 
     __slots__ = ("index",)
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
 
     def __init__(self, index):
         self.index = index

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Function, sum_to
+from ..autograd.higher_order import sum_to_graph
 from ..autograd.tensor import Tensor, as_tensor
 from ..backend import get_array_module
 from ._binary import apply_broadcasting, binary_inputs
@@ -111,6 +112,11 @@ class Unary(Function):
     def backward(self, g):
         return (g * UNARY[self.rule][1](get_array_module(g), self.x, self.y),)
 
+    def backward_graph(self, g):
+        # The same rule with recorded ops as its ``xp`` (that is why rules are written against a namespace).
+        x = self.inputs[0]
+        return (g * UNARY[self.rule][1](_graph_xp(), x, type(self)().apply(x)),)
+
 
 def _trunc_div(xp, a, b):
     return xp.trunc(a / b)
@@ -164,6 +170,34 @@ class Binary(Function):
         ga = sum_to(g * da(xp, self.a, self.b, self.y), self.a.shape) if ia.requires_grad else None
         gb = sum_to(g * db(xp, self.a, self.b, self.y), self.b.shape) if ib.requires_grad else None
         return ga, gb
+
+    def backward_graph(self, g):
+        xp = _graph_xp()
+        da, db = BINARY[self.rule][1]
+        a, b = self.inputs
+        y = type(self)().apply(a, b)
+        ga = sum_to_graph(g * da(xp, a, b, y), a.shape) if a.requires_grad else None
+        gb = sum_to_graph(g * db(xp, a, b, y), b.shape) if b.requires_grad else None
+        return ga, gb
+
+
+class _GraphNamespace:
+    """NumPy's names as recorded ops, for the derivative rules above (``xp.cos`` is this module's ``cos``...);
+    functions without a gradient (``floor``, ``isnan``...) give constants, as they should."""
+
+    def __getattr__(self, name):
+        from . import creation, math as math_ops
+        for namespace in (globals(), vars(math_ops), vars(creation)):
+            if name in namespace and callable(namespace[name]):
+                return namespace[name]
+        raise AttributeError(f"no recorded op {name!r} for a derivative rule")
+
+
+def _graph_xp():
+    return _GRAPH_XP
+
+
+_GRAPH_XP = _GraphNamespace()
 
 
 def _float_input(x):

@@ -79,6 +79,26 @@ class Linear(Function):
         gb = g.sum(axis=tuple(range(g.ndim - 1))) if inputs[2].requires_grad else None
         return gx, gw, gb
 
+    def backward_graph(self, g):
+        """The same rule with ops (create_graph): the activation's derivative from a recorded output."""
+        from .math import matmul
+        from .reduce import sum as reduce_sum
+        inputs = self.inputs
+        x, w = inputs[0], inputs[1]
+        if self.act == "relu":
+            g = g * Tensor._from_op((self.y > 0).astype(g.dtype), None)
+        elif self.act != "linear":
+            y = Linear(self.act, self.has_bias).apply(*inputs)
+            g = g * y * (1 - y) if self.act == "sigmoid" else g * (1 - y * y)
+        gx = matmul(g, w.T) if x.requires_grad else None
+        gw = None
+        if w.requires_grad:
+            gw = matmul(x.reshape(-1, x.shape[-1]).T, g.reshape(-1, g.shape[-1]))
+        if not self.has_bias:
+            return gx, gw
+        gb = reduce_sum(g, axis=tuple(range(g.ndim - 1))) if inputs[2].requires_grad else None
+        return gx, gw, gb
+
 
 @differentiable
 def linear(x, kernel, bias=None, activation="linear"):
@@ -105,6 +125,7 @@ def linear(x, kernel, bias=None, activation="linear"):
 
 class Dropout(Function):
     __slots__ = ("mask",)
+    linear = True  # for its fixed mask: a differentiable backward by the generic rule (autograd/higher_order.py)
 
     def __init__(self, mask):
         self.mask = mask

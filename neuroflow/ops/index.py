@@ -33,6 +33,7 @@ def _plain_index(index):
 
 class GetItem(Function):
     __slots__ = ("index", "advanced", "shape", "dtype")
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
 
     def __init__(self, index, advanced):
         self.index, self.advanced = index, advanced

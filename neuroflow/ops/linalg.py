@@ -8,6 +8,7 @@ d det(A) = det(A) A^-T). The factorisations whose gradients are not written yet 
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ..autograd.functional import keras_jvp as jvp  # noqa: F401 - Keras' ops.jvp / ops.linalg.jvp
 from ..autograd.tensor import Tensor, as_tensor
 from ..backend import get_array_module
 from ..errors import ConfigError, ShapeError
@@ -20,6 +21,13 @@ from .shape import transpose
 
 def _mT(a):
     return a.swapaxes(-1, -2)
+
+
+def _mT_graph(t):
+    """:func:`_mT` of a Tensor, recorded."""
+    axes = list(range(t.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return transpose(t, axes)
 
 
 def _square(x, who):
@@ -52,6 +60,10 @@ class Det(Function):
         xp = get_array_module(g)
         return ((g * self.y)[..., None, None] * _mT(xp.linalg.inv(self.a)),)
 
+    def backward_graph(self, g):  # with ops (create_graph)
+        a = self.inputs[0]
+        return ((g * det(a))[..., None, None] * _mT_graph(inv(a)),)
+
 
 class Inv(Function):
     __slots__ = ("y",)
@@ -62,6 +74,10 @@ class Inv(Function):
 
     def backward(self, g):
         yt = _mT(self.y)
+        return (-(yt @ g @ yt),)
+
+    def backward_graph(self, g):
+        yt = _mT_graph(inv(self.inputs[0]))
         return (-(yt @ g @ yt),)
 
 
@@ -94,6 +110,26 @@ class Solve(Function):
         gb = gb[..., 0] if self.vector else gb
         return (ga if ia.requires_grad else None), (_sum_to_batch(gb, ib.shape) if ib.requires_grad else None)
 
+    def backward_graph(self, g):
+        """The same rule with ops (create_graph): ``x`` re-solved as a recorded node."""
+        from ..autograd.higher_order import sum_to_graph
+        a, b = self.inputs
+        a_m = self._masked_graph(a)
+        x = Solve(self.vector, self.lower).apply(a, b)
+        gg, x2 = (g[..., None], x[..., None]) if self.vector else (g, x)
+        gb = Solve(False).apply(_mT_graph(a_m), gg)
+        ga = self._masked_graph(-(gb @ _mT_graph(x2)))
+        gb = gb[..., 0] if self.vector else gb
+        return (sum_to_graph(ga, a.shape) if a.requires_grad else None,
+                sum_to_graph(gb, b.shape) if b.requires_grad else None)
+
+    def _masked_graph(self, t):
+        if self.lower is None:
+            return t
+        xp = get_array_module(t.data)
+        ones = xp.ones(t.shape[-2:], dtype=t.dtype)
+        return t * Tensor._from_op(xp.tril(ones) if self.lower else xp.triu(ones), None)
+
 
 def _sum_to_batch(g, shape):
     from ..autograd.function import sum_to
@@ -109,6 +145,9 @@ class SlogDet(Function):
 
     def backward(self, g):
         return (g[..., None, None] * _mT(get_array_module(g).linalg.inv(self.a)),)
+
+    def backward_graph(self, g):
+        return (g[..., None, None] * _mT_graph(inv(self.inputs[0])),)
 
 
 class Cholesky(Function):
@@ -304,4 +343,4 @@ def lu_factor(x):
 
 
 __all__ = ["det", "inv", "solve", "solve_triangular", "cholesky", "cholesky_inverse", "slogdet", "logdet", "norm",
-           "eig", "eigh", "qr", "svd", "pinv", "matrix_rank", "lstsq", "lu_factor"]
+           "eig", "eigh", "qr", "svd", "pinv", "matrix_rank", "lstsq", "lu_factor", "jvp"]

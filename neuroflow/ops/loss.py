@@ -64,6 +64,12 @@ class SigmoidBCE(_CrossEntropy):
         gy = -g * self.z if iy.requires_grad else None
         return gz, gy
 
+    def backward_graph(self, g):  # the same rule with ops (create_graph)
+        from .activation import sigmoid
+        z, y = self.inputs
+        g = g / self.count if self.mean else g
+        return (g * (sigmoid(z) - y) if z.requires_grad else None, -g * z if y.requires_grad else None)
+
 
 def _logsumexp(xp, z, axis):
     """``log(sum(exp(z)))`` over ``axis`` (kept), stable at any finite logit. Call it under
@@ -105,6 +111,15 @@ class SoftmaxCE(_CrossEntropy):
                 gy = g * (self.lse - self.z)
         return gz, gy
 
+    def backward_graph(self, g):
+        from .activation import log_softmax, softmax
+        from .shape import expand_dims
+        z, y = self.inputs
+        g = g / self.count if self.mean else expand_dims(g, self.axis)
+        gz = g * (softmax(z, self.axis) * y.sum(axis=self.axis, keepdims=True) - y) if z.requires_grad else None
+        gy = -g * log_softmax(z, self.axis) if y.requires_grad else None
+        return gz, gy
+
 
 class SparseSoftmaxCE(_CrossEntropy):
     __slots__ = ("z", "labels", "lse")
@@ -124,6 +139,15 @@ class SparseSoftmaxCE(_CrossEntropy):
         xp.put_along_axis(gz, self.labels[..., None], xp.take_along_axis(gz, self.labels[..., None], -1) - 1, -1)
         gz *= self._output_grad(g, lambda g: g[..., None])
         return gz, None
+
+    def backward_graph(self, g):
+        from .activation import softmax
+        z = self.inputs[0]
+        xp = get_array_module(self.z)
+        onehot = xp.zeros(self.z.shape, dtype=self.z.dtype)
+        xp.put_along_axis(onehot, self.labels[..., None], 1, -1)
+        g = g / self.count if self.mean else g.reshape(g.shape + (1,))
+        return (g * (softmax(z) - Tensor._from_op(onehot, None)), None)
 
 
 def _logits_if_carried(output, from_logits, op, axis=-1):

@@ -6,6 +6,7 @@ gradient back to each input's shape with :func:`~neuroflow.autograd.function.sum
 from __future__ import annotations
 
 from ..autograd.function import Function, sum_to
+from ..autograd.higher_order import sum_to_graph
 from ..autograd.tensor import Tensor, as_tensor
 from ..backend import get_array_module
 from ..errors import ShapeError
@@ -16,6 +17,7 @@ from ._registry import differentiable
 # --- + - * / -----------------------------------------------------------------------------------------------------
 class Add(Function):
     __slots__ = ("sa", "sb")
+    linear = True  # its backward is differentiable by the generic linear rule (autograd/higher_order.py)
 
     def forward(self, a, b):
         self.sa, self.sb = a.shape, b.shape
@@ -27,6 +29,7 @@ class Add(Function):
 
 class Subtract(Function):
     __slots__ = ("sa", "sb")
+    linear = True
 
     def forward(self, a, b):
         self.sa, self.sb = a.shape, b.shape
@@ -49,6 +52,11 @@ class Multiply(Function):
         gb = sum_to(g * self.a, self.b.shape) if ib.requires_grad else None
         return ga, gb
 
+    def backward_graph(self, g):
+        a, b = self.inputs
+        return (sum_to_graph(g * b, a.shape) if a.requires_grad else None,
+                sum_to_graph(g * a, b.shape) if b.requires_grad else None)
+
 
 class Divide(Function):
     __slots__ = ("a", "b")
@@ -62,6 +70,12 @@ class Divide(Function):
         ga = g / self.b
         gb = sum_to(-ga * self.a / self.b, self.b.shape) if ib.requires_grad else None
         return (sum_to(ga, self.a.shape) if ia.requires_grad else None), gb
+
+    def backward_graph(self, g):
+        a, b = self.inputs
+        ga = g / b
+        return (sum_to_graph(ga, a.shape) if a.requires_grad else None,
+                sum_to_graph(-ga * a / b, b.shape) if b.requires_grad else None)
 
 
 @differentiable
@@ -94,6 +108,7 @@ def divide(a, b):
 
 class Negative(Function):
     __slots__ = ()
+    linear = True
 
     def forward(self, x):
         return -x
@@ -127,6 +142,10 @@ class PowerScalar(Function):
             return (g * 2 * self.x,)
         return (g * p * self.x ** (p - 1),)
 
+    def backward_graph(self, g):
+        x, = self.inputs
+        return (g * (2 * x) if self.p == 2 else g * (self.p * x ** (self.p - 1)),)
+
 
 class Power(Function):
     __slots__ = ("a", "b", "y")
@@ -145,6 +164,16 @@ class Power(Function):
             # d(a^b)/db = a^b log a; where a == 0 the limit is 0 (for b > 0), so avoid log(0) = -inf there.
             safe = xp.where(self.a > 0, self.a, 1)
             gb = sum_to(g * self.y * xp.log(safe), self.b.shape)
+        return ga, gb
+
+    def backward_graph(self, g):
+        a, b = self.inputs
+        ga = sum_to_graph(g * b * a ** (b - 1), a.shape) if a.requires_grad else None
+        gb = None
+        if b.requires_grad:
+            positive = get_array_module(self.a).where(self.a > 0, self.a, 1)  # as backward: the limit 0 at a == 0
+            safe = where(self.a > 0, a, Tensor._from_op(positive, None))
+            gb = sum_to_graph(g * a ** b * log(safe), b.shape)
         return ga, gb
 
 
@@ -168,6 +197,9 @@ class Square(Function):
     def backward(self, g):
         return (2 * g * self.x,)
 
+    def backward_graph(self, g):
+        return (g * (2 * self.inputs[0]),)
+
 
 @differentiable
 def square(x):
@@ -184,6 +216,9 @@ class Sqrt(Function):
 
     def backward(self, g):
         return (g * 0.5 / self.y,)
+
+    def backward_graph(self, g):
+        return (g * 0.5 / sqrt(self.inputs[0]),)
 
 
 @differentiable
@@ -203,6 +238,9 @@ class Exp(Function):
     def backward(self, g):
         return (g * self.y,)
 
+    def backward_graph(self, g):
+        return (g * exp(self.inputs[0]),)
+
 
 class Expm1(Function):
     __slots__ = ("y",)
@@ -213,6 +251,9 @@ class Expm1(Function):
 
     def backward(self, g):
         return (g * (self.y + 1),)
+
+    def backward_graph(self, g):
+        return (g * exp(self.inputs[0]),)
 
 
 class Log(Function):
@@ -225,6 +266,9 @@ class Log(Function):
     def backward(self, g):
         return (g / self.x,)
 
+    def backward_graph(self, g):
+        return (g / self.inputs[0],)
+
 
 class Log1p(Function):
     __slots__ = ("x",)
@@ -235,6 +279,9 @@ class Log1p(Function):
 
     def backward(self, g):
         return (g / (1 + self.x),)
+
+    def backward_graph(self, g):
+        return (g / (1 + self.inputs[0]),)
 
 
 @differentiable
@@ -272,6 +319,9 @@ class Abs(Function):
     def backward(self, g):
         return (g * get_array_module(g).sign(self.x),)
 
+    def backward_graph(self, g):  # the derivative is piecewise constant: a mask times g
+        return (g * _constant(get_array_module(self.x).sign(self.x)),)
+
 
 @differentiable
 def abs(x):  # noqa: A001 - NumPy's name
@@ -295,6 +345,13 @@ class _Extremum(Function):
         wins_a = (a > b) if self.pick is _max else (a < b)
         share = xp.where(a == b, 0.5, wins_a.astype(g.dtype)).astype(g.dtype, copy=False)
         return sum_to(g * share, a.shape), sum_to(g * (1 - share), b.shape)
+
+    def backward_graph(self, g):
+        xp = get_array_module(self.a)
+        a, b = self.a, self.b
+        wins_a = (a > b) if self.pick is _max else (a < b)
+        share = xp.where(a == b, 0.5, wins_a).astype(g.dtype)
+        return (sum_to_graph(g * _constant(share), a.shape), sum_to_graph(g * _constant(1 - share), b.shape))
 
 
 def _max(xp, a, b):
@@ -348,6 +405,10 @@ class Clip(Function):
             inside = inside & (x <= self.hi)
         return (g * inside,)
 
+    def backward_graph(self, g):
+        inside = self.backward(get_array_module(self.x).ones_like(self.x))[0]
+        return (g * _constant(inside.astype(g.dtype, copy=False)),)
+
 
 @differentiable
 def clip(x, x_min=None, x_max=None):
@@ -359,6 +420,7 @@ def clip(x, x_min=None, x_max=None):
 
 class Where(Function):
     __slots__ = ("cond", "sa", "sb")
+    linear = True  # in (x, y), for its fixed condition
 
     def __init__(self, cond):
         self.cond = cond
@@ -399,6 +461,9 @@ class Cast(Function):
 
     def backward(self, g):
         return (g.astype(self.src),)
+
+    def backward_graph(self, g):
+        return (cast(g, self.src),)
 
 
 @differentiable
@@ -451,6 +516,39 @@ class MatMul(Function):
             if gb.shape != b.shape:
                 gb = gb.reshape(b.shape)
         return ga, gb
+
+    def backward_graph(self, g):
+        return _matmul_backward_graph(self, g)
+
+
+def _matmul_backward_graph(node, g):
+    """MatMul's gradients as graph ops: 1-D operands lifted to matrices, as in ``MatMul.backward``."""
+    a, b = node.inputs
+    a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a
+    b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b
+    g2 = g
+    if b.ndim == 1:
+        g2 = g2.reshape(g2.shape + (1,))
+    if a.ndim == 1:
+        g2 = g2.reshape(g2.shape[:-1] + (1,) + g2.shape[-1:])
+    ga = gb = None
+    if a.requires_grad:
+        ga = sum_to_graph(matmul(g2, _swap_last(b2)), a2.shape).reshape(a.shape)
+    if b.requires_grad:
+        gb = sum_to_graph(matmul(_swap_last(a2), g2), b2.shape).reshape(b.shape)
+    return ga, gb
+
+
+def _swap_last(t):
+    from .shape import transpose
+    axes = list(range(t.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return transpose(t, axes)
+
+
+def _constant(arr):
+    """An array as a Tensor outside the graph (masks and other locally constant factors of a derivative)."""
+    return Tensor._from_op(arr, None)
 
 
 @differentiable

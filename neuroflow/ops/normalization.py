@@ -67,6 +67,30 @@ class Normalize(Function):
             grads.append(sum_to(g, self.bshape).reshape(inputs[k].shape) if inputs[k].requires_grad else None)
         return tuple(grads)
 
+    def backward_graph(self, g):
+        """The same rule with ops (create_graph): the statistics recomputed as recorded nodes."""
+        from ..autograd.higher_order import sum_to_graph
+        from .math import sqrt
+        from .reduce import mean
+        inputs, axes = self.inputs, self.reduce_axes
+        x = inputs[0]
+        xc = x - mean(x, axis=axes, keepdims=True)
+        inv = 1.0 / sqrt(mean(xc * xc, axis=axes, keepdims=True) + self.eps)
+        xhat = xc * inv
+        gxhat = g * inputs[1].reshape(self.bshape) if self.has_scale else g
+        grads = [None]
+        if x.requires_grad:
+            grads[0] = inv * (gxhat - mean(gxhat, axis=axes, keepdims=True)
+                              - xhat * mean(gxhat * xhat, axis=axes, keepdims=True))
+        k = 1
+        if self.has_scale:
+            grads.append(sum_to_graph(g * xhat, self.bshape).reshape(inputs[k].shape)
+                         if inputs[k].requires_grad else None)
+            k += 1
+        if self.has_offset:
+            grads.append(sum_to_graph(g, self.bshape).reshape(inputs[k].shape) if inputs[k].requires_grad else None)
+        return tuple(grads)
+
 
 class BatchNormInference(Function):
     """``(x - mean) / sqrt(variance + eps) * scale + offset`` with given statistics (all parameters broadcast)."""
@@ -105,6 +129,28 @@ class BatchNormInference(Function):
             k += 1
         if self.has_offset:
             grads.append(sum_to(g, bshape).reshape(inputs[k].shape) if inputs[k].requires_grad else None)
+        return tuple(grads)
+
+    def backward_graph(self, g):
+        """The same rule with ops (create_graph)."""
+        from ..autograd.higher_order import sum_to_graph
+        from .math import sqrt
+        inputs, bshape = self.inputs, self.bshape
+        x, mean = inputs[0], inputs[1].reshape(bshape)
+        inv = 1.0 / sqrt(inputs[2].reshape(bshape) + self.eps)
+        a = inv * inputs[3].reshape(bshape) if self.has_scale else inv
+        ga = g * a
+        grads = [ga if x.requires_grad else None,
+                 -sum_to_graph(ga, bshape).reshape(inputs[1].shape) if inputs[1].requires_grad else None]
+        need_xc = inputs[2].requires_grad or (self.has_scale and inputs[3].requires_grad)
+        gxc = sum_to_graph(g * (x - mean), bshape) if need_xc else None
+        grads.append((-0.5 * gxc * a * inv * inv).reshape(inputs[2].shape) if inputs[2].requires_grad else None)
+        k = 3
+        if self.has_scale:
+            grads.append((gxc * inv).reshape(inputs[k].shape) if inputs[k].requires_grad else None)
+            k += 1
+        if self.has_offset:
+            grads.append(sum_to_graph(g, bshape).reshape(inputs[k].shape) if inputs[k].requires_grad else None)
         return tuple(grads)
 
 

@@ -15,6 +15,7 @@ Window geometry (padding, output size, offsets) comes from :mod:`neuroflow.ops.c
 """
 from __future__ import annotations
 
+import copy
 import math
 
 from ..autograd.function import Function, is_grad_enabled
@@ -74,8 +75,62 @@ class MaxPool(Function):
                 dst += gy * (self.index == k)
         return (from_last(g.crop(gx), self.channels_first),)
 
+    def backward_graph(self, gy):
+        # Locally linear: each window's gradient goes to its fixed argmax. The scatter's adjoint is the gather of
+        # the argmax values, and the two nodes differentiate into each other (any order).
+        return (_MaxPoolScatter(copy.copy(self)).apply(gy),)  # a copy: releasing this node leaves it whole
+
+    def gather(self, u):
+        """The adjoint of :meth:`backward`: each window's value of ``u`` (input-shaped) at its argmax."""
+        xp = get_array_module(u)
+        g = self.geom
+        upd = g.pad(to_last(u, self.channels_first))
+        out = None
+        for k, (_, sl) in enumerate(g.offsets()):
+            term = upd[(slice(None),) + sl] * (self.index == k)
+            out = term if out is None else out + term
+        return from_last(out, self.channels_first)
+
     def describe(self) -> str:
         return self.geom.describe()
+
+
+class _MaxPoolScatter(Function):
+    """MaxPool's backward as a node (create_graph): output gradients scattered to the argmax positions."""
+
+    __slots__ = ("pool",)
+    label = "max_pool_backward"
+
+    def __init__(self, pool):
+        self.pool = pool
+
+    def forward(self, gy):
+        return self.pool.backward(gy)[0]
+
+    def backward(self, u):
+        return (self.pool.gather(u),)
+
+    def backward_graph(self, u):
+        return (_MaxPoolGather(self.pool).apply(u),)
+
+
+class _MaxPoolGather(Function):
+    """The adjoint of :class:`_MaxPoolScatter`: input-shaped values read at each window's argmax."""
+
+    __slots__ = ("pool",)
+    label = "max_pool_gather"
+
+    def __init__(self, pool):
+        self.pool = pool
+
+    def forward(self, u):
+        return self.pool.gather(u)
+
+    def backward(self, gy):
+        return (self.pool.backward(gy)[0],)
+
+    def backward_graph(self, gy):
+        return (_MaxPoolScatter(self.pool).apply(gy),)
 
 
 def _max_disjoint(xp, xpd, g: Geometry):
@@ -99,6 +154,7 @@ def _max_disjoint(xp, xpd, g: Geometry):
 
 class AveragePool(Function):
     __slots__ = ("geom", "channels_first", "count", "x_shape")
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
     label = "average_pool"
 
     def __init__(self, geom: Geometry, channels_first: bool):

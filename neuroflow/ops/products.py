@@ -69,6 +69,27 @@ class Einsum(Function):
             grads.append(gk)
         return tuple(grads)
 
+    def backward_graph(self, g):
+        """The same contractions with recorded einsums (each operand's gradient is linear in the others)."""
+        from ..autograd.higher_order import first_order_only
+        from .shape import broadcast_to
+        if any(len(set(sub)) != len(sub) for sub in self.ins):
+            return first_order_only(self, g)  # a diagonal: backward raises its own error
+        grads = []
+        for k, (sub, x) in enumerate(zip(self.ins, self.inputs)):
+            if not x.requires_grad:
+                grads.append(None)
+                continue
+            others = [(s, v) for j, (s, v) in enumerate(zip(self.ins, self.inputs)) if j != k]
+            present = set(self.out).union(*[set(s) for s, _ in others])
+            target = "".join(c for c in sub if c in present)
+            gk = einsum(",".join([self.out] + [s for s, _ in others]) + "->" + target, g, *[v for _, v in others])
+            if target != sub:
+                gk = broadcast_to(gk.reshape([x.shape[i] if c in present else 1 for i, c in enumerate(sub)]),
+                                  x.shape)
+            grads.append(gk)
+        return tuple(grads)
+
 
 @differentiable
 def einsum(subscripts, *operands):

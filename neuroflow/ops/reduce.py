@@ -24,9 +24,15 @@ class _Reduction(Function):
         """The output gradient with the reduced axes restored as size-1 axes (broadcastable to the input)."""
         return g if self.keepdims else g.reshape(keepdims_shape(self.shape, self.axes))
 
+    def expand_graph(self, g):
+        """:meth:`expand` recorded: ``g`` a Tensor."""
+        from .shape import reshape
+        return g if self.keepdims else reshape(g, keepdims_shape(self.shape, self.axes))
+
 
 class Sum(_Reduction):
     __slots__ = ()
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
 
     def forward(self, x):
         self.shape = x.shape
@@ -38,6 +44,7 @@ class Sum(_Reduction):
 
 class Mean(_Reduction):
     __slots__ = ("count",)
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
 
     def forward(self, x):
         self.shape = x.shape
@@ -73,6 +80,15 @@ class Prod(_Reduction):
         others = xp.transpose(others, tuple(int(i) for i in inverse))
         return (self.expand(g) * others,)
 
+    def backward_graph(self, g):
+        # d prod / d x_i = prod / x_i where no element is zero; with a zero that rule is wrong, and the exclusive
+        # products are not ops yet: the gradient is then first-order only (differentiating it raises).
+        x, = self.inputs
+        if (self.x == 0).any():
+            from ..autograd.higher_order import first_order_only
+            return first_order_only(self, g)
+        return (self.expand_graph(g) * prod(x, axis=self.axes, keepdims=True) / x,)
+
 
 class _ArgExtremum(_Reduction):
     """max/min: the gradient goes to the extreme elements, split evenly among ties (as TensorFlow and PyTorch's
@@ -90,6 +106,11 @@ class _ArgExtremum(_Reduction):
         hit = (self.x == self.y)
         count = hit.sum(axis=self.axes, keepdims=True)
         return (self.expand(g) * hit / count.astype(g.dtype),)
+
+    def backward_graph(self, g):  # locally linear: a fixed share of g per extreme element
+        hit = (self.x == self.y)
+        share = (hit / hit.sum(axis=self.axes, keepdims=True)).astype(g.dtype)
+        return (self.expand_graph(g) * Tensor._from_op(share, None),)
 
 
 class Max(_ArgExtremum):
@@ -121,6 +142,10 @@ class Var(_Reduction):
     def backward(self, g):
         return (self.expand(g) * (2.0 / self.n) * self.centered,)
 
+    def backward_graph(self, g):
+        x, = self.inputs
+        return (self.expand_graph(g) * (2.0 / self.n) * (x - mean(x, axis=self.axes, keepdims=True)),)
+
 
 class LogSumExp(_Reduction):
     __slots__ = ("x", "y")
@@ -137,6 +162,11 @@ class LogSumExp(_Reduction):
     def backward(self, g):
         xp = get_array_module(g)
         return (self.expand(g) * xp.exp(self.x - self.y),)
+
+    def backward_graph(self, g):
+        from .math import exp
+        x, = self.inputs
+        return (self.expand_graph(g) * exp(x - logsumexp(x, axis=self.axes, keepdims=True)),)
 
 
 def _reduce(cls, x, axis, keepdims, op, *extra):

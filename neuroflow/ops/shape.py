@@ -13,6 +13,7 @@ from .index import getitem
 
 class Reshape(Function):
     __slots__ = ("src", "dst")
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
 
     def __init__(self, dst):
         self.dst = dst
@@ -39,6 +40,7 @@ def reshape(x, shape):
 
 class Transpose(Function):
     __slots__ = ("axes",)
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
 
     def __init__(self, axes):
         self.axes = axes
@@ -90,6 +92,7 @@ def squeeze(x, axis=None):
 
 class BroadcastTo(Function):
     __slots__ = ("src", "dst")
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
 
     def __init__(self, dst):
         self.dst = dst
@@ -115,6 +118,7 @@ def broadcast_to(x, shape):
 
 class Concatenate(Function):
     __slots__ = ("axis", "sizes")
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
 
     def __init__(self, axis):
         self.axis = axis
@@ -198,6 +202,9 @@ class Pad(Function):
         index = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(self.width))
         return (g[index],)
 
+    def backward_graph(self, g):  # (affine for a non-zero constant, so not the generic linear rule)
+        return (getitem(g, tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(self.width))),)
+
 
 @differentiable
 def pad(x, pad_width, mode="constant", constant_values=0):
@@ -226,6 +233,7 @@ def pad(x, pad_width, mode="constant", constant_values=0):
 
 class Flip(Function):
     __slots__ = ("axes",)
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
 
     def __init__(self, axes):
         self.axes = axes
@@ -246,6 +254,7 @@ def flip(x, axis=None):
 
 class Repeat(Function):
     __slots__ = ("repeats", "axis", "shape")
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
 
     def __init__(self, repeats, axis):
         self.repeats, self.axis = repeats, axis
@@ -284,6 +293,7 @@ def repeat(x, repeats, axis=None):
 
 class Tile(Function):
     __slots__ = ("reps", "shape")
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
 
     def __init__(self, reps):
         self.reps = reps

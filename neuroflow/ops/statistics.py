@@ -33,6 +33,7 @@ def _axis1(x, axis, who):
 # --- scans ---------------------------------------------------------------------------------------------------------
 class CumSum(Function):
     __slots__ = ("axis",)
+    linear = True  # differentiable backward by the generic linear rule (autograd/higher_order.py)
 
     def __init__(self, axis):
         self.axis = axis
@@ -78,6 +79,15 @@ class CumProd(Function):
             idx[a] = slice(i, i + 1)
             out[tuple(idx)] = contrib
         return (out,)
+
+    def backward_graph(self, g):
+        # The zero-free rule with ops; with a zero the exclusive products above are not ops yet: first order only.
+        x, a = self.inputs[0], self.axis
+        if not (self.x != 0).all():
+            from ..autograd.higher_order import first_order_only
+            return first_order_only(self, g)
+        y = CumProd(a).apply(x)
+        return (flip(CumSum(a).apply(flip(g * y, a)), a) / x,)
 
 
 def _scan(cls, x, axis, dtype, who):
