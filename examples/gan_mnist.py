@@ -90,7 +90,7 @@ class GAN(keras.Model):
         return self.generator(z, training=training)
 
     def train_step(self, data):
-        real = data[0]
+        real = data  # fit(x) without targets hands the batch itself, as in Keras
         n = len(real)
         z = self.noise.normal(size=(n, self.latent_dim)).astype("float32")
         fake = self.generator(z, training=True)

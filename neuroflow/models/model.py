@@ -8,12 +8,12 @@ from __future__ import annotations
 import numpy as np
 
 
-from .. import random as nf_random
+from .. import metrics as nf_metrics, random as nf_random
 from ..errors import ConfigError, ShapeError
 from ..layers.base import Layer
 from ..layers.symbolic import flatten
 from ..registry import register_builtin
-from ..training import compile_utils, loop, predict_loop
+from ..training import compile_utils, custom_steps, loop, predict_loop
 from ..training.added_losses import total_loss
 from .functional import FunctionalGraph
 
@@ -89,6 +89,8 @@ class Model(Layer):
     @property
     def output_names(self) -> list:
         if self._graph is not None:
+            if isinstance(self._graph.outputs, dict):  # Keras: a dict of outputs is named by its keys
+                return list(self._graph.outputs)
             return [t.node.layer.name for t in flatten(self._graph.outputs)]
         return ["output"]
 
@@ -169,15 +171,16 @@ class Model(Layer):
 
         self.optimizer = nf_optimizers.get(optimizer)
         self._compile_args = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights}
+        object.__setattr__(self, "_loss_tracker", nf_metrics.Mean(name="loss"))  # what custom steps update
         self._specs = compile_utils.resolve(self, loss, metrics, loss_weights, self.output_names,
                                             self._output_layers(), self._output_shapes())
 
     @loop.default_train_step
     def train_step(self, data):
-        """One training step on ``data`` = ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``; returns a dict of
+        """One training step on ``data`` = ``x``, ``(x, y)`` or ``(x, y, sample_weight)``; returns a dict of
         values to log. Override it for custom loops (GANs...): ``fit`` then calls yours and averages the values it
         returns over each epoch. The default is the compiled loss + optimizer step."""
-        x, y, w = (tuple(data) + (None, None))[:3]
+        x, y, w = custom_steps.unpack(data)
         runner = loop.StepRunner(self)
         return {"loss": runner.train(x, y, w)}
 
@@ -188,6 +191,27 @@ class Model(Layer):
         outs = list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]
         total = compile_utils.weighted_loss(self._specs, loop._y_per_output(self, y), outs, sample_weight)
         return total_loss(total, self._pass_losses(), self, penalized=True)
+
+    @loop.default_train_step
+    def test_step(self, data):
+        """One evaluation step on ``data`` = ``x``, ``(x, y)`` or ``(x, y, sample_weight)``; returns a dict of
+        values to log. Override it together with ``train_step``: ``evaluate`` (and fit's validation) then call yours
+        once per batch and report what the last call returned, as Keras does."""
+        x, y, w = custom_steps.unpack(data)
+        return {"loss": loop.StepRunner(self).test(x, y, w)}
+
+    @property
+    def metrics(self) -> list:
+        """The metric objects a custom ``train_step`` updates and ``fit`` resets each epoch, in Keras' order: once
+        compiled the loss tracker (``Mean(name="loss")``) and the compiled metrics, then the metrics held as
+        attributes of the model (``self.loss_tracker = keras.metrics.Mean(name="loss")``)."""
+        found = []
+        if self.__dict__.get("_loss_tracker") is not None:
+            found.append(self._loss_tracker)
+            found += [m for spec in self._specs or [] for m in spec.metrics]
+        found += [v for v in vars(self).values() if isinstance(v, nf_metrics.Metric)]
+        unique = {id(m): m for m in found}
+        return list(unique.values())
 
     @property
     def metrics_names(self) -> list:

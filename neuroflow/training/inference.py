@@ -93,6 +93,8 @@ def _build(model, x) -> list:
 
 def _ordinary_outputs(model, x) -> list:
     out = model(x, training=False)
+    if isinstance(out, dict):  # a dict of outputs, in output_names' order
+        out = list(out.values())
     return [o.data for o in (out if isinstance(out, (list, tuple)) else [out])]
 
 

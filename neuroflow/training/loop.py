@@ -15,7 +15,7 @@ from .. import _validate as check, config as nf_config
 from ..autograd.function import no_grad
 from ..backend import keep_freed_memory
 from ..errors import ConfigError, DataError, NotCompiledError
-from . import arguments as args, data_adapter as da
+from . import arguments as args, custom_steps, data_adapter as da
 from ..layers.loss_scope import collect_losses
 from .added_losses import total_loss
 from ..distribution import data_parallel as dp
@@ -34,6 +34,9 @@ def _as_list(struct, n):
 
 
 def _outputs_list(out):
+    """A model's output(s) as a list aligned with ``model.output_names`` (a dict of outputs in its key order)."""
+    if isinstance(out, dict):
+        return list(out.values())
     return list(out) if isinstance(out, (list, tuple)) else [out]
 
 
@@ -115,7 +118,9 @@ class StepRunner:
         loss = total_loss(weighted_loss(self.specs, ys, outs, w), added.losses, model, self.penalized)
         value = float(loss.data)
         if variables:
-            loss.backward()
+            # A loss-scaling optimizer scales the loss before backward and unscales the gradients; ``value`` (what
+            # fit logs) stays the unscaled loss.
+            model.optimizer.scale_loss(loss).backward()
             if self.sync is not None:  # data-parallel: every rank steps with the global batch's mean gradient
                 value = self.sync.average(variables, _batch_len(x), value)
             if not model.optimizer.built:  # fit owns the weights: "auto" may pack small ones into flat buffers
@@ -291,19 +296,18 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         cbs.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and hasattr(optimizer, "finalize_variable_values") and epochs > initial_epoch:
+        optimizer.finalize_variable_values(model.trainable_weights)  # use_ema: the averages become the weights
     cbs.on_train_end(logs)
     return model.history
 
 
-def default_train_step(method):
-    """Marks the model base class's own ``train_step`` (this package cannot import models, which sit above it):
-    ``fit`` runs its fused step unless a subclass overrides the marked method."""
-    method.is_default_train_step = True
-    return method
+default_train_step = custom_steps.default_step
 
 
 def _overrides_train_step(model) -> bool:
-    return not getattr(type(model).train_step, "is_default_train_step", False)
+    return custom_steps.overrides(model, "train_step")
 
 
 class _CustomSteps:
@@ -313,13 +317,12 @@ class _CustomSteps:
     def __init__(self, model):
         self.model = model
         self.trackers = {}
+        custom_steps.reset_model_metrics(model)  # a new epoch: the step's own trackers start again
 
     def train(self, x, y, w):
-        data = (x,) if y is None else ((x, y) if w is None else (x, y, w))
-        result = self.model.train_step(data) or {}
+        result = custom_steps.flat_logs(self.model.train_step(custom_steps.pack(x, y, w)))
         n = _batch_len(x)
         for key, value in result.items():
-            value = float(value.item() if hasattr(value, "item") else value)
             self.trackers.setdefault(key, _MeanTracker()).update(value, n)
         return self.logs()
 
@@ -337,6 +340,8 @@ def _run_test(model, batches, runner, cbs=None):
     (a CallbackList) it calls Keras' hooks in Keras' order: ``on_test_begin``, per batch
     ``on_test_batch_begin(i)`` / ``on_test_batch_end(i, running logs)``, ``on_test_end(logs)``; a callback may
     set ``model.stop_evaluating = True`` to end the pass early."""
+    if custom_steps.overrides(model, "test_step"):
+        return custom_steps.run_test(model, batches, cbs)
     runner.reset_metrics()
     tracker = _MeanTracker()
     model.stop_evaluating = False

@@ -50,7 +50,7 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
                 outs = output_arrays(model, xs)
             inputs = {id(a) for a in da.leaves(xs)}
             outs = [o.copy() if id(o) in inputs else o for o in outs]  # never hand back the caller's own array
-            return outs[0] if len(outs) == 1 else outs
+            return _structured(model, outs)
         batches = da.ArrayBatches(xs, None, None, batch_size, False)
     cbs = None
     if callbacks is not None:
@@ -74,4 +74,13 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     if not chunks:
         raise DataError("predict(): no batches were produced")
     outs = [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
+    return _structured(model, outs)
+
+
+def _structured(model, outs):
+    """The output arrays as Keras returns them: one array, a dict by output name for a model whose outputs are a
+    dict (``Model(inputs, {"a": ..., "b": ...})``), else a list."""
+    graph = getattr(model, "_graph", None)
+    if graph is not None and isinstance(graph.outputs, dict):
+        return dict(zip(model.output_names, outs))
     return outs[0] if len(outs) == 1 else outs

@@ -1,0 +1,64 @@
+"""A user's own ``train_step`` / ``test_step`` inside ``fit`` and ``evaluate`` (Keras' "customizing what happens
+in fit()"): which steps a model overrides, resetting ``model.metrics`` at the start of each pass, and the logs a
+step returns (numbers, metric results, or nested dicts of them such as Keras' ``compile_metrics``).
+"""
+from __future__ import annotations
+
+from ..utils.structure import pack_x_y_sample_weight, unpack_x_y_sample_weight
+
+
+def default_step(method):
+    """Marks the model base class's own ``train_step``/``test_step`` (this package cannot import models, which
+    sit above it): ``fit``/``evaluate`` run their fused steps unless a subclass overrides the marked method."""
+    method.is_default_train_step = True
+    return method
+
+
+def overrides(model, step_name: str) -> bool:
+    """Whether ``type(model)`` defines its own ``step_name`` (``"train_step"`` or ``"test_step"``)."""
+    method = getattr(type(model), step_name, None)
+    return method is not None and not getattr(method, "is_default_train_step", False)
+
+
+pack = pack_x_y_sample_weight  # a batch as a step receives it: x alone without targets, as in Keras
+unpack = unpack_x_y_sample_weight
+
+
+def reset_model_metrics(model) -> None:
+    """``reset_state()`` on every metric ``model.metrics`` lists (Keras does it at the start of each epoch and of
+    each evaluation, so that trackers a custom step updates report that pass alone)."""
+    for metric in getattr(model, "metrics", None) or ():
+        metric.reset_state()
+
+
+def flat_logs(result) -> dict:
+    """A step's returned dict as ``{name: float}``: tensors and metric results become numbers and nested dicts
+    (``{"compile_metrics": {"mae": ...}}``) are merged in."""
+    logs = {}
+    for key, value in (result or {}).items():
+        if isinstance(value, dict):
+            logs.update(flat_logs(value))
+        else:
+            logs[key] = float(value.item() if hasattr(value, "item") else value)
+    return logs
+
+
+def run_test(model, batches, cbs) -> dict:
+    """One evaluation pass calling the model's own ``test_step((x, y[, sample_weight]))`` per batch; the logs are
+    the last step's (its trackers hold the running values), as in Keras. Hooks as in ``loop._run_test``."""
+    reset_model_metrics(model)
+    model.stop_evaluating = False
+    if cbs is not None:
+        cbs.on_test_begin()
+    logs = {}
+    for step, (bx, by, bw) in enumerate(batches.epoch(0)):
+        if cbs is not None:
+            cbs.on_test_batch_begin(step)
+        logs = flat_logs(model.test_step(pack(bx, by, bw)))
+        if cbs is not None:
+            cbs.on_test_batch_end(step, logs)
+        if model.stop_evaluating:
+            break
+    if cbs is not None:
+        cbs.on_test_end(logs)
+    return logs
