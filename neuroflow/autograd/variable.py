@@ -46,8 +46,9 @@ class Variable(Tensor):
 
     @property
     def value(self):
-        """The current array (shared)."""
-        return self.data
+        """The variable as a Tensor (itself), as Keras' ``variable.value`` is the backend tensor: on Keras' torch
+        backend custom loops read ``v.value.grad``; ``v.value.numpy()`` and ``np.asarray(v.value)`` give the array."""
+        return self
 
     def assign(self, value) -> "Variable":
         """Copy ``value`` into this variable's storage (same shape), keeping its identity."""

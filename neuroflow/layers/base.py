@@ -165,6 +165,22 @@ class Layer(AddedLosses):
             self._rng = nf_random.generator()
         return self._rng
 
+    def weight_arguments(self, name=None, shape=None, initializer=None, regularizer=None, constraint=None,
+                         trainable=True, dtype=None, **ignored):
+        """``add_weight``'s arguments in one form: ``(name, shape tuple, initializer, regularizer, constraint,
+        trainable, dtype)``, whether given in neuroflow's order, Keras 3's positional order or by keyword."""
+        if name is not None and not isinstance(name, str):  # Keras 3 order: add_weight(shape, initializer, ...)
+            name, shape, initializer, dtype, trainable, regularizer = (
+                None, name, shape, initializer if initializer is not None else dtype,
+                regularizer if regularizer is not None else trainable, None)
+        if name is None:  # Keras names unnamed weights "variable", "variable_1", ...
+            taken = {v.name for v in self._variables}
+            name = next(n for n in (f"variable_{i}" if i else "variable" for i in range(len(taken) + 1))
+                        if n not in taken)
+        initializer = "glorot_uniform" if initializer is None else initializer
+        shape = () if shape is None else tuple(int(s) for s in shape)
+        return name, shape, initializer, regularizer, constraint, trainable, dtype
+
     def add_weight(self, name=None, shape=None, initializer=None, regularizer=None, constraint=None,
                    trainable=True, dtype=None, autocast=True, aggregation="none",
                    overwrite_with_gradient=False) -> Variable:
@@ -176,16 +192,8 @@ class Layer(AddedLosses):
         ``autocast``, ``aggregation`` and ``overwrite_with_gradient`` are accepted for Keras code and change
         nothing here (one device, no mixed precision casting of variables).
         """
-        if name is not None and not isinstance(name, str):  # Keras 3 order: add_weight(shape, initializer, ...)
-            name, shape, initializer, dtype, trainable, regularizer = (
-                None, name, shape, initializer if initializer is not None else dtype,
-                regularizer if regularizer is not None else trainable, None)
-        if name is None:  # Keras names unnamed weights "variable", "variable_1", ...
-            taken = {v.name for v in self._variables}
-            name = next(n for n in (f"variable_{i}" if i else "variable" for i in range(len(taken) + 1))
-                        if n not in taken)
-        initializer = "glorot_uniform" if initializer is None else initializer
-        shape = () if shape is None else tuple(int(s) for s in shape)
+        name, shape, initializer, regularizer, constraint, trainable, dtype = self.weight_arguments(
+            name, shape, initializer, regularizer, constraint, trainable, dtype)
         init = nf_initializers.get(initializer)
         value = init(shape, dtype=dtype or self.dtype, rng=self.rng) if isinstance(
             init, nf_initializers.Initializer) else np.asarray(init(shape, dtype or self.dtype))

@@ -4,11 +4,13 @@ from .model_file import model_from_json
 from ..registry import get_registered_class, register_serializable
 
 from ..custom_objects import CustomObjectScope, custom_object_scope, get_custom_objects
-from ..utils.serialization import get_registered_object
+from ..utils.serialization import (deserialize_keras_object, get_registered_name, get_registered_object,
+                                   serialize_keras_object)
 
 register_keras_serializable = register_serializable
 
 
 __all__ = ["load_model", "save_model", "save_weights", "load_weights", "model_from_json",
            "register_serializable", "register_keras_serializable", "get_registered_class", "get_registered_object",
-           "custom_object_scope", "CustomObjectScope", "get_custom_objects"]
+           "custom_object_scope", "CustomObjectScope", "get_custom_objects", "serialize_keras_object",
+           "deserialize_keras_object", "get_registered_name"]

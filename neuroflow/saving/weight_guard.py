@@ -80,9 +80,10 @@ def guard(layer) -> None:
             continue
         original = type(inner).add_weight
 
-        def checked_add_weight(name, shape, *args, _layer=inner, _original=original, **kwargs):
+        def checked_add_weight(*args, _layer=inner, _original=original, **kwargs):
+            name, shape = _layer.weight_arguments(*args, **kwargs)[:2]  # any of add_weight's call forms
             budget.charge(_layer, name, shape)
-            return _original(_layer, name, shape, *args, **kwargs)
+            return _original(_layer, *args, **kwargs)
 
         object.__setattr__(inner, "add_weight", checked_add_weight)
 

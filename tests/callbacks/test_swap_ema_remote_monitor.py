@@ -31,7 +31,8 @@ def _averages(optimizer):
 def test_evaluate_runs_on_the_averages_and_the_weights_come_back():
     opt = optimizers.SGD(0.05, use_ema=True, ema_momentum=0.9)
     model = _model(opt)
-    model.fit(X, Y, epochs=2, batch_size=8, verbose=0)
+    model.fit(X, Y, epochs=2, batch_size=8, verbose=0)  # fit ends with the averages as the weights (Keras' finalize)
+    model.train_on_batch(X[:8], Y[:8])  # one more step: weights and averages differ again
     weights = [w.copy() for w in model.get_weights()]
     averages = _averages(opt)
     swapped = model.evaluate(X, Y, verbose=0, callbacks=[callbacks.SwapEMAWeights()])

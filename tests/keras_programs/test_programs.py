@@ -14,19 +14,9 @@ from tests.keras_oracle import keras as keras_oracle
 from tests.keras_programs import guides_models, guides_training, guides_examples, guides_api
 
 # Programs that need something Keras 3 has but neuroflow does not yet: name -> reason (xfail, strict).
-_VALUE_GRAD = ("Variable.value is the NumPy array, so v.value.grad fails; in Keras' torch backend it is the parameter "
-               "tensor holding .grad (neuroflow/autograd/variable.py, owned by the autograd engineer)")
 NEUROFLOW_GAPS = {
-    "custom_train_step_torch_style": _VALUE_GRAD,
-    "custom_train_step_trackers": _VALUE_GRAD,
-    "training_loop_from_scratch": _VALUE_GRAD,
-    "variational_autoencoder": _VALUE_GRAD,
-    "gan_two_optimizers": _VALUE_GRAD,
     "masking_and_padding": "a symbolic (functional) call passes no mask: Keras hands a custom layer's call the "
                            "mask of its KerasTensor input while building the graph (neuroflow/layers/symbolic.py)",
-    "saving_namespace_serialization": "keras.saving lacks serialize_keras_object/deserialize_keras_object/"
-                                      "get_registered_name (they are in neuroflow.utils; neuroflow/saving/__init__.py "
-                                      "belongs to the saving engineer)",
     "saving_custom_layer_keras_file": "a .keras file refuses registered custom layers ('has no Keras counterpart'; "
                                       "neuroflow/saving/keras_format, the Keras-files engineer)",
 }
