@@ -112,13 +112,15 @@ class TreeBatch:
 
     Nodes are numbered leaves first, then level 1 (parents of leaves only), level 2... so that a level's children
     always have smaller numbers. ``word_ids``: ``(n_leaves,)``; ``levels``: per level, ``(left, right)`` index
-    arrays of its nodes' children; ``labels``: ``(n_nodes,)`` in that numbering; ``roots``: ``(n_trees,)``.
+    arrays of its nodes' children; ``labels``: ``(n_nodes,)`` in that numbering; ``roots``: ``(n_trees,)``;
+    ``positions``: per tree, the numbers of its nodes in post-order (the order of ``Tree.nodes()``).
     """
 
     word_ids: np.ndarray
     levels: list = field(default_factory=list)
     labels: np.ndarray = None
     roots: np.ndarray = None
+    positions: list = field(default_factory=list)
 
     @property
     def n_nodes(self) -> int:
@@ -150,7 +152,8 @@ def batch_trees(trees, vocabulary: dict, unknown: int = 0) -> TreeBatch:
         start += len(members)
     labels = np.array([n.label for n in order], dtype=np.int64)
     roots = np.array([index[id(t)] for t in trees], dtype=np.int64)
-    return TreeBatch(word_ids, levels, labels, roots)
+    positions = [np.array([index[id(n)] for n in t.nodes()], dtype=np.int64) for t in trees]
+    return TreeBatch(word_ids, levels, labels, roots, positions)
 
 
 def build_vocabulary(trees, min_count: int = 1) -> dict:

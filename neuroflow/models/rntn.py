@@ -112,8 +112,7 @@ class RNTN(Layer):
                 chunk = trees[start:start + batch_size]
                 batch = batch_trees(chunk, self.vocabulary)
                 pred = self.call(batch).numpy().argmax(axis=-1)
-                position = _positions(chunk, batch)
-                out += [pred[p] for p in position]
+                out += [pred[p] for p in batch.positions]
         return out
 
     def evaluate(self, trees):
@@ -128,19 +127,6 @@ class RNTN(Layer):
     def get_config(self):
         return {**super().get_config(), "vocabulary": self.vocabulary, "units": self.units,
                 "num_classes": self.num_classes, "use_tensor": self.use_tensor, "l2": self.l2}
-
-
-def _positions(trees, batch):
-    """For each tree, the batch indices of its nodes in post-order (matching ``Tree.nodes()``)."""
-    height, order = {}, []
-    for t in trees:
-        for node in t.nodes():
-            h = 0 if node.is_leaf else 1 + max(height[id(node.left)], height[id(node.right)])
-            height[id(node)] = h
-            order.append(node)
-    order.sort(key=lambda n: height[id(n)])
-    index = {id(n): i for i, n in enumerate(order)}
-    return [np.array([index[id(n)] for n in t.nodes()]) for t in trees]
 
 
 __all__ = ["RNTN", "build_vocabulary"]
