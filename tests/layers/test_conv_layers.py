@@ -1,6 +1,5 @@
 """Convolution layers: the shared layer checks, forward and gradients against PyTorch (weights in Keras layout,
 converted inside the torch reference), output shapes, argument errors, and a tiny CNN that learns."""
-import time
 
 import numpy as np
 import pytest
@@ -345,11 +344,8 @@ def test_tiny_cnn_learns_where_the_blob_is(tmp_path):
     model = Sequential([layers.Input(shape=(16, 16, 1)), Conv2D(8, 3, activation="relu"), MaxPooling2D(),
                         layers.Flatten(), layers.Dense(3, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
-    start = time.perf_counter()
     history = model.fit(x, y, batch_size=32, epochs=20, verbose=0)  # 240 steps
-    elapsed = time.perf_counter() - start
     assert history.history["accuracy"][-1] >= 0.9, history.history["accuracy"]
-    assert elapsed < 30, f"training took {elapsed:.1f}s"
     x_test, y_test = _blob_images(200, rng)
     pred = model.predict(x_test, verbose=0)
     assert (pred.argmax(-1) == y_test).mean() >= 0.85
