@@ -209,6 +209,12 @@ class Layer(AddedLosses):
             self._weight_constraints.append((var, nf_constraints.get(constraint)))
         return var
 
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True, regularizer=None,
+                     constraint=None, name=None) -> Variable:
+        """Keras 3's ``add_variable``: ``add_weight`` with the shape and initializer first. Shapes: ``shape``."""
+        return self.add_weight(name=name, shape=shape, initializer=initializer, regularizer=regularizer,
+                               constraint=constraint, trainable=trainable, dtype=dtype)
+
     @property
     def _weight_regularizers(self):
         if "_wregs" not in self.__dict__:

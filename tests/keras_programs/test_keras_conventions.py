@@ -102,3 +102,12 @@ def test_custom_steps_get_x_alone_reset_trackers_and_report_the_last_result():
     assert history.history["calls"] == [1.5, 1.5]
     logs = model.evaluate(x, np.ones((8, 1)), batch_size=4, verbose=0, return_dict=True)
     assert logs == {"calls": 2.0, "y_sum": 4.0}  # the last step's values, nested dicts merged
+
+
+def test_add_variable_is_add_weight_with_keras_order():
+    import neuroflow as nf
+    layer = nf.layers.Layer()
+    v = layer.add_variable((2, 3), "ones", name="scale")
+    u = layer.add_variable((4,), initializer="zeros", trainable=False)
+    assert v.name == "scale" and v.shape == (2, 3) and float(v.numpy().sum()) == 6.0
+    assert u.name == "variable" and not u.trainable and [w.name for w in layer.weights] == ["scale", "variable"]
