@@ -130,6 +130,17 @@ def build_classifier():
     return model
 
 
+def load_images(path, samples=None):
+    """MNIST as float32 images in [0, 1], ``(n, 28, 28, 1)``, with their labels; ``samples`` keeps the first that
+    many training images (and half as many test images, at least 200)."""
+    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data(path)
+    if samples:
+        x_train, y_train = x_train[:samples], y_train[:samples]
+        x_test, y_test = x_test[:max(samples // 2, 200)], y_test[:max(samples // 2, 200)]
+    return ((x_train.astype("float32") / 255)[..., None], y_train), ((x_test.astype("float32") / 255)[..., None],
+                                                                      y_test)
+
+
 def class_spread(probs, threshold=0.9):
     """Scores of class probabilities ``probs`` ``(n, 10)``: the share of rows whose top probability is >=
     ``threshold``; the histogram ``(10,)`` of predicted classes; its entropy / log(10) (1 = uniform)."""
@@ -163,12 +174,7 @@ def main(argv=None):
     classifier_epochs = args.classifier_epochs or (1 if args.quick else 3)
 
     keras.utils.set_random_seed(args.seed)
-    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data(args.data)
-    if args.samples:
-        x_train, y_train = x_train[:args.samples], y_train[:args.samples]
-        x_test, y_test = x_test[:max(args.samples // 2, 200)], y_test[:max(args.samples // 2, 200)]
-    x_train = (x_train.astype("float32") / 255)[..., None]
-    x_test = (x_test.astype("float32") / 255)[..., None]
+    (x_train, y_train), (x_test, y_test) = load_images(args.data, args.samples)
     os.makedirs(args.out, exist_ok=True)
 
     generator, discriminator = (build_dcgan if args.dcgan else build_dense)(args.latent_dim)

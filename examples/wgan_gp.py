@@ -25,7 +25,7 @@ import numpy as np
 import neuroflow as keras
 from neuroflow import ops
 
-from gan_mnist import build_classifier, build_dense, class_spread
+from gan_mnist import build_classifier, build_dense, class_spread, load_images
 
 
 class WGANGP(keras.Model):
@@ -106,12 +106,7 @@ def main(argv=None):
     classifier_epochs = args.classifier_epochs or (1 if args.quick else 3)
 
     keras.utils.set_random_seed(args.seed)
-    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data(args.data)
-    if args.samples:
-        x_train, y_train = x_train[:args.samples], y_train[:args.samples]
-        x_test, y_test = x_test[:max(args.samples // 2, 200)], y_test[:max(args.samples // 2, 200)]
-    x_train = (x_train.astype("float32") / 255)[..., None]
-    x_test = (x_test.astype("float32") / 255)[..., None]
+    (x_train, y_train), (x_test, y_test) = load_images(args.data, args.samples)
     os.makedirs(args.out, exist_ok=True)
 
     generator, critic = build_dense(args.latent_dim)
