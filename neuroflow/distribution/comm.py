@@ -4,15 +4,20 @@
 launch variables say so) it is ``MPI.COMM_WORLD`` through mpi4py; otherwise it is a group of one whose collectives
 return their input, and mpi4py is never imported (so a script runs unchanged without MPI installed).
 
-Every collective is started non-blocking and waited for under a watchdog: a rank that dies or hangs makes the
-others raise :class:`DistributionError` after ``timeout`` seconds instead of blocking forever (``mpiexec`` usually
-ends the job first: it kills every rank when one exits abnormally). Buffers are NumPy arrays; Python objects travel
+Every collective is guarded by a watchdog: a rank that dies or hangs makes the others stop with a
+:class:`DistributionError` message after ``timeout`` seconds instead of blocking forever (``mpiexec`` usually ends the
+job first: it kills every rank when one exits abnormally). The per-step gradient Allreduce is MPI's *blocking*
+call, watched by a helper thread that ends the job through ``MPI_Abort`` at the deadline: measured on two ranks,
+Open MPI's blocking Allreduce of the MNIST MLP's 2.7 MB gradient takes 0.3 ms where its non-blocking one, progressed
+by polling, takes 0.7-3 ms. The other collectives (rare: broadcasts at the start, epoch-end reductions) are
+started non-blocking and polled, so that without ``MPI_Abort`` (``NEUROFLOW_MPI_ABORT=0``) they can raise. Buffers are NumPy arrays; Python objects travel
 pickled through the same byte collectives.
 """
 from __future__ import annotations
 
 import os
 import pickle
+import threading
 import time
 
 import numpy as np
@@ -51,6 +56,40 @@ def _default_timeout() -> float:
     return seconds
 
 
+class _Watchdog:
+    """A helper thread that ends the job if a blocking collective has not returned by its deadline.
+
+    ``arm(what, seconds)`` before the call and ``disarm()`` after it only set two attributes: the thread is never
+    woken per call (waking it costs a GIL hand-over, measured at 12 ms a step) but looks every ``seconds / 4`` (at
+    most 1 s), so a stall is noticed between ``seconds`` and ``1.25 * seconds`` after the call began. It then runs
+    ``on_timeout(what)`` (print, then ``MPI_Abort``), which ends every rank.
+    """
+
+    def __init__(self, on_timeout, seconds: float):
+        self._on_timeout = on_timeout
+        self._interval = min(1.0, seconds / 4)
+        self._what = None
+        self._deadline = 0.0
+        self._thread = threading.Thread(target=self._run, name="neuroflow-mpi-watchdog", daemon=True)
+        self._thread.start()
+
+    def arm(self, what: str, seconds: float) -> None:
+        self._interval = min(1.0, seconds / 4)
+        self._deadline = time.monotonic() + seconds
+        self._what = what
+
+    def disarm(self) -> None:
+        self._what = None
+
+    def _run(self):
+        while True:
+            time.sleep(self._interval)
+            what = self._what
+            if what is not None and time.monotonic() > self._deadline and self._what is what:
+                self._on_timeout(what)
+                return
+
+
 class Group:
     """A set of ranks that train together. ``rank`` (0-based), ``size``; collectives on NumPy arrays.
 
@@ -65,6 +104,7 @@ class Group:
         self.size = 1 if comm is None else int(comm.Get_size())
         self.timeout = _default_timeout() if timeout is None else float(timeout)
         self.wait_seconds = 0.0  # time spent inside collectives (the benchmark reports it per step)
+        self._watchdog = None
 
     # --- waiting under the watchdog ----------------------------------------------------------------------------
     def _wait(self, request, what: str) -> None:
@@ -77,9 +117,7 @@ class Group:
                 spins += 1
                 now = time.perf_counter()
                 if now > deadline:
-                    self._fail(f"rank {self.rank}/{self.size}: {what} did not complete within {self.timeout:g} s; "
-                               f"another rank has died or hangs (see its output). Restart from the last "
-                               f"checkpoint; any number of ranks can resume it")
+                    self._fail(self._timeout_message(what))
                 # Spin while a step's partner is close behind; then yield the core (the machine may be shared).
                 if now - start > 0.02:
                     time.sleep(0.0005)
@@ -89,6 +127,30 @@ class Group:
             self._fail(f"rank {self.rank}/{self.size}: {what} failed: {type(e).__name__}: {e}")
         finally:
             self.wait_seconds += time.perf_counter() - start
+
+    def _timeout_message(self, what: str) -> str:
+        return (f"rank {self.rank}/{self.size}: {what} did not complete within {self.timeout:g} s; another rank has "
+                f"died or hangs (see its output). Restart from the last checkpoint; any number of ranks can resume it")
+
+    def _blocking(self, call, what: str) -> None:
+        """Run the blocking collective ``call()`` under the watchdog thread (only where the job may be aborted:
+        a blocked call cannot raise, so the watchdog must end the job)."""
+        start = time.perf_counter()
+        if self._watchdog is None:
+            self._watchdog = _Watchdog(lambda w: self._fail(self._timeout_message(w)), self.timeout)
+        self._watchdog.arm(what, self.timeout)
+        try:
+            call()
+        except Exception as e:  # an MPI error (a peer's connection broke): name it, then end the job
+            self._watchdog.disarm()
+            self._fail(f"rank {self.rank}/{self.size}: {what} failed: {type(e).__name__}: {e}")
+        finally:
+            self.wait_seconds += time.perf_counter() - start
+        self._watchdog.disarm()
+
+    @staticmethod
+    def _can_abort() -> bool:
+        return os.environ.get("NEUROFLOW_MPI_ABORT", "1") != "0"
 
     def _fail(self, message: str):
         """Raise the error; first tell MPI to end the job, so no other rank stays blocked."""
@@ -111,7 +173,10 @@ class Group:
             return buffer
         from mpi4py import MPI
         if not deterministic:
-            self._wait(self.comm.Iallreduce(MPI.IN_PLACE, buffer, op=MPI.SUM), "Allreduce")
+            if self._can_abort():
+                self._blocking(lambda: self.comm.Allreduce(MPI.IN_PLACE, buffer, op=MPI.SUM), "Allreduce")
+            else:
+                self._wait(self.comm.Iallreduce(MPI.IN_PLACE, buffer, op=MPI.SUM), "Allreduce")
             return buffer
         parts = np.empty((self.size, buffer.size), dtype=buffer.dtype) if self.rank == 0 else None
         self._wait(self.comm.Igather(buffer, parts, root=0), "Gather")
