@@ -142,3 +142,13 @@ def test_a_stalled_rank_makes_the_others_stop_with_a_clear_error(tmp_path):
     assert result.returncode != 0
     assert time.monotonic() - start < 50  # rank 1 sleeps 60 s: rank 0 gave up after its 3 s watchdog
     assert "did not complete within 3 s" in result.stdout + result.stderr
+
+
+def test_a_rank_stalled_mid_epoch_ends_the_job_from_the_gradient_allreduce_watchdog(tmp_path):
+    # The per-step Allreduce is MPI's blocking call: a helper thread, not a polling loop, must end the job.
+    start = time.monotonic()
+    result = subprocess.run(_command(2, "hang-step", tmp_path, "--timeout", 3), env=_env(), capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode != 0
+    assert time.monotonic() - start < 50  # rank 1 sleeps 60 s in its third step
+    assert "Allreduce did not complete within 3 s" in result.stdout + result.stderr

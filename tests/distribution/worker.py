@@ -2,8 +2,8 @@
 
 ``python worker.py MODE OUT [--deterministic] [--bn]``: MODE is ``train`` (a small classifier: fit with
 validation, evaluate, predict), ``checkpoint`` (a longer fit writing a checkpoint every epoch; a test kills a rank
-mid-run), ``resume`` (loads that checkpoint and trains on), ``rbm`` (RBM pre-training) or ``hang`` (rank 1 stalls; with
-``--timeout`` the others must stop). Each rank writes what it
+mid-run), ``resume`` (loads that checkpoint and trains on), ``rbm`` (RBM pre-training) or ``hang`` / ``hang-step`` (rank 1 stalls
+before fit / in its third step; with ``--timeout`` the others must stop). Each rank writes what it
 ended with to ``OUT/rank<r>.npz``.
 """
 from __future__ import annotations
@@ -117,7 +117,7 @@ def rbm():
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=("train", "checkpoint", "resume", "rbm", "hang"))
+    parser.add_argument("mode", choices=("train", "checkpoint", "resume", "rbm", "hang", "hang-step"))
     parser.add_argument("out")
     parser.add_argument("--deterministic", action="store_true")
     parser.add_argument("--bn", action="store_true")
@@ -137,6 +137,13 @@ def main():
         if rank == 1:
             time.sleep(60)
         result = train()
+    elif args.mode == "hang-step":  # rank 1 stalls in its third step: rank 0's gradient Allreduce must give up
+        x, y = data()
+        m = model()
+        stall = nf.callbacks.LambdaCallback(
+            on_train_batch_begin=lambda batch, logs: time.sleep(60) if rank == 1 and batch == 2 else None)
+        m.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, callbacks=[stall])
+        result = {"w0": m.get_weights()[0]}
     else:
         result = rbm()
     np.savez(os.path.join(args.out, f"rank{rank}.npz"), **result)
