@@ -10,11 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validate as check
+from ..backend import get_array_module, is_host
 from ..autograd.tensor import Tensor
 from ..data import text as nf_text
 from ..errors import ConfigError, DataError
 from ..registry import register_builtin
 from .base import Layer
+from .symbolic import SymbolicTensor
 
 _ENCODINGS = ("one_hot", "multi_hot", "count")
 
@@ -23,31 +25,35 @@ def encode_categorical(ids, output_mode, depth, dtype="float32", count_weights=N
     """Integer ``ids`` as Keras encodes them: ``'int'`` unchanged; ``'one_hot'`` (a trailing axis of 1 is
     replaced) ``(..., depth)``; ``'multi_hot'`` / ``'count'`` over the last axis: ``(n, k) -> (n, depth)``,
     ``(k,) -> (depth,)``. Ids outside ``[0, depth)`` are refused."""
-    ids = np.asarray(ids)
+    xp = get_array_module(ids)
+    ids = xp.asarray(ids)
     if output_mode == "int":
         return ids
     if ids.ndim == 0:
         ids = ids[None]
     ids = ids.astype(np.int64)
-    if ids.size and (ids.min() < 0 or ids.max() >= depth):
+    if ids.size and is_host(ids) and (ids.min() < 0 or ids.max() >= depth):  # on a device: no value reads
         raise DataError(f"{who}: ids must be in [0, {depth}), got values from {ids.min()} to {ids.max()}")
     if output_mode == "one_hot":
         if ids.ndim > 1 and ids.shape[-1] == 1:
             ids = ids[..., 0]
-        return np.eye(depth, dtype=dtype)[ids]
+        return xp.eye(depth, dtype=dtype)[ids]
     flat = ids.reshape(-1, ids.shape[-1]) if ids.ndim > 1 else ids[None]
-    out = np.zeros((flat.shape[0], depth), dtype=dtype)
-    rows = np.repeat(np.arange(flat.shape[0]), flat.shape[1])
+    out = xp.zeros((flat.shape[0], depth), dtype=dtype)
+    rows = xp.repeat(xp.arange(flat.shape[0]), flat.shape[1])
     if output_mode == "multi_hot":
         out[rows, flat.ravel()] = 1
     else:
-        weights = None if count_weights is None else np.asarray(count_weights, dtype).reshape(-1)
-        np.add.at(out, (rows, flat.ravel()), 1 if weights is None else weights)
+        weights = None if count_weights is None else _array(count_weights).astype(dtype).reshape(-1)
+        xp.add.at(out, (rows, flat.ravel()), 1 if weights is None else weights)
     return out.reshape(ids.shape[:-1] + (depth,)) if ids.ndim > 1 else out[0]
 
 
 def _array(inputs):
-    return inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+    """A Tensor's data, a device array as it is, anything else as a NumPy array."""
+    if isinstance(inputs, Tensor):
+        return inputs.data
+    return np.asarray(inputs) if is_host(inputs) else inputs
 
 
 @register_builtin
@@ -136,7 +142,9 @@ class Discretization(Layer):
     def call(self, inputs):
         if self.bin_boundaries is None:
             raise ConfigError(f"{self._who}: call adapt(data) first, or give bin_boundaries")
-        ids = np.digitize(_array(inputs), self.bin_boundaries).astype(np.int64)
+        values = _array(inputs)
+        xp = get_array_module(values)
+        ids = xp.digitize(values, xp.asarray(self.bin_boundaries, dtype=np.float64)).astype(np.int64)
         encoded = encode_categorical(ids, self.output_mode, len(self.bin_boundaries) + 1, self.dtype, who=self._who)
         return Tensor(encoded)
 
@@ -208,7 +216,12 @@ class TextVectorization(Layer):
     def vocabulary_size(self):
         return self._vectorizer.vocabulary_size()
 
+    _accepts_strings = True  # reads strings itself, also inside a model after Input(dtype='string')
+
     def __call__(self, inputs, training=None, **kwargs):
+        if isinstance(inputs, SymbolicTensor):
+            return super().__call__(inputs, training=training, **kwargs)
+        self.built = True
         out = self._vectorizer(inputs.data if isinstance(inputs, Tensor) else inputs)
         return Tensor(out)
 

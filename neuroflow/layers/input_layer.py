@@ -6,6 +6,7 @@ from ..errors import ConfigError
 from ..registry import register_builtin
 from .base import Layer
 from .symbolic import Node, SymbolicTensor
+from .string_inputs import is_string_dtype
 
 
 @register_builtin
@@ -25,7 +26,11 @@ class InputLayer(Layer):
             raise ConfigError("InputLayer/Input: shape is required, e.g. Input(shape=(784,))")
         shape = check.shape_tuple(shape, f"Input {name!r}" if name else "Input", "shape")
         batch_size = check.positive_int(batch_size, "Input", "batch_size", allow_none=True)
-        super().__init__(name=name, dtype=dtype, batch_input_shape=(batch_size,) + shape, **kwargs)
+        string = is_string_dtype(dtype)  # Keras' dtype="string": the data stays an array of str
+        super().__init__(name=name, dtype=None if string else dtype, batch_input_shape=(batch_size,) + shape,
+                         **kwargs)
+        if string:
+            self.dtype = "string"
         self.built = True
         node = Node(self, [], {})
         self.output = SymbolicTensor(self._batch_input_shape, self.dtype, node, name=self.name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import array
 import numbers
+import re
 
 import numpy as np
 
@@ -69,6 +70,8 @@ def to_array(x, what="x"):
     _refuse_unknown_object(x, what)
     arr = _as_ndarray(x, what)
     if arr.dtype.kind in "US" or (arr.dtype == object and _holds_strings(arr)):
+        if _names_inputs(what):  # model inputs: a string layer reads them, any other layer refuses them
+            return _string_array(arr)
         sample = next((v for v in arr.reshape(-1)[:1000] if isinstance(v, (str, bytes, np.str_, np.bytes_))), "")
         raise DataError(f"{what}: holds strings (e.g. {str(sample)!r}), not numbers; "
                         f"{_STRING_HINTS.get(what.split('[')[0], _STRING_HINTS['x'])}")
@@ -85,6 +88,21 @@ def to_array(x, what="x"):
     if arr.dtype.kind not in "fiu":
         raise DataError(f"{what}: expected numbers, got an array of dtype {arr.dtype}")
     return arr
+
+
+def _names_inputs(what) -> bool:
+    """Whether ``what`` names model inputs: ``x``, ``x[0]``, ``x['name']``, ``batch 3 x``, ``MyDataset[2] x``."""
+    words = re.sub(r"\[[^\]]*\]", "", what).split()
+    return bool(words) and words[-1] == "x"
+
+
+def _string_array(arr):
+    """Strings as one unicode array (bytes decoded as UTF-8), the form the string layers read."""
+    if arr.dtype.kind == "U":
+        return arr
+    if arr.dtype.kind == "S" or any(isinstance(v, bytes) for v in arr.reshape(-1)[:1000]):
+        return np.char.decode(arr.astype(bytes), "utf-8")
+    return arr.astype(str)
 
 
 def _holds_strings(arr) -> bool:
@@ -291,3 +309,39 @@ def stream_batches(source, steps=None, shuffle=False, seed=0, class_weight=None)
         return PyDatasetBatches(source, lambda b, where: standardize_batch(b, where, class_weight), steps,
                                 shuffle, seed)
     return IterableBatches(source, steps, class_weight)
+
+
+def _to_device(value, device_name):
+    """``value`` (an array, ``None``, or a list/tuple/dict of them) with its numeric arrays on ``device_name``;
+    string arrays stay on the host (the string layers read them there)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {k: _to_device(v, device_name) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_device(v, device_name) for v in value)
+    if isinstance(value, np.ndarray) and value.dtype.kind not in "biuf":
+        return value
+    return backend.to_device(value, device_name)
+
+
+def on_device(batches, device_name: str, prefetch: bool):
+    """The ``(x, y, sample_weight)`` batches of the iterator ``batches`` copied to ``device_name`` once each (one
+    host-to-device copy per array per step); unchanged for ``'cpu'``. With ``prefetch`` the next batch is copied
+    before the current one is handed out, so on CuPy its upload overlaps the current step's kernels (only for
+    in-memory arrays: a generator must not be read past the step it is asked for)."""
+    if device_name == "cpu":
+        yield from batches
+        return
+    if not prefetch:
+        for batch in batches:
+            yield _to_device(batch, device_name)
+        return
+    pending = None
+    for batch in batches:
+        moved = _to_device(batch, device_name)
+        if pending is not None:
+            yield pending
+        pending = moved
+    if pending is not None:
+        yield pending
