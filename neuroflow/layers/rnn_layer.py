@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _validate as check, ops
+from .. import _validate as check, backend, ops
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
 from ..registry import register_builtin
 from .base import Layer
+from .masking import mask_array
 from .recurrent import first_mask, is_shape_list, pack_initial_state
 from .rnn_cells import StackedRNNCells, call_cell, state_sizes
 from .serialization import deserialize_layer, serialize_layer
@@ -75,9 +76,9 @@ class RNN(Layer):
         if len(states) != len(sizes):
             raise ShapeError(f"{self._who}: the cell has {len(sizes)} state(s) of sizes {sizes}, got "
                              f"{len(states)} initial state(s)")
-        states = [s if isinstance(s, Tensor) else Tensor(np.asarray(s, dtype=x.dtype)) for s in states]
+        states = [s if isinstance(s, Tensor) else Tensor(s, dtype=x.dtype) for s in states]
         mask = first_mask(mask)
-        keep = None if mask is None else np.asarray(mask.data if hasattr(mask, "data") else mask).astype(bool)
+        keep = None if mask is None else mask_array(mask).astype(bool)
         if hasattr(self.cell, "reset_dropout_mask"):
             self.cell.reset_dropout_mask()  # one dropout mask per sequence
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
@@ -92,7 +93,7 @@ class RNN(Layer):
             states, previous = new_states, out
             outputs.append(out)
         if self.stateful:  # the next batch starts here, without backpropagating into this one
-            self.states = [np.array(s.data) for s in states]
+            self.states = [s.data.copy() for s in states]
         result = ops.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
         return [result] + list(states) if self.return_state else result
 
@@ -101,7 +102,7 @@ class RNN(Layer):
             if self.stateful and self.states is not None:
                 raise ShapeError(f"{self._who}: stateful=True keeps states for batches of {self.states[0].shape[0]}, "
                                  f"got a batch of {n}; call reset_states() first")
-            zeros = [np.zeros((n, s), dtype) for s in sizes]
+            zeros = [backend.xp.zeros((n, s), dtype) for s in sizes]  # on the current device
             if self.stateful:
                 self.states = zeros
             return zeros
