@@ -59,6 +59,12 @@ def graph_table(root, values: bool = True) -> str:
             op = "leaf (requires grad)"
         ins = "" if node is None else ", ".join(labels[id(x)] for x in node.inputs)
         rows.append((labels[id(t)], op, ins, str(t.shape), _short(t.data) if values else "", _short(t.grad)))
+    return format_table(rows)
+
+
+def format_table(rows) -> str:
+    """Rows of strings (the first one the header) as aligned columns with a rule under the header (also used by
+    ``compile.ir.Program.graph_table``)."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
