@@ -1,8 +1,11 @@
 """The one array-module seam.
 
-Every numerical call in neuroflow reaches its array library through this module: ``xp`` is NumPy today, and a
-GPU backend (CuPy) slots in by teaching :func:`get_array_module` to recognise its arrays. Nothing outside this
-file may assume NumPy beyond what ``xp`` offers.
+Every numerical call in neuroflow reaches its array library through this module. :func:`get_array_module` picks
+the module from its arguments as Chainer's does (CuPy or the strict stand-in for their arrays, NumPy for host
+arrays; Tensors count as their data); ``xp`` is the *current device's* module, which creation calls use. The current
+device is ``cpu`` (NumPy), ``cuda`` (CuPy) or ``strict`` (a CuPy-like stand-in for tests, ``neuroflow.backends``),
+chosen by ``NEUROFLOW_DEVICE`` or :class:`device`. Nothing outside this file may assume NumPy beyond what ``xp``
+offers.
 
 Also here: the default float dtype (``floatx``, float32 unless changed) and BLAS thread control.
 """
@@ -12,19 +15,52 @@ import os
 
 import numpy
 
-#: The array module used for new arrays. Code reads it as ``backend.xp`` or via :func:`get_array_module`.
+from .backends import DEVICE_OF_MODULE as _DEVICE_OF_MODULE
+from .backends import MODULE_OF_TYPE as _MODULE_OF_TYPE
+from .backends import register as _register_array_type
+
+#: The current device's array module, used for new arrays. Code reads it as ``backend.xp`` (never
+#: ``from backend import xp``: it changes with the device) or as ``get_array_module()``.
 xp = numpy
+_device_name = "cpu"
 
 _FLOATX = numpy.dtype("float32")
 _FLOAT_NAMES = ("float16", "float32", "float64")
 
+_NDARRAY = numpy.ndarray
+#: Tensor classes, whose ``.data`` decides (registered by ``autograd.tensor``: this floor cannot import it).
+_TENSOR_TYPES: tuple = ()
+
 
 def get_array_module(*arrays):
-    """Return the array module (``numpy`` today) that operates on ``arrays``.
+    """The array module that operates on ``arrays`` (Chainer's rule): a device module (CuPy, strict) if any
+    argument is one of its arrays, else NumPy if any is a NumPy array; with no arrays among the arguments (or
+    none at all), the current device's module (``xp``). Tensors count as their ``.data``.
 
-    Shapes: any arrays. Returns: a module with NumPy's API.
+    Shapes: any arrays. Returns: a module with NumPy's API. Cheap: one type lookup per argument.
     """
-    return xp
+    found = None
+    for a in arrays:
+        cls = type(a)
+        if cls is _NDARRAY:  # the NumPy fast path: no dict lookup
+            found = numpy
+            continue
+        module = _MODULE_OF_TYPE.get(cls)
+        if module is None:
+            if not isinstance(a, _TENSOR_TYPES):
+                continue
+            module = _MODULE_OF_TYPE.get(type(a.data))
+            if module is None:
+                continue
+        if module is not numpy:
+            return module
+        found = numpy
+    return found or xp
+
+
+def _register_tensor_type(tensor_type) -> None:
+    global _TENSOR_TYPES
+    _TENSOR_TYPES = _TENSOR_TYPES + (tensor_type,)
 
 
 def floatx() -> str:
@@ -292,21 +328,145 @@ class name_scope:  # noqa: N801 - Keras' spelling
         return "/".join(name_scope._stack)
 
 
-class device:  # noqa: N801 - Keras' spelling
-    """``with keras.device("cpu:0"):`` places the arrays made inside on that device. The NumPy backend has one
-    device, the CPU; any other name is a clear error."""
+# --- devices -------------------------------------------------------------------------------------------------------
+_DEVICE_KINDS = ("cpu", "cuda", "gpu", "strict")
 
-    def __init__(self, device_name):
-        kind = str(device_name).split(":")[0].lower()
-        if kind != "cpu":
+
+def _resolve_device(device_name):
+    """``(canonical name, array module)`` for a device name: ``'cpu'``, ``'cuda'``/``'gpu'`` (``':N'`` picks the
+    card), ``'strict'``. Imports CuPy only for ``cuda``."""
+    text = str(getattr(device_name, "device_name", device_name)).strip().lower()
+    kind, _, index = text.partition(":")
+    if kind == "cpu":
+        return "cpu", numpy
+    if kind == "strict":
+        from .backends import strict  # registers its array type
+
+        return "strict", strict
+    if kind in ("cuda", "gpu"):
+        if index and not index.isdigit():
             from .errors import ConfigError
 
-            raise ConfigError(f"device: {device_name!r} is not available; neuroflow's NumPy backend runs on 'cpu' "
-                              f"(the CuPy GPU backend is not part of this build)")
-        self.device_name = device_name
+            raise ConfigError(f"device: expected 'cuda' or 'cuda:<index>', got {device_name!r}")
+        from .backends import cupy as cupy_backend
+
+        cupy = cupy_backend.select(int(index or 0))
+        _register_array_type(cupy.ndarray, cupy, "cuda")
+        return f"cuda:{int(index or 0)}", cupy
+    from .errors import ConfigError
+
+    raise ConfigError(f"device: expected one of 'cpu', 'cuda' (or 'cuda:<index>', 'gpu'), 'strict'; got "
+                      f"{device_name!r}")
+
+
+def set_device(device_name) -> None:
+    """Make ``device_name`` (``'cpu'``, ``'cuda'``, ``'cuda:1'``, ``'strict'``) the current device: new tensors,
+    weights and random draws are created there. ``NEUROFLOW_DEVICE`` sets the starting device."""
+    global xp, _device_name
+    _device_name, xp = _resolve_device(device_name)
+
+
+def get_device() -> str:
+    """The current device's name: ``'cpu'``, ``'cuda:0'``... or ``'strict'``."""
+    return _device_name
+
+
+def device_of(array) -> str:
+    """The device an array (or a Tensor's data) lives on: ``'cpu'``, ``'cuda'`` or ``'strict'``."""
+    return _DEVICE_OF_MODULE.get(get_array_module(array), "cpu") if array is not None else "cpu"
+
+
+def is_host(array) -> bool:
+    """Whether ``array`` is host data (a NumPy array, a Python value), whose values can be read for free.
+
+    Argument checks that read values (index and label ranges) run on host data only: on a device each would cost
+    a device-to-host transfer (a synchronisation) per call, so there an out-of-range index follows the device
+    library's rule, as in CuPy and PyTorch."""
+    return _MODULE_OF_TYPE.get(type(array), numpy) is numpy
+
+
+def module_device(module) -> str:
+    """The device kind an array module computes on: ``'cpu'`` (NumPy), ``'cuda'`` (CuPy), ``'strict'``."""
+    return _DEVICE_OF_MODULE.get(module, "cpu")
+
+
+def to_device(array, device_name=None):
+    """``array`` on ``device_name`` (default: the current device): returned as is when already there, else copied
+    (through the host between two devices; a device-to-host copy is counted). Shapes: any -> same."""
+    name, module = _resolve_device(device_name if device_name is not None else _device_name)
+    source = get_array_module(array) if _MODULE_OF_TYPE.get(type(array)) else numpy
+    if source is module:
+        return array
+    if source is not numpy:
+        array = to_host(array)
+    return numpy.asarray(array) if module is numpy else module.asarray(array)
+
+
+def to_host(array):
+    """A host NumPy array for ``array``: NumPy arrays as they are, device arrays copied to the host (an explicit
+    device-to-host transfer, counted by :func:`transfers`). Shapes: any -> same."""
+    if type(array) is numpy.ndarray:
+        return array
+    module = get_array_module(array)
+    if module is numpy or _MODULE_OF_TYPE.get(type(array)) is None:
+        return numpy.asarray(array)
+    if _DEVICE_OF_MODULE[module] == "cuda":
+        from .backends import cupy as cupy_backend
+
+        return cupy_backend.to_host(array)
+    return module.asnumpy(array)
+
+
+def transfers() -> int:
+    """Device-to-host transfers so far: the strict stand-in counts every one, CuPy those through :func:`to_host`."""
+    total = 0
+    for module, name in _DEVICE_OF_MODULE.items():
+        if name == "strict":
+            total += module.transfers()
+        elif name == "cuda":
+            from .backends import cupy as cupy_backend
+
+            total += cupy_backend.transfers()
+    return total
+
+
+def check_same_device(op_name: str, arrays) -> None:
+    """Raise a :class:`~neuroflow.errors.DeviceError` naming ``op_name`` when ``arrays`` live on different devices
+    (called where an op failed, to say why). Shapes: any."""
+    places = {device_of(a) for a in arrays if _MODULE_OF_TYPE.get(type(a)) is not None}
+    if len(places) > 1:
+        from .errors import DeviceError
+
+        raise DeviceError(f"{op_name}: inputs live on different devices ({', '.join(sorted(places))}); move them to "
+                          f"one with neuroflow.backend.to_device(array, device) or tensor.to(device)")
+
+
+class device:  # noqa: N801 - Keras' spelling
+    """Choose the device new tensors, weights and random draws are created on: ``'cpu'`` (NumPy), ``'cuda'`` /
+    ``'cuda:N'`` / ``'gpu'`` (CuPy, ``pip install "neuroflow[gpu]"``) or ``'strict'`` (the CuPy-like stand-in).
+
+    ``with neuroflow.device("cuda"):`` (Keras' ``keras.device``) switches for the block and restores the previous
+    device after it; a plain call ``neuroflow.device("cuda")`` switches from then on (as :func:`set_device`). An
+    unknown or unavailable device is a clear error.
+    """
+
+    def __init__(self, device_name):
+        global xp, _device_name
+        self._previous = (_device_name, xp)
+        _device_name, xp = _resolve_device(device_name)
+        self.device_name = _device_name
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
+        global xp, _device_name
+        _device_name, xp = self._previous
         return False
+
+    def __repr__(self):
+        return f"device({self.device_name!r})"
+
+
+if os.environ.get("NEUROFLOW_DEVICE", "").strip():
+    set_device(os.environ["NEUROFLOW_DEVICE"])

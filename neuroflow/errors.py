@@ -42,6 +42,11 @@ class SavingError(NeuroflowError, ValueError):
     """A model file that is corrupt, tampered with, or does not match the model."""
 
 
+class DeviceError(NeuroflowError, TypeError):
+    """Arrays on different devices mixed in one operation, or a device array converted to NumPy implicitly (the
+    message names the op, both devices and the explicit transfer to use)."""
+
+
 class MissingDependencyError(NeuroflowError, ImportError):
     """An optional package a feature needs is not installed (the message names the pip extra)."""
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import backend
 from .autograd.tensor import Tensor, as_tensor
-from .backend import default_float_dtype
+from .backend import default_float_dtype, get_array_module
 from .errors import ConfigError
 
 _root = np.random.SeedSequence()
@@ -87,6 +88,19 @@ class SeedGenerator:
         return cls(**config)
 
 
+def device_generator(rng: np.random.Generator, xp=None):
+    """The generator that draws on ``xp``'s device (default: the current device's module) for host generator
+    ``rng``: ``rng`` itself on the CPU; on the strict stand-in a generator sharing ``rng``'s bit generator (the
+    same values NumPy draws); on CuPy a ``cupy.random.Generator`` seeded from ``rng`` (reproducible from the same
+    seed, not NumPy's values). Draws then stay on the device."""
+    xp = backend.xp if xp is None else xp
+    if xp is np:
+        return rng
+    if backend.module_device(xp) == "strict":
+        return xp.random.default_rng(rng.bit_generator)
+    return xp.random.default_rng(int(rng.integers(2 ** 63)))
+
+
 def generator_for(seed, who: str) -> np.random.Generator:
     """The generator a Keras ``seed`` argument asks for: the default one (``None``), a fresh one from an ``int``
     (the same draws every call), or the next of a :class:`SeedGenerator`; ``who`` names the caller in errors."""
@@ -120,35 +134,42 @@ def _float_dtype(dtype, who: str) -> np.dtype:
 
 
 def _array(x, dtype=None):
-    return np.asarray(x.data if isinstance(x, Tensor) else x, dtype=dtype)
+    x = x.data if isinstance(x, Tensor) else x
+    return get_array_module(x).asarray(x, dtype=dtype)  # device data stays on its device
 
 
 def _tensor(values, dtype) -> Tensor:
-    return Tensor(np.asarray(values).astype(dtype, copy=False), dtype=dtype)
+    return Tensor(get_array_module(values).asarray(values).astype(dtype, copy=False), dtype=dtype)
+
+
+def _draws(seed, who: str):
+    """The generator for ``seed`` (see :func:`generator_for`) on the current device."""
+    return device_generator(generator_for(seed, who))
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
     """Draws from N(mean, stddev^2). Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.normal")
-    return _tensor(generator_for(seed, "random.normal").normal(mean, stddev, _shape(shape, "random.normal")), dt)
+    return _tensor(_draws(seed, "random.normal").normal(mean, stddev, _shape(shape, "random.normal")), dt)
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tensor:
     """Draws from U[minval, maxval). Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.uniform")
-    return _tensor(generator_for(seed, "random.uniform").uniform(minval, maxval, _shape(shape, "random.uniform")), dt)
+    return _tensor(_draws(seed, "random.uniform").uniform(minval, maxval, _shape(shape, "random.uniform")), dt)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
     """N(mean, stddev^2) restricted to two standard deviations (values beyond are redrawn).
     Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.truncated_normal")
-    rng, shape = generator_for(seed, "random.truncated_normal"), _shape(shape, "random.truncated_normal")
+    rng, shape = _draws(seed, "random.truncated_normal"), _shape(shape, "random.truncated_normal")
     z = rng.standard_normal(shape)
-    bad = np.abs(z) > 2
+    xp = get_array_module(z)
+    bad = xp.abs(z) > 2
     while bad.any():  # each round keeps ~95% of what it redraws: a few vectorised rounds at most
         z[bad] = rng.standard_normal(int(bad.sum()))
-        bad = np.abs(z) > 2
+        bad = xp.abs(z) > 2
     return _tensor(mean + stddev * z, dt)
 
 
@@ -159,7 +180,7 @@ def randint(shape, minval, maxval, dtype="int32", seed=None) -> Tensor:
         raise ConfigError(f"random.randint: dtype must be an integer dtype, got {dt.name}")
     if int(maxval) <= int(minval):
         raise ConfigError(f"random.randint: maxval must be > minval, got minval={minval}, maxval={maxval}")
-    values = generator_for(seed, "random.randint").integers(int(minval), int(maxval), _shape(shape, "random.randint"))
+    values = _draws(seed, "random.randint").integers(int(minval), int(maxval), _shape(shape, "random.randint"))
     return Tensor(values.astype(dt), dtype=dt)
 
 
@@ -171,10 +192,11 @@ def categorical(logits, num_samples, dtype="int32", seed=None) -> Tensor:
     z = _array(logits, np.float64)
     if z.ndim != 2:
         raise ConfigError(f"random.categorical: logits must have shape (batch_size, num_classes), got {z.shape}")
-    cdf = np.cumsum(np.exp(z - z.max(axis=1, keepdims=True)), axis=1)
+    xp = get_array_module(z)
+    cdf = xp.cumsum(xp.exp(z - z.max(axis=1, keepdims=True)), axis=1)
     cdf /= cdf[:, -1:]
-    u = generator_for(seed, "random.categorical").random((z.shape[0], int(num_samples)))
-    ids = np.minimum((u[:, :, None] >= cdf[:, None, :]).sum(-1), z.shape[1] - 1)
+    u = device_generator(generator_for(seed, "random.categorical"), xp).random((z.shape[0], int(num_samples)))
+    ids = xp.minimum((u[:, :, None] >= cdf[:, None, :]).sum(-1), z.shape[1] - 1)
     return Tensor(ids.astype(np.dtype(dtype)), dtype=np.dtype(dtype))
 
 
@@ -188,21 +210,22 @@ def dropout(inputs, rate, noise_shape=None, seed=None) -> Tensor:
         return x
     shape = x.shape if noise_shape is None else tuple(x.shape[i] if n is None else int(n)
                                                         for i, n in enumerate(noise_shape))
-    keep = generator_for(seed, "random.dropout").random(shape) >= rate
+    keep = device_generator(generator_for(seed, "random.dropout"), get_array_module(x.data)).random(shape) >= rate
     mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - rate))
     return x * Tensor(mask, dtype=x.dtype)  # the operator records the node (installed by neuroflow.ops)
 
 
 def shuffle(x, axis=0, seed=None) -> Tensor:
     """``x`` permuted along ``axis`` (a constant: no gradient). Shapes: any -> same."""
-    arr = np.array(_array(x))
-    return Tensor(generator_for(seed, "random.shuffle").permutation(arr, axis=axis), dtype=arr.dtype)
+    arr = _array(x).copy()
+    rng = device_generator(generator_for(seed, "random.shuffle"), get_array_module(arr))
+    return Tensor(rng.permutation(arr, axis=axis), dtype=arr.dtype)
 
 
 def gamma(shape, alpha, dtype=None, seed=None) -> Tensor:
     """Draws from Gamma(alpha, 1). Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.gamma")
-    return _tensor(generator_for(seed, "random.gamma").gamma(_array(alpha, np.float64), 1.0, _shape(shape, "random.gamma")),
+    return _tensor(_draws(seed, "random.gamma").gamma(_array(alpha, np.float64), 1.0, _shape(shape, "random.gamma")),
                    dt)
 
 
@@ -210,11 +233,11 @@ def binomial(shape, counts, probabilities, dtype=None, seed=None) -> Tensor:
     """Draws from Binomial(counts, probabilities), as floats like Keras. Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.binomial")
     n, p = _array(counts).astype(np.int64), _array(probabilities, np.float64)
-    return _tensor(generator_for(seed, "random.binomial").binomial(n, p, _shape(shape, "random.binomial")), dt)
+    return _tensor(_draws(seed, "random.binomial").binomial(n, p, _shape(shape, "random.binomial")), dt)
 
 
 def beta(shape, alpha, beta, dtype=None, seed=None) -> Tensor:
     """Draws from Beta(alpha, beta). Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.beta")
     a, b = _array(alpha, np.float64), _array(beta, np.float64)
-    return _tensor(generator_for(seed, "random.beta").beta(a, b, _shape(shape, "random.beta")), dt)
+    return _tensor(_draws(seed, "random.beta").beta(a, b, _shape(shape, "random.beta")), dt)

@@ -6,6 +6,8 @@ environment variable ``NEUROFLOW_NATIVE=0``, :func:`library` is None and every c
 releases the GIL during a call, so kernels on slices of one array can run on several threads.
 
 Callers pass raw addresses (:func:`address`) and sizes: float32, C-contiguous NumPy arrays only (:func:`usable`).
+Arrays of a device module (CuPy, the strict stand-in) never reach a kernel: ``usable`` refuses them and the caller
+runs its twin written with ``xp``.
 """
 from __future__ import annotations
 
@@ -25,6 +27,11 @@ _SIGNATURES = {
     "nf_adam": [_P, _P, _P, _P, _N, _F, _F, _F, _F],
     "nf_lstm_forward_step": [_P, _P, _P, _P, _P, _P, _N, _N],
     "nf_lstm_backward_step": [_P, _P, _P, _P, _P, _N, _P, _P, _N, _N],
+    "nf_max_pool2d": [_P, _P, _P] + [_N] * 11,
+    "nf_max_pool2d_grad": [_P, _P, _P] + [_N] * 11,
+    "nf_col2im2d": [_P, _P] + [_N] * 14,
+    "nf_bias_relu": [_P, _P, _N, _N, _N],
+    "nf_relu_grad": [_P, _P, _P, _N],
 }
 
 _library = None
@@ -44,6 +51,8 @@ def _load():
         lib = ctypes.CDLL(str(path))
     except OSError:
         return None
+    if not all(hasattr(lib, name) for name in _SIGNATURES):
+        return None  # built from an older kernels.c: the NumPy forms, until it is rebuilt
     for name, argtypes in _SIGNATURES.items():
         fn = getattr(lib, name)
         fn.argtypes, fn.restype = argtypes, None

@@ -226,7 +226,7 @@ def _deliver(leaf, g, wanted, found, accumulate):
         return
     if accumulate and leaf.requires_grad:
         if g.shape != leaf.shape:
-            g = g + _tensor()._from_op(get_array_module().zeros(leaf.shape, dtype=g.dtype), None)
+            g = g + _tensor()._from_op(get_array_module(leaf).zeros(leaf.shape, dtype=g.dtype), None)
         leaf.grad = g if leaf.grad is None else g + leaf.grad
 
 
@@ -291,7 +291,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         g = found.get(id(t))
         if g is None:
             if materialize_grads:
-                g = get_array_module().zeros(t.shape, dtype=t.dtype)
+                g = get_array_module(t).zeros(t.shape, dtype=t.dtype)
             elif not allow_unused:
                 raise GraphError(f"grad(): inputs[{i}] (shape {t.shape}) was not used to compute the outputs; "
                                  f"pass allow_unused=True to get None for it")
@@ -301,8 +301,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not isinstance(g, Tensor):
             g = Tensor._from_op(g, None)
         if g.shape != t.shape:
-            g = Tensor._from_op(get_array_module().broadcast_to(g.data, t.shape), None) if not create_graph \
-                else g + Tensor._from_op(get_array_module().zeros(t.shape, dtype=g.dtype), None)
+            g = Tensor._from_op(get_array_module(g).broadcast_to(g.data, t.shape), None) if not create_graph \
+                else g + Tensor._from_op(get_array_module(t).zeros(t.shape, dtype=g.dtype), None)
         result.append(g)
     return tuple(result)
 
