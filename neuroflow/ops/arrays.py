@@ -10,7 +10,7 @@ from builtins import slice as _slice  # this module defines Keras' ops.slice
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_tensor
-from ..backend import get_array_module
+from ..backend import get_array_module, is_host
 from ..errors import ConfigError, ShapeError
 from ._axes import normalize_axes
 from ._registry import differentiable, not_differentiable
@@ -91,7 +91,7 @@ conj = conjugate
 def imag(x):
     """The imaginary part: zeros for real tensors. Shapes: any -> same."""
     x = as_tensor(x)
-    return Tensor(get_array_module().zeros_like(x.data), dtype=x.dtype)
+    return Tensor(get_array_module(x).zeros_like(x.data), dtype=x.dtype)
 
 
 @not_differentiable
@@ -392,7 +392,7 @@ def take_along_axis(x, indices, axis=None):
         raise ShapeError(f"take_along_axis: indices of rank {idx.ndim} for a tensor of rank {x.ndim}")
     xp = get_array_module()
     n = x.shape[axis]
-    if idx.size and (idx.max() >= n or idx.min() < -n):
+    if idx.size and is_host(idx) and (idx.max() >= n or idx.min() < -n):
         raise ShapeError(f"take_along_axis: an index is out of range for axis {axis} of size {n}")
     shape = tuple(max(a, b) if a == 1 or b == 1 else a for a, b in zip(x.shape, idx.shape))
     shape = tuple(idx.shape[i] if i == axis else shape[i] for i in range(x.ndim))
@@ -465,7 +465,7 @@ def _scatter_index(indices, shape, who):
     if idx.ndim < 1 or idx.shape[-1] > len(shape):
         raise ShapeError(f"{who}: indices of shape {idx.shape} do not index a tensor of shape {tuple(shape)}")
     for k in range(idx.shape[-1]):
-        if idx.size and (idx[..., k].max() >= shape[k] or idx[..., k].min() < -shape[k]):
+        if idx.size and is_host(idx) and (idx[..., k].max() >= shape[k] or idx[..., k].min() < -shape[k]):
             raise ShapeError(f"{who}: an index in column {k} is out of range for size {shape[k]}")
     return tuple(idx[..., k] for k in range(idx.shape[-1]))
 

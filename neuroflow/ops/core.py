@@ -11,7 +11,9 @@ import functools
 
 from ..autograd.function import Function, no_grad
 from ..autograd.tensor import Tensor, as_tensor
-from ..backend import get_array_module
+import numpy
+
+from ..backend import get_array_module, to_host
 from ..errors import ConfigError, ShapeError
 from ._registry import differentiable, not_differentiable
 from .index import getitem
@@ -37,7 +39,7 @@ def _leaves(tree):
 
 def _truth(pred, who):
     value = pred.data if isinstance(pred, Tensor) else pred
-    arr = get_array_module().asarray(value)
+    arr = numpy.asarray(to_host(value))  # a Python branch reads the predicate on the host (one copy on a device)
     if arr.size != 1:
         raise ShapeError(f"{who}: the predicate must be a scalar, got shape {arr.shape}")
     return bool(arr.reshape(()))
@@ -56,7 +58,7 @@ def switch(index, branches, *operands):
     """``branches[index](*operands)``, the index clamped into range as Keras does. Shapes: the branch's."""
     if not branches:
         raise ConfigError("switch: branches must be a non-empty list of callables")
-    i = int(get_array_module().asarray(index.data if isinstance(index, Tensor) else index))
+    i = int(numpy.asarray(to_host(index.data if isinstance(index, Tensor) else index)))  # read on the host
     return branches[min(max(i, 0), len(branches) - 1)](*operands)
 
 

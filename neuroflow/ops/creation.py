@@ -82,19 +82,19 @@ def empty(shape, dtype=None):
 @not_differentiable
 def zeros_like(x, dtype=None):
     """Zeros of ``x``'s shape and dtype. Shapes: any -> same."""
-    return _const(get_array_module().zeros(_data(x).shape, _like_dtype(x, dtype)))
+    return _const(get_array_module(_data(x)).zeros(_data(x).shape, _like_dtype(x, dtype)))
 
 
 @not_differentiable
 def ones_like(x, dtype=None):
     """Ones of ``x``'s shape and dtype. Shapes: any -> same."""
-    return _const(get_array_module().ones(_data(x).shape, _like_dtype(x, dtype)))
+    return _const(get_array_module(_data(x)).ones(_data(x).shape, _like_dtype(x, dtype)))
 
 
 @not_differentiable
 def full_like(x, fill_value, dtype=None):
     """``fill_value`` in ``x``'s shape and dtype. Shapes: any -> same."""
-    return _const(get_array_module().full(_data(x).shape, _data(fill_value), _like_dtype(x, dtype)))
+    return _const(get_array_module(_data(x)).full(_data(x).shape, _data(fill_value), _like_dtype(x, dtype)))
 
 
 @not_differentiable
@@ -174,13 +174,13 @@ def meshgrid(*x, indexing="xy"):
 @not_differentiable
 def vander(x, N=None, increasing=False):
     """The Vandermonde matrix of ``x``. Shapes: ``(n,)`` -> ``(n, N or n)``."""
-    return _const(get_array_module().vander(_data(x), N, increasing))
+    return _const(get_array_module(_data(x)).vander(_data(x), N, increasing))
 
 
 @not_differentiable
 def array(x, dtype=None):
     """``x`` as a constant Tensor (Keras' ``ops.array``). Shapes: any -> same."""
-    arr = get_array_module().asarray(_data(x), dtype=None if dtype is None else _dtype(dtype))
+    arr = get_array_module(_data(x)).asarray(_data(x), dtype=None if dtype is None else _dtype(dtype))
     return Tensor(arr, dtype=arr.dtype) if dtype is not None or arr.dtype.kind != "f" else Tensor(arr)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_tensor
-from ..backend import get_array_module
+from ..backend import get_array_module, to_host
 from ..errors import ConfigError, ShapeError
 from ._registry import differentiable, not_differentiable
 
@@ -28,7 +28,8 @@ def _log_softmax(xp, z):
 
 def _lse3(a, b, c):
     """Element-wise ``log(exp(a) + exp(b) + exp(c))``; all ``-inf`` stays ``-inf`` (no warning)."""
-    return np.logaddexp(np.logaddexp(a, b), c)
+    xp = get_array_module(a)
+    return xp.logaddexp(xp.logaddexp(a, b), c)
 
 
 class CTCLoss(Function):
@@ -73,7 +74,7 @@ class CTCLoss(Function):
         last = alpha[xp.maximum(self.output_length - 1, 0), xp.arange(batch)]
         end = xp.take_along_axis(last, (states - 1)[:, None], axis=1)[:, 0]
         before_end = xp.take_along_axis(last, xp.maximum(states - 2, 0)[:, None], axis=1)[:, 0]
-        log_likelihood = xp.where(states > 1, np.logaddexp(end, before_end), end)
+        log_likelihood = xp.where(states > 1, xp.logaddexp(end, before_end), end)
         self.alpha, self.log_probs, self.loss = alpha, lp, -log_likelihood
         return self.loss
 
@@ -113,7 +114,8 @@ class CTCLoss(Function):
 
 
 def _as_ints(x, name, shape=None):
-    array = np.asarray(x.data if isinstance(x, Tensor) else x)
+    # labels and lengths are checked on the host (an explicit copy from a device: small integer arrays)
+    array = np.asarray(to_host(x.data if isinstance(x, Tensor) else x))
     if array.dtype.kind == "f":
         if not np.all(array == np.round(array)):
             raise ConfigError(f"ctc: {name} must hold integers; got non-integer values")
@@ -216,7 +218,8 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
     logits; ``beam_search``: decoded ``(top_paths, B, T)``, scores ``(B, top_paths)`` log-probabilities of each
     labelling (prefix beam search over the log-softmax; a Python loop over the batch and the time steps).
     """
-    logits = np.asarray(inputs.data if isinstance(inputs, Tensor) else inputs)
+    # decoding (Python loops over the batch and the frames) runs on the host: one explicit copy from a device
+    logits = np.asarray(to_host(inputs.data if isinstance(inputs, Tensor) else inputs))
     if logits.ndim != 3:
         raise ShapeError(f"ctc_decode: inputs must have shape (batch_size, max_length, num_classes); got "
                          f"{logits.shape}")

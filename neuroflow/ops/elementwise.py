@@ -322,7 +322,7 @@ def vectorize(pyfunc, *, excluded=None, signature=None):
 @not_differentiable
 def round(x, decimals=0):  # noqa: A001 - NumPy's and Keras' name
     """``x`` rounded to ``decimals`` decimals, halves to even (no gradient). Shapes: any -> same."""
-    arr = get_array_module().round(_data(x), int(decimals))
+    arr = get_array_module(_data(x)).round(_data(x), int(decimals))
     return Tensor(arr, dtype=arr.dtype)
 
 

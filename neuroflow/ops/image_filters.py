@@ -72,7 +72,7 @@ def rgb_to_hsv(images, data_format=None):
     hg = ((b - r) / safe_c + 2.0) / 6.0
     hb = ((r - g) / safe_c + 4.0) / 6.0
     h = where(vd == r.data, hr, where(vd == g.data, hg, hb))
-    h = where(cd > 0, h - get_array_module().floor(h.data), 0.0)  # wrap into [0, 1)
+    h = where(cd > 0, h - get_array_module(h).floor(h.data), 0.0)  # wrap into [0, 1)
     return _back(concatenate([h, s, v], axis=-1), fmt, single)
 
 
@@ -84,7 +84,7 @@ def hsv_to_rgb(images, data_format=None):
     out = []
     for n in (5.0, 3.0, 1.0):  # f(n) = v - v s max(0, min(k, 4 - k, 1)), k = (n + 6 h) mod 6
         k = h * 6.0 + n
-        k = k - 6.0 * get_array_module().floor(k.data / 6.0)
+        k = k - 6.0 * get_array_module(k).floor(k.data / 6.0)
         out.append(v - v * s * maximum(minimum(minimum(k, 4.0 - k), 1.0), 0.0))
     return _back(concatenate(out, axis=-1), fmt, single)
 

@@ -119,7 +119,7 @@ def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", f
     arr = as_tensor(images).data
     x, single = to_batched_last(arr if arr.dtype.kind == "f" else arr.astype(default_float_dtype()), fmt, where)
     n, h, w, ch = x.shape
-    rng = nf_random.generator_for(seed, where)
+    rng = nf_random.device_generator(nf_random.generator_for(seed, where), xp)
     d = rng.uniform(-1.0, 1.0, size=(2, n, h, w))
     k = max(int(2 * round(3 * sigma) + 1), 3)
     t = xp.arange(k) - (k - 1) / 2

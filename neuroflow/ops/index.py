@@ -5,6 +5,8 @@ contributions are summed (scatter-add), so ``x[[0, 0]]`` gets twice the gradient
 """
 from __future__ import annotations
 
+import numpy
+
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_tensor
 from ..backend import get_array_module
@@ -12,15 +14,15 @@ from ..errors import IndexOutOfRangeError
 from ._registry import differentiable
 
 
-def _plain_index(index):
-    """Replace Tensors inside an index by their arrays; report whether advanced (array) indexing is involved."""
-    xp = get_array_module()
+def _plain_index(index, xp):
+    """Replace Tensors inside an index by their arrays (host index arrays copied to ``xp``'s device, the indexed
+    tensor's); report whether advanced (array) indexing is involved."""
     parts = index if isinstance(index, tuple) else (index,)
     out, advanced = [], False
     for p in parts:
         if isinstance(p, Tensor):
             p = p.data
-        if isinstance(p, list):
+        if isinstance(p, list) or (xp is not numpy and isinstance(p, numpy.ndarray)):
             p = xp.asarray(p)
         if isinstance(p, xp.ndarray):
             advanced = True
@@ -56,7 +58,7 @@ class GetItem(Function):
 def getitem(x, index):
     """``x[index]`` with NumPy's indexing rules. Shapes: as NumPy indexing gives."""
     x = as_tensor(x)
-    plain, advanced = _plain_index(index)
+    plain, advanced = _plain_index(index, get_array_module(x.data))
     try:
         return GetItem(plain, advanced).apply(x)
     except IndexError as err:

@@ -220,7 +220,7 @@ def slogdet(x):
     """Sign and log of the absolute determinant (the log part is differentiable).
     Shapes: ``(..., n, n)`` -> ``((...), (...))``."""
     x = _square(x, "slogdet")
-    sign = get_array_module().linalg.slogdet(x.data)[0]
+    sign = get_array_module(x).linalg.slogdet(x.data)[0]
     return _const(sign.astype(x.dtype)), SlogDet().apply(x)
 
 
@@ -284,7 +284,7 @@ def _matrix_norm(x, ord, axes, keepdims):
         s = _sum(a, axis=c, keepdims=True)
         out = (_max if ord > 0 else _min)(s, axis=r, keepdims=True)
     else:
-        arr = get_array_module().linalg.norm(x.data, ord=ord, axis=axes, keepdims=keepdims)
+        arr = get_array_module(x).linalg.norm(x.data, ord=ord, axis=axes, keepdims=keepdims)
         return _const(arr.astype(x.dtype))  # nuclear and spectral norms: no gradient yet
     from .shape import squeeze
     return out if keepdims else squeeze(out, axis=tuple(sorted(axes)))

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_tensor
-from ..backend import epsilon, get_array_module
+from ..backend import epsilon, get_array_module, is_host
 from ..errors import DataError, ShapeError
 from ._registry import differentiable
 from .activation import stable_sigmoid
@@ -235,12 +235,13 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1, 
         raise ShapeError(f"sparse_categorical_crossentropy: target shape {labels.shape} does not match output "
                          f"shape {output.shape} (expected integer ids of shape {output.shape[:-1]}; a one-hot target "
                          f"needs categorical_crossentropy)")
+    checked = is_host(labels)  # label values are read on host data only (a transfer per call on a device)
     if labels.dtype.kind == "f":
-        if (labels != labels.round()).any():
+        if checked and (labels != labels.round()).any():
             raise DataError("sparse_categorical_crossentropy: target holds non-integer values; expected class ids")
         labels = labels.astype("int64")
     n = output.shape[-1]
-    if labels.size and (labels.min() < 0 or labels.max() >= n):
+    if checked and labels.size and (labels.min() < 0 or labels.max() >= n):
         bad = int(labels.min() if labels.min() < 0 else labels.max())
         hint = ("; a single output unit needs binary_crossentropy" if n == 1
                 else "; does the output layer have enough units?")

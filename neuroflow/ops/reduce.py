@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_tensor
+import numpy
+
 from ..backend import get_array_module
 from ._axes import keepdims_shape, normalize_axes
 from ._registry import differentiable, not_differentiable
@@ -76,7 +78,7 @@ class Prod(_Reduction):
         left = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
         right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(flat, -1)[..., :-1]], axis=-1), axis=-1), -1)
         others = (left * right).reshape(moved.shape)
-        inverse = xp.argsort(xp.asarray(kept + list(self.axes)))
+        inverse = numpy.argsort(kept + list(self.axes))  # host metadata
         others = xp.transpose(others, tuple(int(i) for i in inverse))
         return (self.expand(g) * others,)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..autograd.function import Function, sum_to
 from ..autograd.tensor import as_tensor
+import numpy
+
 from ..backend import get_array_module
 from ..errors import ShapeError
 from ._axes import normalize_axes
@@ -50,7 +52,7 @@ class Transpose(Function):
 
     def backward(self, g):
         xp = get_array_module(g)
-        inverse = tuple(int(i) for i in xp.argsort(xp.asarray(self.axes))) if self.axes is not None else None
+        inverse = tuple(int(i) for i in numpy.argsort(self.axes)) if self.axes is not None else None  # host metadata
         return (xp.transpose(g, inverse),)
 
 
@@ -129,7 +131,7 @@ class Concatenate(Function):
 
     def backward(self, g):
         xp = get_array_module(g)
-        bounds = xp.cumsum(xp.asarray(self.sizes[:-1])).tolist()
+        bounds = numpy.cumsum(self.sizes[:-1]).tolist()  # host metadata: no device round trip
         return tuple(xp.split(g, bounds, axis=self.axis))
 
 
@@ -216,7 +218,7 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     """
     x = as_tensor(x)
     xp = get_array_module(x.data)
-    width = xp.broadcast_to(xp.asarray(pad_width, dtype=int), (x.ndim, 2)).tolist()
+    width = numpy.broadcast_to(numpy.asarray(pad_width, dtype=int), (x.ndim, 2)).tolist()  # host metadata
     if mode == "constant":
         return Pad(tuple(tuple(w) for w in width), mode, constant_values).apply(x)
     if mode not in ("reflect", "symmetric", "edge", "wrap"):
@@ -267,7 +269,7 @@ class Repeat(Function):
         xp = get_array_module(g)
         if self.axis is None:
             g = g.reshape(-1)
-            axis, n = 0, int(xp.prod(xp.asarray(self.shape)))
+            axis, n = 0, int(numpy.prod(self.shape))
         else:
             axis, n = self.axis, self.shape[self.axis]
         if isinstance(self.repeats, int):

@@ -7,7 +7,7 @@ have no gradient here; ``extract_sequences`` (a gather) and ``segment_sum`` (a s
 from __future__ import annotations
 
 from ..autograd.tensor import Tensor, as_tensor
-from ..backend import get_array_module
+from ..backend import get_array_module, is_host
 from ..errors import ConfigError, ShapeError
 from ._registry import differentiable, not_differentiable
 from .arrays import ScatterAdd, _index_array
@@ -59,7 +59,7 @@ def ifft2(x):
 def rfft(x, fft_length=None):
     """FFT of a real signal along its last axis. Shapes: ``(..., n)`` -> pair of ``(..., fft_length // 2 + 1)``."""
     x = as_tensor(x)
-    return _pair(get_array_module().fft.rfft(x.data, n=fft_length, axis=-1), x.dtype)
+    return _pair(get_array_module(x).fft.rfft(x.data, n=fft_length, axis=-1), x.dtype)
 
 
 @not_differentiable
@@ -152,10 +152,11 @@ def _segments(segment_ids, num_segments, n, who):
     ids = _index_array(segment_ids, who)
     if ids.shape != (n,):
         raise ShapeError(f"{who}: segment_ids must have shape ({n},) like data's first axis, got {ids.shape}")
-    if ids.size and ids.min() < 0:
+    if ids.size and is_host(ids) and ids.min() < 0:
         raise ConfigError(f"{who}: segment_ids must be non-negative")
+    # without num_segments the output's size is data: read on the host (one transfer on a device)
     count = int(num_segments) if num_segments is not None else (int(ids.max()) + 1 if ids.size else 0)
-    if ids.size and ids.max() >= count:
+    if ids.size and is_host(ids) and ids.max() >= count:
         raise ConfigError(f"{who}: a segment id {int(ids.max())} is >= num_segments={count}")
     return ids, count
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_tensor
-from ..backend import get_array_module
+import numpy
+
+from ..backend import get_array_module, to_host
 from ..errors import ConfigError, ShapeError
 from ._axes import normalize_axes
 from ._registry import differentiable, not_differentiable
@@ -116,7 +118,7 @@ def _nan_filled(x, value):
     x = as_tensor(x)
     if x.dtype.kind != "f":
         return x
-    return where(get_array_module().isnan(x.data), value, x)
+    return where(get_array_module(x).isnan(x.data), value, x)
 
 
 @differentiable
@@ -137,8 +139,8 @@ def argsort(x, axis=-1):
     """Indices that sort ``x`` along ``axis`` (stable). Shapes: any -> same (int)."""
     x = as_tensor(x)
     if axis is None:
-        return _const(get_array_module().argsort(x.data.reshape(-1), kind="stable"))
-    return _const(get_array_module().argsort(x.data, axis=axis, kind="stable"))
+        return _const(get_array_module(x).argsort(x.data.reshape(-1), kind="stable"))
+    return _const(get_array_module(x).argsort(x.data, axis=axis, kind="stable"))
 
 
 @differentiable
@@ -153,7 +155,7 @@ def sort(x, axis=-1):
 @not_differentiable
 def argpartition(x, kth, axis=-1):
     """Indices that partition ``x`` around its ``kth`` element along ``axis``. Shapes: any -> same (int)."""
-    return _const(get_array_module().argpartition(as_tensor(x).data, kth, axis=axis))
+    return _const(get_array_module(as_tensor(x)).argpartition(as_tensor(x).data, kth, axis=axis))
 
 
 @differentiable
@@ -188,7 +190,7 @@ def in_top_k(targets, predictions, k):
 
 def _quantile_of_sorted(s, q, axis, method):
     """Quantiles ``q`` (in [0, 1]) of a Tensor ``s`` sorted along ``axis``; the quantile axis comes first."""
-    xp = get_array_module()
+    xp = numpy  # the positions come from q, host metadata
     n = s.shape[axis]
     pos = xp.asarray(q, dtype=xp.float64) * (n - 1)
     lo = xp.floor(pos).astype(xp.int64)
@@ -220,7 +222,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     """The ``q``-th quantiles (``q`` in [0, 1]) along ``axis`` (NumPy's methods linear/lower/higher/midpoint/
     nearest). Shapes: reduced axes removed (kept with ``keepdims``); a vector ``q`` adds a leading axis."""
     x = as_tensor(x)
-    qa = get_array_module().asarray(q.data if isinstance(q, Tensor) else q, dtype="float64")
+    qa = numpy.asarray(to_host(q.data if isinstance(q, Tensor) else q), dtype="float64")  # host metadata
     if ((qa < 0) | (qa > 1)).any():
         raise ConfigError(f"quantile: q must be in [0, 1], got {q}")
     if axis is None:
@@ -246,7 +248,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
 @differentiable
 def percentile(x, q, axis=None, method="linear", keepdims=False):
     """``quantile`` with ``q`` in percent ([0, 100]). Shapes: as ``quantile``."""
-    qa = get_array_module().asarray(q.data if isinstance(q, Tensor) else q, dtype="float64")
+    qa = numpy.asarray(to_host(q.data if isinstance(q, Tensor) else q), dtype="float64")  # host metadata
     return quantile(x, qa / 100.0, axis, method, keepdims)
 
 
@@ -258,7 +260,7 @@ def median(x, axis=None, keepdims=False):
 
 # --- NaN-ignoring reductions ---------------------------------------------------------------------------------------
 def _nan_mask(x):
-    return get_array_module().isnan(x.data) if x.dtype.kind == "f" else None
+    return get_array_module(x).isnan(x.data) if x.dtype.kind == "f" else None
 
 
 @differentiable
@@ -320,33 +322,34 @@ def nanstd(x, axis=None, ddof=0, keepdims=False):
 @not_differentiable
 def nanargmax(x, axis=None, keepdims=False):
     """Index of the maximum ignoring NaN. Shapes: reduced axes removed (int)."""
-    return _const(get_array_module().nanargmax(as_tensor(x).data, axis=axis, keepdims=keepdims))
+    return _const(get_array_module(as_tensor(x)).nanargmax(as_tensor(x).data, axis=axis, keepdims=keepdims))
 
 
 @not_differentiable
 def nanargmin(x, axis=None, keepdims=False):
     """Index of the minimum ignoring NaN. Shapes: reduced axes removed (int)."""
-    return _const(get_array_module().nanargmin(as_tensor(x).data, axis=axis, keepdims=keepdims))
+    return _const(get_array_module(as_tensor(x)).nanargmin(as_tensor(x).data, axis=axis, keepdims=keepdims))
 
 
 @not_differentiable
 def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     """Quantiles ignoring NaN (no gradient). Shapes: as ``quantile``."""
-    arr = get_array_module().nanquantile(as_tensor(x).data, q, axis=axis, method=method, keepdims=keepdims)
+    arr = get_array_module(as_tensor(x)).nanquantile(as_tensor(x).data, q, axis=axis, method=method, keepdims=keepdims)
     return _const(arr.astype(as_tensor(x).dtype))
 
 
 @not_differentiable
 def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
     """Percentiles ignoring NaN (no gradient). Shapes: as ``quantile``."""
-    arr = get_array_module().nanpercentile(as_tensor(x).data, q, axis=axis, method=method, keepdims=keepdims)
+    data = as_tensor(x).data
+    arr = get_array_module(data).nanpercentile(data, q, axis=axis, method=method, keepdims=keepdims)
     return _const(arr.astype(as_tensor(x).dtype))
 
 
 @not_differentiable
 def nanmedian(x, axis=None, keepdims=False):
     """Median ignoring NaN (no gradient). Shapes: reduced axes removed."""
-    arr = get_array_module().nanmedian(as_tensor(x).data, axis=axis, keepdims=keepdims)
+    arr = get_array_module(as_tensor(x)).nanmedian(as_tensor(x).data, axis=axis, keepdims=keepdims)
     return _const(arr.astype(as_tensor(x).dtype))
 
 
@@ -418,32 +421,32 @@ def corrcoef(x):
 def correlate(x1, x2, mode="valid"):
     """1-D cross-correlation (NumPy's ``correlate``; no gradient). Shapes: ``(n,), (m,)`` -> by ``mode``."""
     a, b = as_tensor(x1), as_tensor(x2)
-    return _const(get_array_module().correlate(a.data, b.data, mode=mode))
+    return _const(get_array_module(a).correlate(a.data, b.data, mode=mode))
 
 
 # --- counting and searching ----------------------------------------------------------------------------------------
 @not_differentiable
 def count_nonzero(x, axis=None):
     """Number of non-zero elements along ``axis``. Shapes: reduced axes removed (int)."""
-    return _const(get_array_module().count_nonzero(as_tensor(x).data, axis=axis))
+    return _const(get_array_module(as_tensor(x)).count_nonzero(as_tensor(x).data, axis=axis))
 
 
 @not_differentiable
 def all(x, axis=None, keepdims=False):  # noqa: A001 - NumPy's name
     """Whether every element is truthy along ``axis``. Shapes: reduced axes removed (bool)."""
-    return _const(get_array_module().all(as_tensor(x).data, axis=axis, keepdims=keepdims))
+    return _const(get_array_module(as_tensor(x)).all(as_tensor(x).data, axis=axis, keepdims=keepdims))
 
 
 @not_differentiable
 def any(x, axis=None, keepdims=False):  # noqa: A001 - NumPy's name
     """Whether some element is truthy along ``axis``. Shapes: reduced axes removed (bool)."""
-    return _const(get_array_module().any(as_tensor(x).data, axis=axis, keepdims=keepdims))
+    return _const(get_array_module(as_tensor(x)).any(as_tensor(x).data, axis=axis, keepdims=keepdims))
 
 
 @not_differentiable
 def nonzero(x):
     """Indices of the non-zero elements, one array per axis. Shapes: a tuple of ``x.ndim`` 1-D int tensors."""
-    return tuple(_const(i) for i in get_array_module().nonzero(as_tensor(x).data))
+    return tuple(_const(i) for i in get_array_module(as_tensor(x)).nonzero(as_tensor(x).data))
 
 
 @not_differentiable
@@ -451,14 +454,14 @@ def searchsorted(sorted_sequence, values, side="left"):
     """Insertion positions of ``values`` in the 1-D ``sorted_sequence``. Shapes: values' shape (int)."""
     if side not in ("left", "right"):
         raise ConfigError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
-    return _const(get_array_module().searchsorted(as_tensor(sorted_sequence).data, as_tensor(values).data,
-                                                  side=side))
+    a, v = as_tensor(sorted_sequence).data, as_tensor(values).data
+    return _const(get_array_module(a).searchsorted(a, v, side=side))
 
 
 @not_differentiable
 def digitize(x, bins):
     """Index of the bin each value of ``x`` falls in. Shapes: x's shape (int)."""
-    return _const(get_array_module().digitize(as_tensor(x).data, as_tensor(bins).data).astype("int32"))
+    return _const(get_array_module(as_tensor(x)).digitize(as_tensor(x).data, as_tensor(bins).data).astype("int32"))
 
 
 @not_differentiable
@@ -477,27 +480,29 @@ def bincount(x, weights=None, minlength=0, sparse=False):
 @not_differentiable
 def histogram(x, bins=10, range=None):  # noqa: A002 - NumPy's name
     """Counts of ``x`` in ``bins`` equal bins and the bin edges. Shapes: ``(n,)`` -> ``((bins,), (bins + 1,))``."""
-    counts, edges = get_array_module().histogram(as_tensor(x).data, bins=bins, range=range)
+    counts, edges = get_array_module(as_tensor(x)).histogram(as_tensor(x).data, bins=bins, range=range)
     return _const(counts.astype("int32")), _const(edges.astype(as_tensor(x).dtype))
 
 
 @not_differentiable
 def isin(x1, x2, assume_unique=False, invert=False):
     """Whether each element of ``x1`` is in ``x2``. Shapes: x1's shape (bool)."""
-    return _const(get_array_module().isin(as_tensor(x1).data, as_tensor(x2).data, assume_unique=assume_unique,
-                                          invert=invert))
+    a, b = as_tensor(x1).data, as_tensor(x2).data
+    return _const(get_array_module(a).isin(a, b, assume_unique=assume_unique, invert=invert))
 
 
 @not_differentiable
 def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
     """Element-wise ``|x1 - x2| <= atol + rtol * |x2|``. Shapes: broadcast shape (bool)."""
-    return _const(get_array_module().isclose(as_tensor(x1).data, as_tensor(x2).data, rtol, atol, equal_nan))
+    a, b = as_tensor(x1).data, as_tensor(x2).data
+    return _const(get_array_module(a).isclose(a, b, rtol, atol, equal_nan))
 
 
 @not_differentiable
 def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
     """Whether ``isclose`` holds everywhere. Shapes: -> scalar bool."""
-    return _const(get_array_module().allclose(as_tensor(x1).data, as_tensor(x2).data, rtol, atol, equal_nan))
+    a, b = as_tensor(x1).data, as_tensor(x2).data
+    return _const(get_array_module(a).allclose(a, b, rtol, atol, equal_nan))
 
 
 @not_differentiable
@@ -524,7 +529,7 @@ def unique(x, sorted=True, return_inverse=False, return_counts=False, axis=None,
 @not_differentiable
 def unravel_index(indices, shape):
     """Flat indices as coordinates in an array of ``shape``. Shapes: a tuple of ``len(shape)`` tensors."""
-    return tuple(_const(i) for i in get_array_module().unravel_index(as_tensor(indices).data, shape))
+    return tuple(_const(i) for i in get_array_module(as_tensor(indices)).unravel_index(as_tensor(indices).data, shape))
 
 
 _ = (fmax, maximum, concatenate, flip, squeeze)

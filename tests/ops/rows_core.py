@@ -163,7 +163,7 @@ ROWS = [
     case("linear", lambda x, w, b: ops.linear(x, w, b, "tanh"), [(4, 3), (3, 2), (2,)],
          lambda x, w, b: torch.tanh(x @ w + b), id="tanh"),
     case("dropout", lambda a: ops.dropout(a, 0.5, rng=np.random.default_rng(0)), [(4, 5)],
-         lambda a: a * torch.from_numpy(dropout_mask((4, 5), 0.5, np.float32, np.random.default_rng(0))),
+         lambda a: a * torch.from_numpy(dropout_mask((4, 5), 0.5, np.float32, np.random.default_rng(0), np)),
          id="mask"),
     # --- cross-entropies, from logits and from probabilities
     case("binary_crossentropy", lambda y, z: ops.binary_crossentropy(y, z, from_logits=True),

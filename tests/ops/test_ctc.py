@@ -70,6 +70,6 @@ def test_errors_name_the_argument():
 def test_impossible_alignment_is_inf_without_nan_gradient():
     logits = nf.Tensor(LOGITS[:1, :2], requires_grad=True)
     loss = ops.ctc_loss(np.array([[1, 2, 3]]), logits, np.array([3]), np.array([2]))
-    assert np.isinf(loss.data[0])
+    assert np.isinf(loss.numpy()[0])
     loss.sum().backward()
-    assert np.all(logits.grad == 0)
+    assert np.all(nf.backend.to_host(logits.grad) == 0)

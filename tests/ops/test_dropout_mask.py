@@ -4,7 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neuroflow.ops.fused import dropout_mask
+from neuroflow.ops.fused import dropout_mask as _device_mask
+
+
+def dropout_mask(shape, rate, dtype, rng):
+    """The host (NumPy) mask; the strict device draws the same one (tests/backends/test_ops_on_strict.py)."""
+    return _device_mask(shape, rate, dtype, rng, np)
 
 
 @pytest.mark.parametrize("rate", [0.1, 0.2, 0.5, 0.9])

@@ -48,7 +48,9 @@ def _nf_grads(row, arrays, upstream=None, seed=1):
             total = term if total is None else total + term
     if total is not None:
         total.backward()
-    grads = [t.grad if inp.differentiable else None for t, inp in zip(tensors, row.inputs)]
+    # gradients come back to the host (a device run's .grad lives on the device; to_host is a no-op on the CPU)
+    grads = [nf.backend.to_host(t.grad) if inp.differentiable and t.grad is not None else None
+             for t, inp in zip(tensors, row.inputs)]
     return [o.numpy() for o in outs], upstream, grads
 
 

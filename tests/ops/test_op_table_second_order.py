@@ -32,6 +32,7 @@ KNOWN_GAPS = {
     "gru[reset_before]", "gru[mask]", "gru[mask_reset_before_zero_output]", "gru[recurrent_dropout]",
     "gru[recurrent_dropout_reset_before]", "gru[recurrent_dropout_mask_backwards]", "simple_rnn[states]",
     "simple_rnn[backwards_last]", "simple_rnn[mask_sigmoid]", "simple_rnn[recurrent_dropout]",
+    "remat[two-inputs]", "torch_module[tanh]",  # a recomputation / torch.autograd backward: first order only
 }
 
 
@@ -69,13 +70,13 @@ def _second(row, arrays):
         return None, upstream, vs
     live = [(g, v) for g, v in zip(grads, vs) if g is not None and g.requires_grad]
     if not live:  # a gradient that does not depend on the inputs (a linear op): the second derivative is 0
-        return [np.zeros_like(x.data) for x in xs], upstream, vs
+        return [np.zeros(x.shape, x.dtype) for x in xs], upstream, vs
     s = None
     for g, v in live:
         term = (g * nf.Tensor(v, dtype=g.dtype)).sum()
         s = term if s is None else s + term
     hs = nf.grad(s, xs, allow_unused=True)
-    return [np.zeros_like(x.data) if h is None else h.numpy() for h, x in zip(hs, xs)], upstream, vs
+    return [np.zeros(x.shape, x.dtype) if h is None else h.numpy() for h, x in zip(hs, xs)], upstream, vs
 
 
 def _is_gap(err):

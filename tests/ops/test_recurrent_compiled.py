@@ -7,12 +7,14 @@ import itertools
 import numpy as np
 import pytest
 
+import neuroflow as nf
 from neuroflow import _native
 from neuroflow.autograd.tensor import Tensor
 from neuroflow.ops.recurrent import LSTMFn, lstm
 from neuroflow.ops.recurrent_compiled import CompiledLSTMFn
 
-pytestmark = pytest.mark.skipif(_native.library() is None, reason="compiled kernels not built")
+pytestmark = [pytest.mark.skipif(_native.library() is None, reason="compiled kernels not built"),
+              pytest.mark.skipif(nf.backend.get_device() != "cpu", reason="compiled kernels run on NumPy arrays only")]
 N, T, D, U = 5, 7, 3, 6
 
 
