@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import threading
 
-from ..backend import get_array_module
+from ..backend import check_same_device, get_array_module
 
 
 class _GradMode(threading.local):
@@ -95,6 +95,23 @@ def sum_to(grad, shape):
 #: would run on every op).
 _tensor_class = [None]
 
+#: The compiled step's recorder (``neuroflow/compile/trace.py``) while a step is being traced, else ``None``: one
+#: ``is not None`` test per op is all the eager path pays for it.
+_recorder = None
+
+
+def run_node(node, inputs):
+    """What :meth:`Function.apply` does without the recorder check (the recorder calls it for the op it records).
+    A copy of apply's body on purpose: apply calling it would add a Python call to every eager op."""
+    Tensor = _tensor_class[0]
+    y = node.forward(*[t.data for t in inputs])
+    if _grad_mode.enabled:
+        for t in inputs:
+            if t.requires_grad:
+                node.inputs = inputs
+                return Tensor._from_op(y, node)
+    return Tensor._from_op(y, None)
+
 
 class Function:
     """Base class of every differentiable operation (one graph node).
@@ -131,14 +148,30 @@ class Function:
 
         ``inputs`` are :class:`~neuroflow.Tensor` objects. Returns the output Tensor.
         """
+        if _recorder is not None:
+            return _recorder.apply(self, inputs)
         Tensor = _tensor_class[0]
-        y = self.forward(*[t.data for t in inputs])
+        try:
+            y = self.forward(*[t.data for t in inputs])
+        except TypeError:  # host and device arrays mixed? then say so, naming the op (free when nothing fails)
+            check_same_device(self.name, [t.data for t in inputs])
+            raise
         if _grad_mode.enabled:
             for t in inputs:
                 if t.requires_grad:
                     self.inputs = inputs
                     return Tensor._from_op(y, self)
         return Tensor._from_op(y, None)
+
+    def apply_constant(self, *inputs):
+        """Run this node without recording a graph: for ops whose output carries no gradient (comparisons, integer
+        casts, argmax). A traced step (``neuroflow/compile``) still records it, so a replay recomputes the value
+        instead of keeping the traced one. Returns the output Tensor (never requires grad)."""
+        if _recorder is not None:
+            out = _recorder.apply(self, inputs)
+            out._node, out._requires_grad = None, False
+            return out
+        return _tensor_class[0]._from_op(self.forward(*[t.data for t in inputs]), None)
 
     @property
     def name(self) -> str:

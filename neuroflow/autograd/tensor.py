@@ -6,7 +6,7 @@ differentiable operation on it records a node, and ``backward()`` fills ``.grad`
 from __future__ import annotations
 
 from .. import backend
-from ..errors import ConfigError, DTypeError, GraphError, ShapeError
+from ..errors import ConfigError, DeviceError, DTypeError, GraphError, ShapeError
 from . import graph, higher_order
 
 
@@ -18,14 +18,16 @@ def _to_array(data, dtype=None):
 
     Rules: an explicit ``dtype`` wins; float data becomes the default float dtype (float32); NumPy integer and
     bool arrays keep their dtype (indices, masks); Python bools stay bool; other Python numbers and lists
-    become the default float dtype.
+    become the default float dtype. Device arrays stay on their device; host data goes to the current device.
     """
-    xp = backend.get_array_module()
     if isinstance(data, Tensor):
         data = data.data
+    xp = backend.get_array_module(data)
+    if xp is backend.numpy:
+        xp = backend.xp
     if dtype is not None:
         return xp.asarray(data, dtype=dtype)
-    if isinstance(data, xp.ndarray) or isinstance(data, xp.generic):
+    if isinstance(data, (xp.ndarray, xp.generic, backend.numpy.ndarray, backend.numpy.generic)):
         arr = xp.asarray(data)
         if arr.dtype.kind == "f" and arr.dtype != backend.default_float_dtype():
             return arr.astype(backend.default_float_dtype())
@@ -48,7 +50,7 @@ def as_tensor(x, like: "Tensor | None" = None) -> "Tensor":
     if isinstance(x, Tensor):
         return x
     if like is not None and like.data.dtype.kind == "f":
-        xp = backend.get_array_module()
+        xp = backend.get_array_module(like.data)  # host constants join like's device
         arr = xp.asarray(x)
         if arr.dtype.kind in "biuf":
             return Tensor._from_op(arr.astype(like.data.dtype, copy=False), None)
@@ -133,7 +135,7 @@ class Tensor:
         """Add ``g`` into ``.grad``. ``owned``: nothing else holds ``g``, so that it may become ``.grad`` itself
         when it owns its memory and has the right dtype (otherwise ``.grad`` starts as a copy)."""
         if g.shape != self.data.shape:
-            g = backend.get_array_module().broadcast_to(g, self.data.shape)
+            g = backend.get_array_module(g).broadcast_to(g, self.data.shape)
         if self.grad is None:
             if owned and g.base is None and g.dtype == self.data.dtype and g.flags.writeable:
                 self.grad = g
@@ -157,10 +159,12 @@ class Tensor:
         """
         if retain_graph is None:
             retain_graph = create_graph
+        if _function._recorder is not None:
+            _function._recorder.backward()
         if not self._requires_grad:
             raise GraphError("backward(): this tensor does not require grad (no input had requires_grad=True, "
                              "or it was computed under no_grad())")
-        xp = backend.get_array_module()
+        xp = backend.get_array_module(self.data)
         if grad is None:
             if self.data.size != 1:
                 raise GraphError(f"backward(): grad can be implied only for a scalar output, but this tensor has "
@@ -207,13 +211,30 @@ class Tensor:
         return len(self.data)
 
     def numpy(self):
-        """The underlying array (shared, not copied)."""
-        return self.data
+        """The data as a host NumPy array: the underlying array itself (shared) on the CPU, a copy from a device
+        (an explicit device-to-host transfer, counted by ``neuroflow.backend.transfers()``)."""
+        if _function._recorder is not None:
+            _function._recorder.read(self, "array")
+        return backend.to_host(self.data)
+
+    def to(self, device) -> "Tensor":
+        """This tensor's data on ``device`` (``'cpu'``, ``'cuda'``, ``'strict'``) as a new leaf (no graph link;
+        the same tensor when it is already there). Shapes: same."""
+        data = backend.to_device(self.data, device)
+        return self if data is self.data else Tensor(data, requires_grad=self._requires_grad, dtype=data.dtype,
+                                                     name=self.name)
+
+    @property
+    def device(self) -> str:
+        """Where the data lives: ``'cpu'``, ``'cuda'`` or ``'strict'``."""
+        return backend.device_of(self.data)
 
     def item(self):
         """The single element as a Python number."""
         if self.data.size != 1:
             raise ShapeError(f"item(): needs a tensor with one element, got shape {self.data.shape}")
+        if _function._recorder is not None:
+            _function._recorder.read(self, "item")
         return self.data.item()
 
     def tolist(self):
@@ -222,7 +243,13 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         """NumPy's array protocol (NumPy 2 signature): ``np.asarray(t)`` is ``t.data`` itself (a 0-d array for a
         0-d tensor); ``copy=True`` always copies; a ``dtype`` cast copies, which ``copy=False`` refuses."""
-        xp = backend.get_array_module()
+        if _function._recorder is not None:  # a traced step reads this value on the host: a guard
+            _function._recorder.read(self, "array")
+        xp = backend.get_array_module(self.data)
+        if xp is not backend.numpy:  # as CuPy's arrays refuse: tensor.numpy() is the explicit copy
+            raise DeviceError(f"np.asarray(tensor): the tensor lives on device '{backend.device_of(self.data)}' "
+                              f"(shape {self.data.shape}); implicit conversion to NumPy is not allowed, copy it "
+                              f"with tensor.numpy()")
         data = self.data if isinstance(self.data, xp.ndarray) else xp.asarray(self.data)  # 0-d op results
         if dtype is not None and xp.dtype(dtype) != data.dtype:
             if copy is False:
@@ -236,15 +263,19 @@ class Tensor:
         consumer shares this tensor's memory. Delegates to the array; arguments as the array API defines them."""
         extra = {k: v for k, v in (("max_version", max_version), ("dl_device", dl_device), ("copy", copy))
                  if v is not None}  # only what the caller asked for: older NumPy knows only stream
-        return self.__array__().__dlpack__(stream=stream, **extra)
+        return self._dlpack_source().__dlpack__(stream=stream, **extra)
 
     def __dlpack_device__(self) -> tuple:
         """``(device type, device id)`` of the data as DLPack codes: ``(1, 0)``, the CPU, for NumPy data."""
-        return self.__array__().__dlpack_device__()
+        return self._dlpack_source().__dlpack_device__()
+
+    def _dlpack_source(self):
+        # device data (CuPy) exports itself, zero-copy on its device; host data goes through __array__
+        return self.__array__() if backend.get_array_module(self.data) is backend.numpy else self.data
 
     def __repr__(self) -> str:
         import numpy
-        body = numpy.array2string(numpy.asarray(self.data), separator=", ", threshold=20, precision=6,
+        body = numpy.array2string(numpy.asarray(backend.to_host(self.data)), separator=", ", threshold=20, precision=6,
                                   prefix="Tensor(")
         extra = []
         if self._node is not None:
@@ -256,18 +287,27 @@ class Tensor:
         extra.append(f"dtype={self.data.dtype}")
         return f"Tensor({body}, {', '.join(extra)})"
 
+    # A traced step (neuroflow/compile) turns each host read of a value into a guard checked at every replay.
     def __bool__(self) -> bool:
+        if _function._recorder is not None:
+            _function._recorder.read(self, "bool")
         return bool(self.data)
 
     def __float__(self) -> float:
+        if _function._recorder is not None:
+            _function._recorder.read(self, "float")
         return float(self.data)
 
     def __int__(self) -> int:
+        if _function._recorder is not None:
+            _function._recorder.read(self, "int")
         return int(self.data)
 
     def __index__(self) -> int:
         if self.data.dtype.kind not in "iu":
             raise TypeError(f"only integer tensors can be used as an index, got dtype {self.data.dtype}")
+        if _function._recorder is not None:
+            _function._recorder.read(self, "int")
         return int(self.data)
 
     __hash__ = object.__hash__  # == is element-wise, so hashing stays by identity
@@ -288,3 +328,4 @@ class Tensor:
 
 from . import function as _function  # noqa: E402
 _function._tensor_class[0] = Tensor
+backend._register_tensor_type(Tensor)  # get_array_module(tensor) reads its data

@@ -6,6 +6,7 @@ into the existing array, so an optimizer may rebind ``.data`` to a view into one
 """
 from __future__ import annotations
 
+from . import function as _function
 from .tensor import Tensor
 from ..backend import get_array_module
 from ..errors import ShapeError
@@ -57,14 +58,20 @@ class Variable(Tensor):
         if arr.shape != self.data.shape:
             raise ShapeError(f"Variable {self.path or self.name!r}: cannot assign a value of shape {arr.shape} "
                              f"to a variable of shape {self.data.shape}")
+        if _function._recorder is not None:  # a traced step records the assignment as an effect to replay
+            _function._recorder.assign(self, value, "assign")
         self.data[...] = arr
         return self
 
     def assign_add(self, delta) -> "Variable":
+        if _function._recorder is not None:
+            _function._recorder.assign(self, delta, "add")
         self.data += delta.data if isinstance(delta, Tensor) else delta
         return self
 
     def assign_sub(self, delta) -> "Variable":
+        if _function._recorder is not None:
+            _function._recorder.assign(self, delta, "sub")
         self.data -= delta.data if isinstance(delta, Tensor) else delta
         return self
 

@@ -136,8 +136,9 @@ class BatchNormalization(_Normalization):
         if training and self.trainable:
             y, mean, var = nrm.batch_normalization_training(inputs, axis, self.beta, self.gamma, self.epsilon)
             m = self.momentum
-            self.moving_mean.assign(self.moving_mean.data * m + mean.data * (1.0 - m))
-            self.moving_variance.assign(self.moving_variance.data * m + var.data * (1.0 - m))
+            # with ops, not on arrays: a compiled step (neuroflow/compile) records these updates and replays them
+            self.moving_mean.assign(self.moving_mean * m + mean * (1.0 - m))
+            self.moving_variance.assign(self.moving_variance * m + var * (1.0 - m))
             return y
         return nrm.batch_normalization(inputs, self.moving_mean, self.moving_variance, axis, self.beta, self.gamma,
                                        self.epsilon)

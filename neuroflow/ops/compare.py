@@ -1,6 +1,7 @@
 """Comparisons and logical ops: element-wise, broadcasting, returning bool tensors that carry no gradient."""
 from __future__ import annotations
 
+from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
 from ._binary import binary_inputs
@@ -8,13 +9,31 @@ from ._registry import not_differentiable
 from ..errors import ShapeError
 
 
+class _Elementwise(Function):
+    """A comparison or logical ufunc as a node without gradient (so that a compiled step recomputes it)."""
+
+    __slots__ = ("ufunc",)
+
+    def __init__(self, ufunc):
+        self.ufunc = ufunc
+
+    @property
+    def name(self) -> str:
+        return self.ufunc
+
+    def forward(self, *xs):
+        return getattr(get_array_module(xs[0]), self.ufunc)(*xs)
+
+    def backward(self, g):
+        return (None, None)
+
+
 def _compare(a, b, ufunc: str):
     a, b = binary_inputs(a, b)
     try:
-        data = getattr(get_array_module(a.data), ufunc)(a.data, b.data)
+        return _Elementwise(ufunc).apply_constant(a, b)
     except ValueError:
         raise ShapeError(f"{ufunc}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
-    return Tensor._from_op(data, None)
 
 
 @not_differentiable
@@ -69,4 +88,4 @@ def logical_or(a, b):
 def logical_not(x):
     """Element-wise logical not -> bool tensor."""
     x = x if isinstance(x, Tensor) else Tensor(x)
-    return Tensor._from_op(get_array_module(x.data).logical_not(x.data), None)
+    return _Elementwise("logical_not").apply_constant(x)

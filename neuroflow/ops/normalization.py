@@ -217,7 +217,25 @@ def batch_normalization_training(x, axis=-1, offset=None, scale=None, epsilon=1e
     fn = Normalize(reduce_axes, _bshape(x.shape, axes), float(epsilon), scale is not None, offset is not None)
     y = fn.apply(x, *[p for p in (scale, offset) if p is not None])
     pshape = tuple(x.shape[a] for a in axes)
-    return y, Tensor(fn.mean.reshape(pshape), dtype=x.dtype), Tensor(fn.var.reshape(pshape), dtype=x.dtype)
+    return (y, _SavedStatistic(fn, "mean", pshape).apply_constant(y),
+            _SavedStatistic(fn, "var", pshape).apply_constant(y))
+
+
+class _SavedStatistic(Function):
+    """A statistic ``Normalize`` kept (``mean`` or ``var``), reshaped to ``shape``: a node without gradient, so
+    that a recorded step (``neuroflow/compile``) reads the statistic of each replay, not a captured array.
+    Shapes: its input is the normalized output (read only to order it after that node) -> ``shape``."""
+
+    __slots__ = ("source", "attr", "pshape")
+
+    def __init__(self, source, attr, pshape):
+        self.source, self.attr, self.pshape = source, attr, pshape
+
+    def forward(self, y):
+        return getattr(self.source, self.attr).reshape(self.pshape).astype(y.dtype, copy=False)
+
+    def backward(self, g):
+        return (None,)
 
 
 @differentiable

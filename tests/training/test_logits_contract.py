@@ -80,7 +80,8 @@ def _model(kind):
         for layer in stack:
             out = layer(out)
         model = keras.Model(inputs, out)
-    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    # the pause is a Python side effect of call(): a compiled (replayed) step would not run it
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"], jit_compile=False)
     return model, pause
 
 
@@ -228,7 +229,8 @@ def test_custom_losses_and_metrics_receive_probabilities():
     for loss in (custom_loss, keras.losses.CategoricalCrossentropy()):
         model, pause = _model("functional")
         pause.call = lambda inputs, training=None: inputs  # no other thread here: no pausing
-        model.compile(optimizer="adam", loss=loss, metrics=[custom_metric])
+        # custom_loss records each call (a Python side effect): a compiled step would call it only when tracing
+        model.compile(optimizer="adam", loss=loss, metrics=[custom_metric], jit_compile=False)
         model.fit(x, y, epochs=1, batch_size=16, verbose=0)
         model.evaluate(x, y, verbose=0)
     assert len(seen["loss"]) == 4 + 2 and len(seen["metric"]) == 2 * (4 + 2)  # 4 training, 2 evaluation batches
