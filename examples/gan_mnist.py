@@ -85,6 +85,9 @@ class GAN(keras.Model):
         self.d_opt = keras.optimizers.Adam(learning_rate, beta_1=0.5)
         self.g_opt = keras.optimizers.Adam(learning_rate, beta_1=0.5)
         self.noise = np.random.default_rng(seed)  # not `rng`: a read-only property of layers
+        # epoch means, Keras' way: fit logs what the step returns, and these trackers (reset each epoch) average
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
 
     def call(self, z, training=None):
         return self.generator(z, training=training)
@@ -111,7 +114,9 @@ class GAN(keras.Model):
         g_loss.backward()
         self.g_opt.step(g_vars)
         self.d_opt.zero_grad(d_vars)
-        return {"d_loss": d_loss, "g_loss": g_loss}
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return {m.name: m.result() for m in self.metrics}
 
 
 def build_classifier():

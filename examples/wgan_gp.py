@@ -42,6 +42,11 @@ class WGANGP(keras.Model):
         self.d_opt = keras.optimizers.Adam(learning_rate, beta_1=0.5, beta_2=0.9)
         self.g_opt = keras.optimizers.Adam(learning_rate, beta_1=0.5, beta_2=0.9)
         self.noise = np.random.default_rng(seed)
+        # epoch means, Keras' way: fit logs what the step returns, and these trackers (reset each epoch) average
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.wasserstein_tracker = keras.metrics.Mean(name="wasserstein")
+        self.penalty_tracker = keras.metrics.Mean(name="penalty")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
 
     def call(self, z, training=None):
         return self.generator(z, training=training)
@@ -78,7 +83,10 @@ class WGANGP(keras.Model):
         g_loss.backward()
         self.g_opt.step(g_vars)
         self.d_opt.zero_grad(d_vars)  # the generator's step filled the critic's gradients too
-        return {"d_loss": d_loss, "wasserstein": -wasserstein, "penalty": penalty, "g_loss": g_loss}
+        for tracker, value in ((self.d_loss_tracker, d_loss), (self.wasserstein_tracker, -wasserstein),
+                               (self.penalty_tracker, penalty), (self.g_loss_tracker, g_loss)):
+            tracker.update_state(value)
+        return {m.name: m.result() for m in self.metrics}
 
 
 def main(argv=None):

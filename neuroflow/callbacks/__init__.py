@@ -12,6 +12,7 @@ from .history import History
 from .lambda_callback import LambdaCallback
 from .lr_scheduler import LearningRateScheduler
 from .model_checkpoint import ModelCheckpoint
+from .orbax_checkpoint import OrbaxCheckpoint
 from .progbar import ProgbarLogger
 from .reduce_lr import ReduceLROnPlateau
 from .remote_monitor import RemoteMonitor
@@ -19,7 +20,7 @@ from .swap_ema_weights import SwapEMAWeights
 from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
-__all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint", "BackupAndRestore",
-           "ReduceLROnPlateau",
+__all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint", "OrbaxCheckpoint",
+           "BackupAndRestore", "ReduceLROnPlateau",
            "LearningRateScheduler", "CSVLogger", "TerminateOnNaN", "LambdaCallback", "ProgbarLogger",
            "TensorBoard", "RemoteMonitor", "SwapEMAWeights"]

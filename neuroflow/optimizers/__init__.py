@@ -9,7 +9,7 @@ state saving and flat mode.
 from __future__ import annotations
 
 from ..errors import ConfigError, close_matches
-from . import schedules
+from . import legacy, schedules
 from .adadelta import Adadelta
 from .adafactor import Adafactor
 from .adagrad import Adagrad
@@ -21,6 +21,8 @@ from .ftrl import Ftrl
 from .lamb import Lamb
 from .lion import Lion
 from .loss_scale import LossScaleOptimizer
+from .multi_optimizer import MultiOptimizer, OptimizerMap
+from .muon import Muon
 from .nadam import Nadam
 from .rmsprop import RMSprop
 from .schedule_free_adamw import ScheduleFreeAdamW
@@ -28,9 +30,9 @@ from .sgd import SGD
 
 #: Keras' string names (lower-case class names) -> classes.
 ALL_OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam,
-                                                        Ftrl, Lamb, Lion, Adafactor, ScheduleFreeAdamW)}
+                                                        Ftrl, Lamb, Lion, Adafactor, ScheduleFreeAdamW, Muon)}
 #: Optimizers that wrap another (loadable from a config, not constructible from a name alone).
-WRAPPERS = {"lossscaleoptimizer": LossScaleOptimizer}
+WRAPPERS = {"lossscaleoptimizer": LossScaleOptimizer, "multioptimizer": MultiOptimizer}
 
 
 def serialize(optimizer: Optimizer) -> dict:
@@ -58,6 +60,8 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
 # it).
 LossScaleOptimizer._serialize = staticmethod(serialize)
 LossScaleOptimizer._deserialize = staticmethod(deserialize)
+MultiOptimizer._serialize = staticmethod(serialize)
+MultiOptimizer._deserialize = staticmethod(deserialize)
 
 
 def get(identifier) -> Optimizer | None:
@@ -80,5 +84,5 @@ def get(identifier) -> Optimizer | None:
 
 __all__ = ["Adafactor", "LossScaleOptimizer", "ScheduleFreeAdamW",
            "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lamb",
-           "Lion", "schedules",
+           "Lion", "Muon", "MultiOptimizer", "OptimizerMap", "legacy", "schedules",
            "get", "serialize", "deserialize", "ALL_OPTIMIZERS"]

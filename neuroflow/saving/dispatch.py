@@ -42,7 +42,7 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True, signing_
         if signing_key is not None:
             raise SavingError(f"load_model({os.fspath(path)!r:.200}): a Keras .keras archive carries no signature "
                               f"to check against signing_key")
-        return keras_format.load_model(path, compile=compile)
+        return keras_format.load_model(path, compile=compile, custom_objects=custom_objects)
     return model_file.load_model(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode,
                                  signing_key=signing_key)
 

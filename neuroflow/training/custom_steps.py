@@ -1,6 +1,11 @@
 """A user's own ``train_step`` / ``test_step`` inside ``fit`` and ``evaluate`` (Keras' "customizing what happens
 in fit()"): which steps a model overrides, resetting ``model.metrics`` at the start of each pass, and the logs a
 step returns (numbers, metric results, or nested dicts of them such as Keras' ``compile_metrics``).
+
+What an epoch logs is Keras 3's rule (``Trainer._get_metrics_result_or_logs``): nothing is averaged here. When the
+step returns exactly the names of ``model.metrics`` (its trackers), the epoch logs those metrics' results (they did
+the averaging); otherwise the epoch logs what the *last* step returned, so a step returning plain per-batch numbers
+logs the last batch's, as in Keras.
 """
 from __future__ import annotations
 
@@ -43,6 +48,20 @@ def flat_logs(result) -> dict:
     return logs
 
 
+def metric_results(model) -> dict:
+    """``{name: float}`` of every metric in ``model.metrics`` (a metric returning a dict adds each entry)."""
+    return flat_logs({m.name: m.result() for m in getattr(model, "metrics", None) or ()})
+
+
+def pass_logs(model, last_logs: dict) -> dict:
+    """What a pass (an epoch of ``fit``, an ``evaluate``) reports after a custom step: the model's metric results
+    when the step's names are exactly theirs, else the last step's own logs (Keras' rule)."""
+    results = metric_results(model)
+    if last_logs and set(last_logs) == set(results):
+        return results
+    return dict(last_logs)
+
+
 def run_test(model, batches, cbs) -> dict:
     """One evaluation pass calling the model's own ``test_step((x, y[, sample_weight]))`` per batch; the logs are
     the last step's (its trackers hold the running values), as in Keras. Hooks as in ``loop._run_test``."""
@@ -59,6 +78,7 @@ def run_test(model, batches, cbs) -> dict:
             cbs.on_test_batch_end(step, logs)
         if model.stop_evaluating:
             break
+    logs = pass_logs(model, logs)
     if cbs is not None:
         cbs.on_test_end(logs)
     return logs

@@ -15,10 +15,6 @@ from tests.keras_programs import guides_models, guides_training, guides_examples
 
 # Programs that need something Keras 3 has but neuroflow does not yet: name -> reason (xfail, strict).
 NEUROFLOW_GAPS = {
-    "masking_and_padding": "a symbolic (functional) call passes no mask: Keras hands a custom layer's call the "
-                           "mask of its KerasTensor input while building the graph (neuroflow/layers/symbolic.py)",
-    "saving_custom_layer_keras_file": "a .keras file refuses registered custom layers ('has no Keras counterpart'; "
-                                      "neuroflow/saving/keras_format, the Keras-files engineer)",
 }
 # Programs whose Keras run needs a package absent here (tf.data for Keras' dataset utilities).
 ORACLE_NEEDS = {

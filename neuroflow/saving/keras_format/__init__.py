@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 
+from ...custom_objects import custom_object_scope
 from ...errors import SavingError
 from ..rebuild import converted
 from . import archive, config_in, config_out, weights
@@ -24,15 +25,17 @@ def is_keras_file(path) -> bool:
     return isinstance(path, (str, os.PathLike)) and archive.looks_like_keras_archive(path)
 
 
-def load_model(path, compile=True):
+def load_model(path, compile=True, custom_objects=None):
     """The neuroflow model equivalent to the Keras 3 ``.keras`` archive at ``path``, with its weights.
 
-    Sequential and functional models of Keras' built-in layers that neuroflow has load. With ``compile`` (the
-    default) a model Keras saved compiled is compiled with the same optimizer, losses and metrics (the
-    optimizer's moments are not carried over).
+    Sequential and functional models of Keras' built-in layers that neuroflow has load, and custom layers whose
+    class is registered (``register_keras_serializable``) or given in ``custom_objects`` (name -> class). With
+    ``compile`` (the default) a model Keras saved compiled is compiled with the same optimizer, losses and
+    metrics (the optimizer's moments are not carried over).
     """
     where = f"load_model({os.fspath(path)!r:.200})"
-    with converted(where):  # a last net: whatever slipped through the checks is still a SavingError
+    # a last net: whatever slipped through the checks is still a SavingError
+    with converted(where), custom_object_scope(custom_objects):
         config, _, store = archive.read(path, where)
         model = config_in.build_model(config, f"{where}: config.json")
         if not model.built:
@@ -44,8 +47,8 @@ def load_model(path, compile=True):
 
 
 def save_model(model, path, overwrite=True):
-    """Write ``model`` (built Sequential or functional, built-in layers only) as a Keras 3 ``.keras`` archive,
-    with its compile arguments (Keras compiles it on load) but no optimizer state."""
+    """Write ``model`` (built Sequential or functional; built-in layers and registered custom layers) as a Keras 3
+    ``.keras`` archive, with its compile arguments (Keras compiles it on load) but no optimizer state."""
     where = f"save({os.fspath(path)!r:.200})"
     _check_overwrite(path, overwrite, where)
     with converted(where):

@@ -2,18 +2,21 @@
 
 Each Keras layer entry (``module``, ``class_name``, ``config``, ``registered_name``, ``build_config``) names a
 Keras class; the neuroflow class of the same name is built from the entry's config, with Keras' wrappers around
-values unwrapped (dtype policies, ``module``/``registered_name`` keys). Nothing in the file is executed: a
-``Lambda`` layer, a custom (registered) class or a Keras class neuroflow lacks is refused with a SavingError
+values unwrapped (dtype policies, ``module``/``registered_name`` keys). A custom layer (Keras writes its
+``registered_name``, ``package>Name``, and its Python module) is built from the class registered under that name
+or given in ``custom_objects``, never imported from the module the file names. Nothing in the file is executed: a
+``Lambda`` layer, an unregistered custom class or a Keras class neuroflow lacks is refused with a SavingError
 naming it, and so is any Keras-only argument set to a value neuroflow would not honour.
 """
 from __future__ import annotations
 
 import inspect
 
+from ... import custom_objects as customs
 from ...errors import SavingError
 from ...layers.base import Layer
 from ...layers.input_layer import InputLayer
-from ...registry import get_registered_class
+from ...registry import get_registered_class, registered_name
 from ..rebuild import converted, rebuild_layer
 
 #: Classes whose config carries code (or a reference to it): never built from a file.
@@ -32,12 +35,53 @@ _RENAMED = {"batch_shape": "batch_input_shape"}
 def build_model(entry, where: str):
     """The neuroflow model described by Keras' top-level config ``entry`` (Sequential or Functional)."""
     kind = _class_name(entry, where)
+    if _is_custom(entry):
+        raise SavingError(f"{where}: the archive holds the custom model class {entry.get('registered_name') or kind!r}"
+                          f"; only Sequential and functional models can be loaded from Keras files (a subclassed "
+                          f"model's code is not in the file)")
     if kind == "Sequential":
         return _sequential(entry, where)
     if kind in ("Functional", "Model"):
         return _functional(entry, where)
     raise SavingError(f"{where}: the archive holds a {kind!r}; only Sequential and functional models can be "
                       f"loaded from Keras files (a subclassed model's code is not in the file)")
+
+
+def _is_custom(entry) -> bool:
+    """Whether a Keras entry names a user's class: a ``registered_name`` of its own or a non-Keras module."""
+    name, registered, module = entry["class_name"], entry.get("registered_name"), entry.get("module")
+    return registered not in (None, name) or (module is not None and not str(module).startswith("keras"))
+
+
+def _custom_class(entry, where: str):
+    """The user's layer class an entry names, from ``custom_objects`` (and open scopes) or the registry, looked up
+    by its registered name only: never a neuroflow built-in standing in for it, never an import."""
+    key = entry.get("registered_name") or entry["class_name"]
+    customs.check_name(key, f"{where}: registered_name")
+    cls = customs.lookup(key) or customs.lookup(customs.check_name(entry["class_name"], f"{where}: class_name"))
+    if cls is None:
+        try:
+            cls = get_registered_class(key, "layer")
+        except SavingError:
+            cls = None
+        if cls is not None and registered_name(cls) != key:
+            cls = None  # only a bare-name match: not the class the file was written with
+    if not (isinstance(cls, type) and issubclass(cls, Layer)) or cls.__module__.startswith("neuroflow."):
+        raise SavingError(f"{where}: layer {_layer_name(entry)!r} is the custom class {key!r} (module "
+                          f"{entry.get('module')!r}), which is not registered here: decorate it with "
+                          f"@neuroflow.saving.register_keras_serializable(...) or pass custom_objects="
+                          f"{{{entry['class_name']!r}: cls}} to load_model")
+    return cls
+
+
+def _custom_layer(entry, where: str):
+    """A user's layer rebuilt with its class's ``from_config`` from the entry's config (Keras' wrappers
+    unwrapped: a dtype policy becomes its dtype name)."""
+    cls = _custom_class(entry, where)
+    config = {key: _unwrap(value, f"{where}: {entry['class_name']} {_layer_name(entry)!r} argument {key!r}")
+              for key, value in (entry.get("config") or {}).items() if key not in _IGNORED}
+    with customs.custom_object_scope({registered_name(cls): cls}):
+        return rebuild_layer({"class_name": registered_name(cls), "config": config}, where)
 
 
 def _class_name(entry, where: str) -> str:
@@ -49,9 +93,6 @@ def _class_name(entry, where: str) -> str:
         raise SavingError(f"{where}: layer {_layer_name(entry)!r} is a Keras {name}, whose behaviour is Python code "
                           f"that a file cannot carry safely; neuroflow runs no code on load. Rebuild the model "
                           f"without it (or in neuroflow) and load the weights with load_weights")
-    if registered not in (None, name) or not str(entry.get("module") or "keras").startswith("keras"):
-        raise SavingError(f"{where}: layer {_layer_name(entry)!r} is the custom class {registered or name!r} "
-                          f"(module {entry.get('module')!r}); only Keras' built-in layers map to neuroflow")
     return name
 
 
@@ -62,6 +103,8 @@ def _layer_name(entry) -> str:
 
 def _layer(entry, where: str):
     kind = _class_name(entry, where)
+    if _is_custom(entry):
+        return _custom_layer(entry, where)
     if kind == "Sequential":
         return _sequential(entry, where)
     if kind in ("Functional", "Model"):
@@ -121,6 +164,8 @@ def _unwrap(value, where: str):
             return (value.get("config") or {}).get("name")
         if value.get("module") == "keras.layers" or value["class_name"] in _CODE_CLASSES:
             kind = _class_name(value, where)
+            if _is_custom(value):
+                raise SavingError(f"{where}: a custom layer nested in a built-in one cannot be loaded")
             return {"class_name": kind, "config": layer_config(value, where)}
         module = str(value.get("module") or "keras")
         if value.get("registered_name") not in (None, value["class_name"]) or not module.startswith("keras"):

@@ -2,7 +2,10 @@
 
 neuroflow's layers already take Keras' arguments, so a layer's ``get_config`` becomes Keras' by wrapping each
 serialized object with its Keras ``module``, dropping neuroflow's input-shape conveniences (Keras keeps shapes in
-its ``InputLayer``) and refusing what Keras could not rebuild: custom classes or activations, subclassed models.
+its ``InputLayer``) and refusing what Keras could not rebuild: custom activations, subclassed models. A custom
+layer is written as Keras writes one: its Python ``module`` (``None`` for ``__main__``), class name and
+``registered_name`` (``package>Name``), so that Keras and neuroflow rebuild it from their registries or
+``custom_objects``; a class neither registered nor among the global custom objects is refused at save.
 """
 from __future__ import annotations
 
@@ -12,8 +15,10 @@ from ...layers.input_layer import InputLayer
 from ...layers.recurrent import RNNLayer
 from ...layers.wrappers import Bidirectional
 from ...layers.symbolic import SymbolicTensor, flatten
+from ...registry import registered_name
+from ..rebuild import check_saveable
 from .compile_out import keras_compile_config
-from .layout import functional_layer_order, is_model, keras_class_name, model_layers
+from .layout import functional_layer_order, is_custom_layer, is_model, keras_class_name, model_layers
 
 #: neuroflow-only layer arguments: Keras 3 keeps input shapes in an InputLayer instead.
 _SHAPE_ARGUMENTS = {"batch_input_shape", "batch_size", "input_dim", "input_length", "input_shape"}
@@ -44,13 +49,21 @@ def layer_entry(layer) -> dict:
         if kind == "Sequential":
             return _sequential(layer)
         return _functional(layer)
-    if ">" in kind or not type(layer).__module__.startswith("neuroflow."):
-        raise SavingError(f"layer {layer.name!r}: the custom class {kind!r} has no Keras counterpart; a .keras file "
-                          f"can hold only built-in layers")
+    if is_custom_layer(layer):
+        return _custom_entry(layer)
     if isinstance(layer, InputLayer):
         return _input_entry(layer.get_config())
     return {"module": "keras.layers", "class_name": kind, "config": _keras_config(kind, layer.get_config(), layer),
             "registered_name": None}
+
+
+def _custom_entry(layer) -> dict:
+    """Keras' entry for a user's layer class: found again by ``registered_name`` (or the class name in
+    ``custom_objects``) when Keras or neuroflow loads the file; the class must be loadable (registered)."""
+    check_saveable(layer)
+    cls = type(layer)
+    return {"module": None if cls.__module__ == "__main__" else cls.__module__, "class_name": cls.__name__,
+            "config": _keras_config(cls.__name__, layer.get_config(), layer), "registered_name": registered_name(cls)}
 
 
 def _input_entry(config: dict) -> dict:
@@ -93,6 +106,8 @@ def _builtin_activation(value) -> bool:
 
 
 def _keras_value(key: str, value, layer):
+    if key in ("dtype", "quantization_config") and isinstance(value, dict):  # already in Keras' form
+        return value
     if isinstance(value, dict) and "class_name" in value and "config" in value:
         if key in ("layer", "backward_layer"):  # a wrapper's inner layer, in neuroflow's {"class_name", "config"}
             inner = getattr(layer, "forward_layer" if key == "layer" and hasattr(layer, "forward_layer") else key)

@@ -5,7 +5,10 @@ never after the layer's own name: ``layers/dense/vars/0`` is the kernel of the f
 ``layers``, ``layers/dense_1/vars/0`` the second's. Recurrent layers keep their weights in their ``cell``,
 ``Bidirectional`` in ``forward_layer``/``backward_layer``, ``TimeDistributed`` in ``layer``, nested models in
 their own ``layers``. A functional model's ``layers`` are in Keras' order (:func:`functional_layer_order`), which
-both sides must agree on for the numbering to line up.
+both sides must agree on for the numbering to line up. A custom (user-defined) layer keeps its own variables in
+``vars`` (trainable first) and each sub-layer under the attribute that holds it (``scaled_dense/dense``), public
+attributes before private ones in name order; a list or dict of layers numbers its items by class
+(``extra/dense``, ``extra/dense_1``), as Keras' ``saving_lib`` walks an object's attributes.
 """
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ import re
 import numpy as np
 
 from ...errors import SavingError
+from ...layers.base import Layer
 from ...layers.input_layer import InputLayer
+from ...layers.quantized import keras_store_order
 from ...layers.recurrent import RNNLayer
 from ...layers.symbolic import SymbolicTensor, flatten
 from ...layers.wrappers import Bidirectional, TimeDistributed
@@ -26,6 +31,16 @@ def to_snake_case(name: str) -> str:
     name = re.sub(r"\W+", "", name)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def is_custom_layer(layer) -> bool:
+    """A user's layer class (defined outside neuroflow, a subclass of a built-in included), not a model."""
+    return not type(layer).__module__.startswith("neuroflow.") and not is_model(layer)
+
+
+def group_base(layer) -> str:
+    """The snake-case group name Keras gives ``layer`` inside a container: from its class's own name."""
+    return to_snake_case(type(layer).__name__ if is_custom_layer(layer) else keras_class_name(layer))
 
 
 def is_model(layer) -> bool:
@@ -106,13 +121,15 @@ def variable_groups(model) -> list:
 def _container(layers, path: str, out: list) -> None:
     used = {}
     for layer in layers:
-        base = to_snake_case(keras_class_name(layer))
+        base = group_base(layer)
         used[base] = used.get(base, -1) + 1
         _walk(layer, f"{path}/{base}" if not used[base] else f"{path}/{base}_{used[base]}", out)
 
 
-def _walk(layer, path: str, out: list) -> None:
-    if is_model(layer):
+def _walk(layer, path: str, out: list, visited=None) -> None:
+    if is_custom_layer(layer):
+        _custom(layer, path, out, set() if visited is None else visited)
+    elif is_model(layer):
         out.append((path, layer.name, [], []))
         _container(model_layers(layer), f"{path}/layers", out)
     elif isinstance(layer, Bidirectional):
@@ -127,8 +144,35 @@ def _walk(layer, path: str, out: list) -> None:
         out.append((f"{path}/cell", to_snake_case(keras_class_name(layer)) + "_cell", list(layer.weights), []))
     elif keras_class_name(layer) in _SUBLAYER_WEIGHTS:
         _split_into_sublayers(layer, path, out)
+    elif layer.__dict__.get("_is_quantized"):  # Keras' order for an int8 layer: kernel, bias, scale
+        out.append((path, layer.name, keras_store_order(layer), _keras_extras(layer)))
     else:
         out.append((path, layer.name, list(layer.weights), _keras_extras(layer)))
+
+
+def _custom(layer, path: str, out: list, visited: set) -> None:
+    """A user's layer: its own variables (trainable first, as Keras' ``save_own_variables``), then what its
+    attributes hold, each object once (the first attribute in Keras' order that holds it)."""
+    visited.add(id(layer))
+    own = layer._own_variables()
+    out.append((path, layer.name, [v for v in own if v.trainable] + [v for v in own if not v.trainable], []))
+    for attr in sorted(layer._tracked_attrs, key=lambda a: f"~{a}" if a.startswith("_") else a):
+        _child(layer.__dict__.get(attr), f"{path}/{attr}", out, visited)
+
+
+def _child(value, path: str, out: list, visited: set) -> None:
+    if isinstance(value, Layer):
+        if id(value) not in visited:
+            visited.add(id(value))
+            _walk(value, path, out, visited)
+    elif isinstance(value, (list, tuple, dict)):
+        used = {}
+        for item in (value.values() if isinstance(value, dict) else value):
+            if not isinstance(item, (Layer, list, tuple, dict)):
+                continue
+            base = group_base(item) if isinstance(item, Layer) else "container"
+            used[base] = used.get(base, -1) + 1
+            _child(item, f"{path}/{base}" if not used[base] else f"{path}/{base}_{used[base]}", out, visited)
 
 
 #: Layers whose weights Keras keeps in sub-layers: neuroflow's weight-path segment -> Keras' attribute name; then
