@@ -5,10 +5,11 @@ Shapes: ``(batch, height, width, channels)`` (``data_format='channels_last'``, t
 ``(batch, channels, height, width)``, or one image without the batch axis; the output has the input's shape
 (RandomCrop: the target height and width). Integer images come out as floats (the layer's dtype), as in Keras.
 
-They are active only when called with ``training=True`` (inside ``fit``); with ``training`` False or None
-(``predict``, ``evaluate``, a plain call) they return the inputs unchanged (RandomCrop: centre-cropped and resized
-to its target size). Each image of a batch gets its own random draw, from the layer's generator (``seed``, or
-neuroflow's root seed from ``set_seed``).
+As in Keras 3 (``call(data, training=True)``), they augment unless called with ``training=False``: inside
+``fit`` and on a plain call ``layer(images)`` or ``model(images)`` (``training`` None means the layer's default,
+True); ``predict`` and ``evaluate`` pass ``training=False`` and get the inputs unchanged (RandomCrop:
+centre-cropped and resized to its target size). Each image of a batch gets its own random draw, from the layer's
+generator (``seed``, or neuroflow's root seed from ``set_seed``).
 
 Gradients do not flow through an active augmentation: the output is a constant Tensor computed from the input's
 values (an augmentation sits before any trainable layer, so nothing upstream needs one). At inference the input
@@ -53,6 +54,12 @@ def _json_factor(factor):
     return list(factor) if isinstance(factor, tuple) else factor
 
 
+def resolve_training(training) -> bool:
+    """Keras 3's augmentation default: ``training`` None (a plain call, or a container passing None on) means
+    True; only an explicit False (``predict``, ``evaluate``) turns the augmentation off."""
+    return True if training is None else bool(training)
+
+
 class _ImageAugmentation(Layer):
     """Shared plumbing: seed, data_format, inference pass-through, batched channels_last arrays for ``_augment``.
 
@@ -74,11 +81,11 @@ class _ImageAugmentation(Layer):
         """The inputs in the layer's float dtype (the same Tensor when already so)."""
         return inputs if inputs.dtype == np.dtype(self.dtype) else ops.cast(inputs, self.dtype)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=True):
         where = f"{type(self).__name__} {self.name!r}"
         arr = inputs.data
         image_ops.to_batched_last(arr, self.data_format, where)  # checks the rank, names the layer
-        if not training:
+        if not resolve_training(training):
             return self._inference(inputs)
         arr = arr.astype(self.dtype, copy=False)
         x, unbatched = image_ops.to_batched_last(arr, self.data_format, where)
@@ -124,7 +131,7 @@ class _AffineAugmentation(_ImageAugmentation):
 
 @register_builtin
 class RandomTranslation(_AffineAugmentation):
-    """Shifts each image by a random fraction of its size while training.
+    """Shifts each image by a random fraction of its size unless ``training=False``.
 
     Args:
         height_factor: fraction of the height; a number ``f`` shifts by up to ``f * height`` up or down, a pair
@@ -158,7 +165,7 @@ class RandomTranslation(_AffineAugmentation):
 
 @register_builtin
 class RandomRotation(_AffineAugmentation):
-    """Rotates each image about its centre by a random angle while training.
+    """Rotates each image about its centre by a random angle unless ``training=False``.
 
     Args:
         factor: fraction of a full turn (2*pi); a number ``f`` draws from ``[-f, f]``, a pair from
@@ -190,7 +197,7 @@ class RandomRotation(_AffineAugmentation):
 
 @register_builtin
 class RandomZoom(_AffineAugmentation):
-    """Zooms each image in or out about its centre by a random amount while training.
+    """Zooms each image in or out about its centre by a random amount unless ``training=False``.
 
     Args:
         height_factor: a number ``f`` draws the vertical zoom from ``1 + [-f, f]``, a pair from
@@ -223,7 +230,7 @@ class RandomZoom(_AffineAugmentation):
 
 @register_builtin
 class RandomFlip(_ImageAugmentation):
-    """Flips each image left-right and/or top-bottom, each with probability 1/2, while training.
+    """Flips each image left-right and/or top-bottom, each with probability 1/2, unless ``training=False``.
 
     Args:
         mode: ``'horizontal_and_vertical'`` (default; the two flips drawn independently), ``'horizontal'``
@@ -254,7 +261,7 @@ class RandomFlip(_ImageAugmentation):
 
 @register_builtin
 class RandomContrast(_ImageAugmentation):
-    """Scales each image's deviation from its per-channel mean by a random factor while training.
+    """Scales each image's deviation from its per-channel mean by a random factor unless ``training=False``.
 
     Each pixel ``x`` of a channel becomes ``(x - mean) * c + mean`` (``mean`` over that image's height and width),
     then is clipped to ``value_range``, as in Keras 3. One ``c`` per image.
@@ -294,11 +301,11 @@ class RandomContrast(_ImageAugmentation):
 
 @register_builtin
 class RandomCrop(_ImageAugmentation):
-    """Crops a random ``height x width`` window while training; otherwise centre-crops and resizes.
+    """Crops a random ``height x width`` window (unless ``training=False``); otherwise centre-crops and resizes.
 
-    While training, when the images are larger than the target on both axes, one random window (the same for
-    the whole batch, as in Keras) is cut out. Otherwise, and always at inference, the largest centred window of
-    the target aspect ratio is cropped and resized (bilinear) to ``(height, width)``.
+    When augmenting and the images are larger than the target on both axes, one random window (the same for
+    the whole batch, as in Keras) is cut out. Otherwise, and always with ``training=False``, the largest centred
+    window of the target aspect ratio is cropped and resized (bilinear) to ``(height, width)``.
 
     Args: ``height``, ``width`` (output size), ``seed``, ``data_format``.
     Shapes: ``(batch, h, w, c)`` -> ``(batch, height, width, c)`` (channels_first and unbatched alike).

@@ -9,12 +9,14 @@ from ..errors import ConfigError
 from ..layers.base import output_mask
 from ..layers.input_layer import InputLayer
 from ..layers.symbolic import SymbolicTensor, flatten, map_structure
+from .functional_inputs import match_input_rank, nodes_between, rebase_on_inputs
 
 
 class FunctionalGraph:
     """Ordered nodes from ``inputs`` to ``outputs`` (each a SymbolicTensor or a list/dict of them)."""
 
     def __init__(self, inputs, outputs):
+        inputs, outputs = rebase_on_inputs(inputs, outputs)  # layer-made input tensors -> fresh Inputs (Keras)
         self.inputs, self.outputs = inputs, outputs
         flat_in = flatten(inputs)
         for t in flat_in + flatten(outputs):
@@ -26,34 +28,11 @@ class FunctionalGraph:
             if not isinstance(t.node.layer, InputLayer):
                 raise ConfigError("Model(inputs, ...): every input must come from keras.Input(...)")
             self.input_layers.append(t.node.layer)
-        self.nodes = self._order(flatten(outputs), {id(t.node) for t in flat_in})
+        self.nodes = nodes_between(flat_in, flatten(outputs))
         self.layers = []
         for layer in self.input_layers + [n.layer for n in self.nodes]:
             if layer not in self.layers:
                 self.layers.append(layer)
-
-    @staticmethod
-    def _order(outputs, input_nodes):
-        order, seen = [], set()
-        stack = [(t.node, False) for t in outputs]
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            if id(node) in input_nodes:
-                continue
-            if isinstance(node.layer, InputLayer):
-                raise ConfigError(f"Model: output depends on input {node.layer.name!r}, which is not among the "
-                                  f"model's inputs")
-            stack.append((node, True))
-            for t in node.flat_inputs():
-                if isinstance(t, SymbolicTensor) and id(t.node) not in seen:
-                    stack.append((t.node, False))
-        return order
 
     def run(self, inputs, training=None):
         """Replay the graph on real ``inputs`` (same structure as the symbolic inputs, or a dict by input
@@ -71,7 +50,7 @@ class FunctionalGraph:
         if len(flat_real) != len(flat_sym):
             raise ConfigError(f"model expects {len(flat_sym)} input(s), got {len(flat_real)}")
         for sym, real in zip(flat_sym, flat_real):
-            values[id(sym)] = real
+            values[id(sym)] = match_input_rank(real, sym)  # (batch,) for (None, 1): Keras expands it
         masks = {}  # id(SymbolicTensor) -> the mask its value carries (only where there is one)
         for node in self.nodes:
             args = map_structure(lambda t: values[id(t)] if isinstance(t, SymbolicTensor) else t, node.inputs)

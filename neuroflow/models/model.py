@@ -16,6 +16,7 @@ from ..registry import register_builtin
 from ..training import compile_utils, custom_steps, loop, predict_loop
 from ..training.added_losses import total_loss
 from .functional import FunctionalGraph
+from .functional_inputs import rank_change
 
 
 @register_builtin
@@ -126,7 +127,10 @@ class Model(Layer):
                 continue
             got = tuple(arr.shape)
             want = tuple(shape)
-            if len(got) == len(want) and all(w is None or w == g for w, g in zip(want[1:], got[1:])):
+            # (batch,) for (None, 1): a functional graph adds the axis (or drops a last 1), as Keras does
+            change = rank_change(got, want) if self._graph is not None and got else 0
+            fed = got + (1,) if change == 1 else got[:-1] if change == -1 else got
+            if len(fed) == len(want) and all(w is None or w == g for w, g in zip(want[1:], fed[1:])):
                 continue
             hint = ""
             if got == tuple(s for s in want[1:]) or (len(got) == len(want) - 1 and
@@ -163,17 +167,42 @@ class Model(Layer):
 
     # --- training ---------------------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
-                run_eagerly=None, steps_per_execution=None, jit_compile=None, auto_scale_loss=None):
+                run_eagerly=None, steps_per_execution=None, jit_compile="auto", auto_scale_loss=None):
         """Set the optimizer, loss(es) and metrics (strings or objects, per output as list or dict). ``loss`` may be
         left out when the model adds its own losses with ``add_loss``; loss functions get ``y_true``/``y_pred``
-        with ranks aligned, as in Keras (:func:`neuroflow.losses.align_ranks`)."""
+        with ranks aligned, as in Keras (:func:`neuroflow.losses.align_ranks`).
+
+        ``jit_compile`` (Keras' argument): ``"auto"`` (default) records the default training step once per input
+        signature and replays it (``neuroflow/compile``; same results bit for bit), staying eager where that is
+        unsafe; ``True`` does the same and warns when a step stays eager; ``False`` (or ``run_eagerly=True``)
+        always runs eagerly. ``model._jit_status()`` says what each signature does.
+
+        ``auto_scale_loss`` (default on): under the ``"mixed_float16"`` policy the optimizer is wrapped in a
+        ``LossScaleOptimizer`` (dynamic loss scaling), as in Keras."""
         from .. import optimizers as nf_optimizers
 
+        if jit_compile is None:
+            jit_compile = "auto"
+        if not (isinstance(jit_compile, bool) or jit_compile == "auto"):
+            raise ConfigError(f"compile(): jit_compile must be 'auto', True or False, got {jit_compile!r}")
+        object.__setattr__(self, "_jit_compile", False if run_eagerly else jit_compile)
+        object.__setattr__(self, "_jit_cache", None)  # a new optimizer and loss: programs are traced anew
+
         self.optimizer = nf_optimizers.get(optimizer)
+        if (auto_scale_loss or auto_scale_loss is None) and self.dtype_policy.name == "mixed_float16" and \
+                self.optimizer is not None and not isinstance(self.optimizer, nf_optimizers.LossScaleOptimizer):
+            # Keras' auto_scale_loss: float16 gradients underflow without a loss scale
+            self.optimizer = nf_optimizers.LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         self._compile_args = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights}
         object.__setattr__(self, "_loss_tracker", nf_metrics.Mean(name="loss"))  # what custom steps update
         self._specs = compile_utils.resolve(self, loss, metrics, loss_weights, self.output_names,
                                             self._output_layers(), self._output_shapes())
+
+    def _jit_status(self) -> list:
+        """The compiled training step per input signature: ``[{"compiled", "traces", "replays", "eager"}]``
+        (``eager``: why that signature runs eagerly, or None). See ``compile(jit_compile=...)``."""
+        from ..training.compiled_step import jit_status
+        return jit_status(self)
 
     @loop.default_train_step
     def train_step(self, data):

@@ -52,7 +52,8 @@ _BUILD = object()  # _chain_for's answer when this input shape has no chain yet
 
 def _chain_for(model, x):
     stack = getattr(model, "_stack", None)
-    if stack is None or not model.built or not hasattr(x, "shape") or not hasattr(x, "dtype"):
+    if stack is None or not model.built or not hasattr(x, "shape") or not hasattr(x, "dtype") \
+            or x.dtype.kind in "USO":  # strings: the layers' own calls read them (a chain runs on Tensors)
         return None
     entry = _CHAINS.get(model, {}).get((x.shape[1:], x.dtype.str))
     if entry is None or entry[0] != _layout(stack):  # new shape, a layer added or removed, an activation set
@@ -61,9 +62,10 @@ def _chain_for(model, x):
 
 
 def _layout(stack) -> tuple:
-    """What a chain was built for: the layers, and their activations (a layer's kernel follows its activation,
-    e.g. ``layer.activation = linear`` to read a classifier's logits)."""
-    return tuple(stack), tuple([getattr(layer, "activation", None) for layer in stack])
+    """What a chain was built for: the layers, their activations (a layer's kernel follows its activation,
+    e.g. ``layer.activation = linear`` to read a classifier's logits) and dtype policies (``layer.quantize``)."""
+    return tuple(stack), tuple([(getattr(layer, "activation", None), layer.__dict__.get("_dtype_policy"))
+                                for layer in stack])
 
 
 def _build(model, x) -> list:
@@ -79,7 +81,10 @@ def _build(model, x) -> list:
                     and output_mask(layer, Tensor._from_op(a, None), None) is not None):
                 raise _NoChain
             kernel = kernel_for(layer, a.shape, a.dtype)
-            fn = _ordinary(layer) if kernel is None else kernel.array_fn(layer)
+            # a mixed-precision or quantized layer casts or quantizes in its call, a float32 one widens float16
+            # inputs there: they run the ordinary way
+            fn = _ordinary(layer) if kernel is None or layer.__dict__.get("_policy_acts") or a.dtype == "float16" \
+                else kernel.array_fn(layer)
             a = fn(a)
             fns.append(fn)
     except _NoChain:

@@ -13,9 +13,10 @@ import warnings
 
 from .. import _validate as check, config as nf_config
 from ..autograd.function import no_grad
-from ..backend import keep_freed_memory
+from .. import backend as backend_module
+from ..backend import device_of, keep_freed_memory, module_device
 from ..errors import ConfigError, DataError, NotCompiledError
-from . import arguments as args, custom_steps, data_adapter as da
+from . import arguments as args, compiled_step, custom_steps, data_adapter as da, device_scalar
 from ..layers.loss_scope import collect_losses
 from .added_losses import total_loss
 from ..distribution import data_parallel as dp
@@ -91,6 +92,10 @@ class StepRunner:
             self._resolve_variables()
         self.metrics = [m for s in self.specs for m in s.metrics]
         self.sync = dp.gradient_sync()  # None unless a data-parallel job runs: then gradients are averaged
+        # None: every step eager (jit_compile=False, custom step...; a device model for now: the recorder reads
+        # shapes and constants with NumPy)
+        self.device = _model_device(model)
+        self.compiled = compiled_step.for_runner(self) if self.device == "cpu" else None
 
     def _forward(self, x, training):
         return _outputs_list(self.model(x, training=training))
@@ -104,23 +109,48 @@ class StepRunner:
         self.constraints = [(v, c) for layer in layers for v, c in layer._weight_constraints]
 
     def train(self, x, y, w):
+        """One training step on a batch; returns the loss value. Compiled (recorded once, replayed) unless the
+        model runs eagerly (``training/compiled_step.py`` says when)."""
+        if self.compiled is not None:
+            return self.compiled.train(x, y, w)
+        return self.train_eager(x, y, w)
+
+    def train_eager(self, x, y, w):
         model = self.model
         if self.sync is not None and _batch_len(x) == 0:  # a last batch smaller than the number of ranks
             return self.sync.step_without_data(self.variables, model.optimizer)
+        self.clear_grads()
+        ys, outs, loss = self.forward_loss(x, y, w)
+        value = device_scalar.keep(loss.data)  # on a device it stays there: read once per logging step
+        if self.variables:
+            # A loss-scaling optimizer scales the loss before backward and unscales the gradients; ``value`` (what
+            # fit logs) stays the unscaled loss.
+            model.optimizer.scale_loss(loss).backward()
+        return self.update(x, ys, [o.data for o in outs], w, value)
+
+    def clear_grads(self):
         for v in self.variables or ():
             v.grad = None
+
+    def targets(self, y):
+        """``y`` as a list aligned with the model's outputs."""
+        return _y_per_output(self.model, y)
+
+    def forward_loss(self, x, y, w):
+        """The forward pass and the total loss: ``(targets per output, output Tensors, loss Tensor)``."""
+        model = self.model
         with collect_losses() as added:  # this pass's add_loss values, and no other pass's
             outs = self._forward(x, training=True)
         if self.variables is None:  # a subclassed model builds its layers on the first call
             self._resolve_variables()
-        variables = self.variables
         ys = _y_per_output(model, y)
-        loss = total_loss(weighted_loss(self.specs, ys, outs, w), added.losses, model, self.penalized)
-        value = float(loss.data)
+        return ys, outs, total_loss(weighted_loss(self.specs, ys, outs, w), added.losses, model, self.penalized)
+
+    def update(self, x, ys, out_arrays, w, value):
+        """After the backward: data-parallel averaging, the optimizer step, constraints and metrics (on the output
+        arrays); returns the loss value to log."""
+        model, variables = self.model, self.variables
         if variables:
-            # A loss-scaling optimizer scales the loss before backward and unscales the gradients; ``value`` (what
-            # fit logs) stays the unscaled loss.
-            model.optimizer.scale_loss(loss).backward()
             if self.sync is not None:  # data-parallel: every rank steps with the global batch's mean gradient
                 value = self.sync.average(variables, _batch_len(x), value)
             if not model.optimizer.built:  # fit owns the weights: "auto" may pack small ones into flat buffers
@@ -131,36 +161,54 @@ class StepRunner:
         for v, constraint in self.constraints:
             if v.trainable:  # a frozen weight stays bit-identical, constraint or not
                 v.data[...] = constraint(v.data)
-        self._update_metrics(ys, outs, w)
+        self._update_metrics(ys, out_arrays, w)
         return value
 
     def test(self, x, y, w):
+        """One evaluation step; returns the loss value (compiled like :meth:`train` where it may be)."""
+        if self.compiled is not None:
+            return self.compiled.test(x, y, w)
+        return self.test_eager(x, y, w)
+
+    def test_eager(self, x, y, w):
         if self.sync is not None and _batch_len(x) == 0:  # this rank's part of a small last batch is empty
             return 0.0
+        ys, outs, loss = self.test_forward_loss(x, y, w)
+        self._update_metrics(ys, [o.data for o in outs], w)
+        return device_scalar.keep(loss.data)
+
+    def test_forward_loss(self, x, y, w):
+        """The inference forward and the total loss, without a graph: ``(targets, output Tensors, loss)``."""
         with no_grad(), collect_losses() as added:
             outs = self._forward(x, training=False)
             ys = _y_per_output(self.model, y)
             loss = total_loss(weighted_loss(self.specs, ys, outs, w), added.losses, self.model, True)
-        self._update_metrics(ys, outs, w)
-        return float(loss.data)
+        return ys, outs, loss
 
-    def _update_metrics(self, ys, outs, w):
-        for spec, y_true, out in zip(self.specs, ys, outs):
+    def _update_metrics(self, ys, out_arrays, w):
+        for spec, y_true, out in zip(self.specs, ys, out_arrays):
             for m in spec.metrics:
-                m.update_state(y_true, out.data, sample_weight=w)
+                m.update_state(y_true, out, sample_weight=w)
 
     def logs(self, loss_tracker, prefix=""):
-        logs = {prefix + "loss": loss_tracker.result()}
+        """The loss and metric values as Python floats; values kept on a device are read in one transfer."""
+        keys, values = [prefix + "loss"], [loss_tracker.result()]
         many = len(self.specs) > 1
         for spec in self.specs:
             for m in spec.metrics:
-                key = f"{spec.name}_{m.name}" if many else m.name
-                logs[prefix + key] = float(m.result())
-        return logs
+                keys.append(prefix + (f"{spec.name}_{m.name}" if many else m.name))
+                values.append(m.result())
+        return dict(zip(keys, device_scalar.read(values)))
 
     def reset_metrics(self):
         for m in self.metrics:
             m.reset_state()
+
+
+def _model_device(model) -> str:
+    """The device ``model`` computes on: its first weight's (unbuilt: the current device's kind)."""
+    weights = model.weights if model.built else ()
+    return device_of(weights[0].data) if weights else module_device(backend_module.xp)
 
 
 def _batches(model, x, y, sample_weight, batch_size, shuffle, steps, class_weight=None, epoch_seed=0,
@@ -268,13 +316,14 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     train.seed = model._shuffle_seed
     # Formatting every metric's result costs more than a small model's step: only when a callback reads it.
     batch_logs_read = cbs.listens("on_train_batch_end")
+    prefetch = isinstance(train, da.ArrayBatches) and steps_per_epoch is None  # never reads past a step asked for
     logs = {}
     for epoch in range(initial_epoch, epochs):
         runner.reset_metrics()
         tracker = _MeanTracker()
         cbs.on_epoch_begin(epoch)
         custom = _CustomSteps(model) if _overrides_train_step(model) else None
-        for step, (bx, by, bw) in enumerate(train.epoch(epoch)):
+        for step, (bx, by, bw) in enumerate(da.on_device(train.epoch(epoch), runner.device, prefetch)):
             cbs.on_train_batch_begin(step)
             if custom is not None:
                 batch_logs = custom.train(bx, by, bw)
@@ -311,23 +360,20 @@ def _overrides_train_step(model) -> bool:
 
 
 class _CustomSteps:
-    """Runs a user's ``train_step(data)`` (Keras' pattern for GANs and other custom loops) and averages the
-    values of the dicts it returns over the epoch."""
+    """Runs a user's ``train_step(data)`` (Keras' pattern for GANs and other custom loops): each batch logs what the
+    step returned; the epoch logs what :func:`custom_steps.pass_logs` says (Keras' rule: no averaging here)."""
 
     def __init__(self, model):
         self.model = model
-        self.trackers = {}
+        self.last = {}
         custom_steps.reset_model_metrics(model)  # a new epoch: the step's own trackers start again
 
     def train(self, x, y, w):
-        result = custom_steps.flat_logs(self.model.train_step(custom_steps.pack(x, y, w)))
-        n = _batch_len(x)
-        for key, value in result.items():
-            self.trackers.setdefault(key, _MeanTracker()).update(value, n)
-        return self.logs()
+        self.last = custom_steps.flat_logs(self.model.train_step(custom_steps.pack(x, y, w)))
+        return dict(self.last)
 
     def logs(self):
-        return {k: t.result() for k, t in self.trackers.items()}
+        return custom_steps.pass_logs(self.model, self.last)
 
 
 def _batch_len(x):
@@ -348,7 +394,8 @@ def _run_test(model, batches, runner, cbs=None):
     batch_hooks = cbs is not None and (cbs.listens("on_test_batch_begin") or cbs.listens("on_test_batch_end"))
     if cbs is not None:
         cbs.on_test_begin()
-    for step, (bx, by, bw) in enumerate(batches.epoch(0)):
+    prefetch = isinstance(batches, da.ArrayBatches)
+    for step, (bx, by, bw) in enumerate(da.on_device(batches.epoch(0), runner.device, prefetch)):
         if batch_hooks:
             cbs.on_test_batch_begin(step)
         tracker.update(runner.test(bx, by, bw), _batch_len(bx))

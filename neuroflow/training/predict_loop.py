@@ -6,10 +6,9 @@ concatenation copy, unless callbacks listen; a Sequential model runs as a chain 
 """
 from __future__ import annotations
 
-import numpy as np
 
 from ..autograd.function import no_grad
-from ..backend import keep_freed_memory
+from ..backend import get_array_module, keep_freed_memory, to_host
 from ..errors import DataError
 from . import arguments as args, data_adapter as da
 from ..distribution import data_parallel as dp
@@ -73,13 +72,16 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     chunks = dp.gather_outputs(chunks)  # data-parallel: every rank's part of each batch, in the data's order
     if not chunks:
         raise DataError("predict(): no batches were produced")
-    outs = [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
+    # joined where the outputs live (on a device: one device-to-host copy per output, in _structured)
+    outs = [get_array_module(chunks[0][i]).concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
     return _structured(model, outs)
 
 
 def _structured(model, outs):
     """The output arrays as Keras returns them: one array, a dict by output name for a model whose outputs are a
-    dict (``Model(inputs, {"a": ..., "b": ...})``), else a list."""
+    dict (``Model(inputs, {"a": ..., "b": ...})``), else a list. Device outputs are copied to the host (Keras
+    returns NumPy arrays)."""
+    outs = [to_host(o) for o in outs]
     graph = getattr(model, "_graph", None)
     if graph is not None and isinstance(graph.outputs, dict):
         return dict(zip(model.output_names, outs))

@@ -437,7 +437,13 @@ def image_classification_from_directory(keras, workdir):
                   metrics=[keras.metrics.BinaryAccuracy(name="acc")])
     history = model.fit(train_ds, epochs=1, validation_data=val_ds, verbose=0)
     images, labels = next(iter(train_ds))
-    return {"class_names": train_ds.class_names, "batch": tuple(images.shape), "keys": sorted(history.history)}
+    # The guide shows augmented samples by calling the augmentation model directly: that call augments.
+    augmented = keras.ops.convert_to_numpy(data_augmentation(images))
+    plain = keras.ops.convert_to_numpy(images)
+    return {"class_names": train_ds.class_names, "batch": tuple(images.shape), "keys": sorted(history.history),
+            "direct_call_augments": not np.allclose(augmented, plain),
+            "training_false_is_identity": bool(np.allclose(
+                keras.ops.convert_to_numpy(data_augmentation(images, training=False)), plain))}
 
 
 def transformer_block(keras, workdir):

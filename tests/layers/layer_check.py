@@ -17,7 +17,10 @@ Usage::
     check_layer(lambda: layers.Dense(3), (4, 5), expected_output_shape=(4, 3), trainable_weights=2)
 
 Multi-input layers (merge layers) pass a list of shapes. ``input_data`` (an array or list of arrays) replaces
-the random inputs, e.g. integer ids for ``Embedding``. Returns the built layer and its output on the data.
+the random inputs, e.g. integer ids for ``Embedding``. ``call_kwargs`` are passed to the direct calls whose
+values are compared (the first call, the config round trip): random augmentation layers, which augment on a
+plain call as in Keras 3, pass ``call_kwargs={"training": False}`` (their random ``training=True`` call is checked
+for shape only). Returns the built layer and its output on the data.
 """
 from __future__ import annotations
 
@@ -75,7 +78,8 @@ def _with_head(layer, input_shape, input_dtype, units=2):
 
 def check_layer(layer_factory, input_shape, expected_output_shape=None, *, trainable_weights=0,
                 non_trainable_weights=0, input_data=None, input_dtype=None, learning_rate=0.01,
-                check_training=True, check_freezing=True, check_saving=True, tmp_path=None, seed=0, atol=0.0):
+                check_training=True, check_freezing=True, check_saving=True, tmp_path=None, seed=0, atol=0.0,
+                call_kwargs=None):
     """Run the standard layer checks; see the module docstring.
 
     Args:
@@ -88,9 +92,12 @@ def check_layer(layer_factory, input_shape, expected_output_shape=None, *, train
         input_dtype: dtype of the symbolic ``Input`` (defaults to the data's dtype).
         learning_rate: SGD step size of the training check.
         atol: tolerance of the config round-trip comparison (0: exact).
+        call_kwargs: keywords of the compared direct calls, e.g. ``{"training": False}`` for a layer whose plain
+            call is random (augmentations); ``predict`` already passes ``training=False``.
     Returns ``(layer, output_array)``.
     """
     rng = np.random.default_rng(seed)
+    call_kwargs = dict(call_kwargs or {})
     x = input_data if input_data is not None else _random_inputs(input_shape, rng)
     if input_dtype is None:
         input_dtype = str((x[0] if _is_multi(input_shape) else x).dtype)
@@ -98,7 +105,7 @@ def check_layer(layer_factory, input_shape, expected_output_shape=None, *, train
     # 1. build by calling on data; shapes
     layer = layer_factory()
     assert not layer.built, f"{layer.name}: a fresh layer must not be built before its first call"
-    out = layer(x)
+    out = layer(x, **call_kwargs)
     assert layer.built, f"{layer.name}: calling the layer must build it"
     out_arr = _as_array(out)
     if out_arr.dtype.kind == "f":
@@ -127,9 +134,10 @@ def check_layer(layer_factory, input_shape, expected_output_shape=None, *, train
     json.dumps(config)  # must be JSON-able: it goes into model files
     clone = type(layer).from_config(config)
     assert clone.get_config() == config, f"{layer.name}: from_config(get_config()) changed the config"
-    clone(x)
+    clone(x, **call_kwargs)
     clone.set_weights(layer.get_weights())
-    np.testing.assert_allclose(_as_array(clone(x)), _as_array(layer(x)), rtol=0, atol=atol,
+    np.testing.assert_allclose(_as_array(clone(x, **call_kwargs)), _as_array(layer(x, **call_kwargs)), rtol=0,
+                               atol=atol,
                                err_msg=f"{layer.name}: the from_config clone computes differently")
 
     # symbolic call: a fresh layer inside a model traces to the same shape

@@ -30,22 +30,30 @@ def _images(shape=(4, 8, 9, 3), seed=0):
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))
 def test_check_layer(name):
-    check_layer(FACTORIES[name], (2, 8, 9, 3), (2, 8, 9, 3))
+    check_layer(FACTORIES[name], (2, 8, 9, 3), (2, 8, 9, 3), call_kwargs={"training": False})
 
 
 def test_check_layer_random_crop():
-    check_layer(lambda: RandomCrop(5, 6, seed=3), (2, 8, 9, 3), (2, 5, 6, 3))
+    check_layer(lambda: RandomCrop(5, 6, seed=3), (2, 8, 9, 3), (2, 5, 6, 3), call_kwargs={"training": False})
 
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))
-def test_identity_unless_training(name):
+def test_identity_only_with_training_false(name):
     x = _images()
     layer = FACTORIES[name]()
     t = nf.Tensor(x)
-    assert layer(t) is t and layer(t, training=False) is t  # the very same Tensor: graph and all
+    assert layer(t, training=False) is t  # the very same Tensor: graph and all
     assert not np.allclose(layer(x, training=True).numpy(), x)
+    # Keras 3's default (call(data, training=True)): a plain call augments, also inside a model (16 images: a
+    # small nearest-neighbour zoom can leave a few images as they are)
+    x16 = _images((16, 8, 9, 3))
+    assert not np.allclose(layer(x16).numpy(), x16) and not np.allclose(layer(x16, training=None).numpy(), x16)
+    model = Sequential([nf_layers.Input(shape=x.shape[1:]), FACTORIES[name]()])
+    assert not np.allclose(model(x16).numpy(), x16)
+    np.testing.assert_array_equal(model(x16, training=False).numpy(), x16)
+    np.testing.assert_array_equal(model.predict(x16, verbose=0), x16)
     ints = (x * 255).astype(np.uint8)
-    out = layer(ints)
+    out = layer(ints, training=False)
     assert out.dtype == np.float32
     np.testing.assert_array_equal(out.numpy(), ints.astype(np.float32))
 
@@ -150,11 +158,14 @@ def test_random_crop():
     assert len(windows) == 1  # one window, the same for the whole batch (as Keras)
     # inference: the largest centred 5:6 window (10 x 12), resized to 5 x 6
     expected = image_ops.resize(x, (5, 6)).numpy()
-    np.testing.assert_allclose(RandomCrop(5, 6)(x).numpy(), expected, rtol=1e-6)
-    square = RandomCrop(4, 4)(x).numpy()
+    np.testing.assert_allclose(RandomCrop(5, 6)(x, training=False).numpy(), expected, rtol=1e-6)
+    square = RandomCrop(4, 4)(x, training=False).numpy()
     np.testing.assert_allclose(square, image_ops.resize(x[:, :, 1:11], (4, 4)).numpy(), rtol=1e-6)
     t = nf.Tensor(x)
-    assert RandomCrop(10, 12)(t) is t
+    assert RandomCrop(10, 12)(t, training=False) is t
+    # a plain call crops at random, as Keras' call(data, training=True) does
+    plain = RandomCrop(5, 6, seed=0)(x).numpy()
+    assert any(np.array_equal(plain, x[:, i:i + 5, j:j + 6]) for i in range(6) for j in range(7))
     small = RandomCrop(20, 24, seed=0)(x, training=True)  # smaller than the target: resized, as Keras
     assert small.shape == (4, 20, 24, 2)
 
