@@ -72,10 +72,12 @@ class Tensor:
     ``name``. ``np.asarray(tensor)`` returns ``data``. ``_keras_logits`` (Keras 3's name): on the output of
     ``sigmoid``/``softmax`` only, the Tensor of their input, which a cross-entropy with ``from_logits=False``
     reads instead (stable, and its gradient skips the activation); ``None`` on every other tensor.
+    ``_keras_mask`` (Keras 3's name): the mask a masking layer (``Embedding(mask_zero=True)``, ``Masking``...)
+    attached to its output, ``(batch, time)`` booleans; the next layer call picks it up; ``None`` otherwise.
     """
 
     __slots__ = ("data", "grad", "_requires_grad", "_node", "_retains_grad", "name", "_keras_logits",
-                 "__weakref__")
+                 "_keras_mask", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
@@ -85,6 +87,7 @@ class Tensor:
         self._retains_grad = False
         self.name = name
         self._keras_logits = None
+        self._keras_mask = None
         self._requires_grad = False
         self.requires_grad = requires_grad
 
@@ -99,6 +102,7 @@ class Tensor:
         t._retains_grad = False
         t.name = None
         t._keras_logits = None
+        t._keras_mask = None
         return t
 
     # --- gradient bookkeeping -------------------------------------------------------------------------------

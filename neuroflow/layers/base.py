@@ -14,13 +14,17 @@ import re
 import numpy as np
 
 from .. import _validate as check
-from .. import backend, initializers as nf_initializers, regularizers as nf_regularizers
-from .. import constraints as nf_constraints, random as nf_random
+from .. import backend, dtype_policies, initializers as nf_initializers, regularizers as nf_regularizers
+from .. import constraints as nf_constraints, quantizers as nf_quantizers, random as nf_random
 from ..autograd.tensor import Tensor
 from ..autograd.variable import Variable
+from ..dtype_policies import autocast as policy_autocast
 from ..errors import ConfigError, ShapeError
 from ..registry import register_builtin
+from .dtype_policy_parts import DTypePolicyParts
+from .call_context import enter_training, exit_training, resolve_training
 from .loss_scope import AddedLosses, active_scope, collect_losses, enter_scope, exit_scope
+from .string_inputs import holds_strings, string_input
 from .symbolic import SymbolicTensor, record_call
 from .tracking import holds_trackables, tracked_contents, walk
 
@@ -37,13 +41,15 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()  # Conv2D -> conv2d, as Keras names it
 
 
-def _as_tensor(x):
+def _as_tensor(x, layer=None):
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (list, tuple)):
-        return type(x)(_as_tensor(v) for v in x)
+        return type(x)(_as_tensor(v, layer) for v in x)
     if isinstance(x, dict):
-        return {k: _as_tensor(v) for k, v in x.items()}
+        return {k: _as_tensor(v, layer) for k, v in x.items()}
+    if holds_strings(x):  # strings stay arrays (a Tensor holds numbers): for string layers, or refused by name
+        return string_input(x, layer)
     return Tensor(x)
 
 
@@ -55,21 +61,14 @@ def _shape_of(x):
     return tuple(x.shape)
 
 
-def _dtype_name(dtype, who) -> str:
-    """A dtype's NumPy name; a clear error for a name NumPy does not know."""
-    try:
-        return np.dtype(dtype).name
-    except TypeError:
-        raise check.ArgumentTypeError(f"{who}: dtype must be a dtype name such as 'float32', got "
-                                      f"{check.describe(dtype)}") from None
-
+_HALF = np.dtype("float16")  # an input a float32 layer widens (Keras' autocast), e.g. from a mixed_float16 layer
 
 _BASE_KWARGS = ("trainable", "name", "dtype", "input_shape", "input_dim", "batch_size", "batch_input_shape",
                 "input_length")
 
 
 @register_builtin
-class Layer(AddedLosses):
+class Layer(AddedLosses, DTypePolicyParts):
     """Base class of every layer.
 
     Subclasses implement ``build(input_shape)`` (create weights with :meth:`add_weight`), ``call(inputs,
@@ -94,7 +93,8 @@ class Layer(AddedLosses):
         who = f"{type(self).__name__} {self.name!r}"
         self._trainable = check.boolean(trainable, who, "trainable")
         self.built = False
-        self.dtype = _dtype_name(dtype, who) if dtype is not None else backend.floatx()
+        # a dtype name or a policy ("mixed_float16"): weights in variable_dtype, call in compute_dtype
+        self.dtype_policy = policy_autocast.layer_policy(dtype, who)
         batch_size = check.positive_int(batch_size, who, "batch_size", allow_none=True)
         if batch_input_shape is not None:
             batch_input_shape = tuple(check.shape_tuple(batch_input_shape, who, "batch_input_shape"))
@@ -114,6 +114,9 @@ class Layer(AddedLosses):
         self._inbound_nodes = []
         self._call_takes_training = "training" in inspect.signature(self.call).parameters
         self._call_takes_mask = "mask" in inspect.signature(self.call).parameters
+        # a layer that defines compute_mask (Embedding, Masking...) sets _keras_mask on its outputs even without
+        # an incoming mask; the others only pass one on
+        self._makes_mask = getattr(type(self), "compute_mask", None) is not None
 
     # --- tracking ---------------------------------------------------------------------------------------------
     #: The base classes' own bookkeeping attributes: never walked for sub-layers.
@@ -189,18 +192,24 @@ class Layer(AddedLosses):
         Takes neuroflow's ``add_weight(name, shape, initializer, ...)`` and Keras 3's keyword form
         ``add_weight(shape=..., initializer=..., name=...)``; a first positional argument that is a shape rather
         than a name is read in Keras 3's positional order ``(shape, initializer, dtype, trainable)``.
-        ``autocast``, ``aggregation`` and ``overwrite_with_gradient`` are accepted for Keras code and change
-        nothing here (one device, no mixed precision casting of variables).
+        ``autocast=False`` keeps the weight in its own dtype under a mixed policy (else a call reads it cast to
+        ``compute_dtype``); ``aggregation`` and ``overwrite_with_gradient`` are accepted for Keras code and change
+        nothing here (one device).
         """
         name, shape, initializer, regularizer, constraint, trainable, dtype = self.weight_arguments(
             name, shape, initializer, regularizer, constraint, trainable, dtype)
         init = nf_initializers.get(initializer)
-        value = init(shape, dtype=dtype or self.dtype, rng=self.rng) if isinstance(
-            init, nf_initializers.Initializer) else np.asarray(init(shape, dtype or self.dtype))
+        if isinstance(init, nf_initializers.Initializer):
+            value = init(shape, dtype=dtype or self.dtype, rng=self.rng)
+        else:  # a function: host values as arrays; device arrays (an initializer's parts joined) as they are
+            value = init(shape, dtype or self.dtype)
+            value = np.asarray(value) if backend.is_host(value) else value
         var = Variable(value, trainable=trainable and self._trainable, name=name,
                        dtype=dtype or self.dtype)
         var.path = f"{self.name}/{name}"
         self._variables.append(var)
+        if not autocast:
+            self.__dict__.setdefault("_no_autocast", set()).add(id(var))
         if not trainable:  # e.g. BatchNormalization's moving statistics: never trained, even when unfrozen
             self._fixed_variable_ids.add(id(var))
         if regularizer is not None:
@@ -213,7 +222,7 @@ class Layer(AddedLosses):
                      constraint=None, name=None) -> Variable:
         """Keras 3's ``add_variable``: ``add_weight`` with the shape and initializer first. Shapes: ``shape``."""
         return self.add_weight(name=name, shape=shape, initializer=initializer, regularizer=regularizer,
-                               constraint=constraint, trainable=trainable, dtype=dtype)
+                               constraint=constraint, trainable=trainable, dtype=dtype, autocast=autocast)
 
     @property
     def _weight_regularizers(self):
@@ -319,8 +328,8 @@ class Layer(AddedLosses):
                 v.trainable = bool(value) and id(v) not in layer._fixed_variable_ids
 
     def get_weights(self) -> list:
-        """Copies of the weights as NumPy arrays, in ``weights`` order."""
-        return [v.data.copy() for v in self.weights]
+        """Copies of the weights as host NumPy arrays, in ``weights`` order (device weights: one transfer each)."""
+        return [v.data.copy() if type(v.data) is np.ndarray else backend.to_host(v.data) for v in self.weights]
 
     def set_weights(self, weights) -> None:
         """Load arrays into the weights (same order and shapes as ``get_weights``)."""
@@ -330,7 +339,8 @@ class Layer(AddedLosses):
             raise ShapeError(f"layer {self.name!r}: set_weights got {len(weights)} arrays, but the layer has "
                              f"{len(own)} weights ({', '.join(v.path for v in own) or 'none: is it built?'})")
         for v, w in zip(own, weights):
-            w = np.asarray(w)
+            w = w.data if isinstance(w, Tensor) else w
+            w = np.asarray(w) if backend.is_host(w) else w  # device arrays stay there; assign copies host ones over
             if w.shape != v.shape:
                 raise ShapeError(f"layer {self.name!r}: weight {v.path!r} has shape {v.shape}, "
                                  f"but the value given has shape {w.shape}")
@@ -351,6 +361,8 @@ class Layer(AddedLosses):
         if not self.built:
             self.build(input_shape)
             self.built = True
+            if self.quantization_mode is not None and not self.__dict__.get("_is_quantized"):
+                self.build_quantized()  # made with a quantized policy: a loaded quantized layer
 
     def _forward_kernel(self, input_shape, dtype):
         """This layer's forward computation for inputs of ``input_shape`` (batch axis first) and ``dtype``, as a
@@ -367,18 +379,29 @@ class Layer(AddedLosses):
         token = None
         if scope is None:  # the outermost call of a forward pass owns the pass's losses
             scope, token = enter_scope()
+        training = resolve_training(training)  # None: the enclosing call's value (Keras' call context)
+        training_token = enter_training(training)
         try:
-            inputs = _as_tensor(inputs)
+            if mask is None:  # Keras: a tensor made by a masking layer carries its mask to the next call
+                mask = _carried_mask(inputs)
+            inputs = _as_tensor(inputs, self)
             if not self.built:
                 self._maybe_build(_shape_of(inputs))
             if self._call_takes_training:
                 kwargs["training"] = training
             if mask is not None and self._call_takes_mask:
                 kwargs["mask"] = mask
-            outputs = self.call(inputs, **kwargs)
+            if self.__dict__["_policy_acts"] or getattr(inputs, "dtype", None) == _HALF:  # mixed precision, int8
+                outputs = policy_autocast.call(
+                    self, self.quantized_call if self.quantization_mode else self.call, inputs, kwargs)
+            else:
+                outputs = self.call(inputs, **kwargs)
             if self._activity_regularizer is not None:
                 self.add_loss(self._activity_regularizer(outputs))
+            if (mask is not None or self._makes_mask) and isinstance(outputs, Tensor):
+                outputs._keras_mask = output_mask(self, inputs, mask)
         finally:
+            exit_training(training_token)
             if token is not None:
                 exit_scope(token)
         self.__dict__["_last_scope"] = scope
@@ -405,7 +428,12 @@ class Layer(AddedLosses):
     # --- config ----------------------------------------------------------------------------------------------------
     def get_config(self) -> dict:
         """Constructor arguments as a JSON-able dict (Keras' convention)."""
-        config = {"name": self.name, "trainable": self._trainable, "dtype": self.dtype}
+        policy = self.dtype_policy
+        plain = type(policy).__name__ in ("DTypePolicy", "FloatDTypePolicy") and policy.name == self.dtype
+        config = {"name": self.name, "trainable": self._trainable,
+                  "dtype": self.dtype if plain else dtype_policies.serialize(policy)}
+        if getattr(self, "quantization_config", None) is not None:  # Dense, EinsumDense, Embedding once quantized
+            config["quantization_config"] = nf_quantizers.serialize(self.quantization_config)
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         return config
@@ -416,6 +444,16 @@ class Layer(AddedLosses):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+def _carried_mask(inputs):
+    """The ``_keras_mask`` an eager input carries (a list of them for a list input; None when none has one)."""
+    if isinstance(inputs, Tensor):
+        return inputs._keras_mask
+    if isinstance(inputs, (list, tuple)) and inputs and all(isinstance(t, Tensor) for t in inputs):
+        masks = [t._keras_mask for t in inputs]
+        return masks if any(m is not None for m in masks) else None
+    return None
 
 
 def output_mask(layer, inputs, mask):
