@@ -14,19 +14,26 @@ from .version import __version__, version  # noqa: F811 - Keras' keras.version()
 # `neuroflow.layers.Dense` work as before; the names below resolve to the same objects.
 _SUBMODULES = ("activations", "constraints", "initializers", "regularizers", "layers", "models", "saving", "utils",
                "optimizers", "losses", "metrics", "callbacks", "datasets", "data", "cli", "training",
-               "wrappers", "onnx", "distribution", "config", "tree")
+               "wrappers", "onnx", "distribution", "config", "tree", "preprocessing",
+               "dtype_policies", "mixed_precision", "quantizers", "visualization", "export", "legacy")
 _NAMES = {"graph_nodes": "autograd.inspect", "graph_table": "autograd.inspect", "render_graph": "autograd.inspect",
           "to_dot": "autograd.inspect", "Input": "layers", "Layer": "layers", "Model": "models",
           "Sequential": "models", "load_model": "saving", "from_dlpack": "dlpack",
           # Keras 3's top-level base classes and helpers
           "Initializer": "initializers", "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers",
           "Regularizer": "regularizers", "Constraint": "constraints", "KerasTensor": "layers.symbolic",
-          "InputSpec": "layers", "name_scope": "backend", "device": "backend"}
+          "InputSpec": "layers", "name_scope": "backend", "device": "backend",
+          "DTypePolicy": "dtype_policies", "FloatDTypePolicy": "dtype_policies", "Quantizer": "quantizers",
+          "function": "compile.function",  # a compiled function (tf.function's role; neuroflow/compile)
+          # Keras 3's symbolic Function/Operation and backend scopes (models/function.py, layers/operation.py,
+          # autograd/scopes.py, autograd/remat_scope.py, ops/remat.py)
+          "Function": "models.function", "Operation": "layers.operation", "StatelessScope": "autograd.scopes",
+          "SymbolicScope": "autograd.scopes", "RematScope": "autograd.remat_scope", "remat": "ops.remat"}
 
 __all__ = ["Tensor", "Variable", "no_grad", "enable_grad", "is_grad_enabled", "grad", "ops", "backend", "errors",
            "random", "graph_nodes", "graph_table", "to_dot", "render_graph", "activations", "constraints",
            "initializers", "regularizers", "layers", "models", "saving", "utils", "Input", "Layer", "Model",
-           "Sequential", "load_model", "from_dlpack", "__version__"]
+           "Sequential", "load_model", "from_dlpack", "function", "__version__"]
 
 
 def __getattr__(name):

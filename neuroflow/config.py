@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from .backend import (backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx,  # noqa: F401
                       set_image_data_format)
+from . import dtype_policies
 from .errors import ConfigError
 from .utils.progbar import (disable_interactive_logging, enable_interactive_logging,  # noqa: F401
                             is_interactive_logging_enabled)
 
 _SETTINGS = {"flash_attention": None, "traceback_filtering": True, "unsafe_deserialization": False,
              "max_epochs": None, "max_steps_per_epoch": None}
-_POLICIES = ("float16", "float32", "float64")
 
 
 def set_backend(backend_name):
@@ -20,20 +20,17 @@ def set_backend(backend_name):
         raise ConfigError(f"set_backend: neuroflow runs on NumPy only ('numpy'), got {backend_name!r}")
 
 
-def dtype_policy() -> str:
-    """The global dtype policy's name: the float type layers compute and store in (``floatx``)."""
-    return floatx()
+def dtype_policy():
+    """The global :class:`~neuroflow.dtype_policies.DTypePolicy` (``floatx``'s unless a mixed or quantized one was
+    set): layers made without ``dtype=`` take it."""
+    return dtype_policies.dtype_policy()
 
 
 def set_dtype_policy(policy):
-    """Set the global dtype policy: ``"float16"``, ``"float32"`` or ``"float64"`` (each sets ``floatx``).
-    Mixed policies (``"mixed_float16"``, ``"mixed_bfloat16"``) are refused with a clear error: layers here compute
-    and store in one dtype."""
-    name = getattr(policy, "name", policy)
-    if name not in _POLICIES:
-        raise ConfigError(f"set_dtype_policy: neuroflow supports the policies {list(_POLICIES)}; got {name!r} (mixed "
-                          f"precision, with float32 variables and float16 compute, is not implemented)")
-    set_floatx(name)
+    """Set the global dtype policy for layers made afterwards: ``"mixed_float16"`` (float32 weights, float16
+    compute), ``"mixed_bfloat16"``, a float dtype (``"float32"``..., which also sets ``floatx``) or a
+    ``DTypePolicy``. See :mod:`neuroflow.dtype_policies`."""
+    dtype_policies.set_dtype_policy(policy)
 
 
 def enable_flash_attention():

@@ -15,14 +15,19 @@ def test_every_keras_config_name_exists():
 
 
 def test_settings_round_trip_and_refusals():
-    assert config.backend() == "numpy" and config.floatx() == "float32" and config.dtype_policy() == "float32"
+    assert config.backend() == "numpy" and config.floatx() == "float32" and config.dtype_policy().name == "float32"
     config.set_dtype_policy("float64")
     try:
         assert nf.Tensor([1.0]).dtype == "float64"
     finally:
         config.set_dtype_policy("float32")
-    with pytest.raises(ConfigError, match="mixed_float16"):
-        config.set_dtype_policy("mixed_float16")
+    config.set_dtype_policy("mixed_float16")  # float32 weights, float16 compute: tests/mixed_precision
+    try:
+        assert config.dtype_policy().compute_dtype == "float16" and config.floatx() == "float32"
+    finally:
+        config.set_dtype_policy("float32")
+    with pytest.raises(ConfigError, match="mixed_float17"):
+        config.set_dtype_policy("mixed_float17")
     with pytest.raises(ConfigError, match="jax"):
         config.set_backend("jax")
     config.set_backend("numpy")

@@ -32,15 +32,18 @@ ROOT = "neuroflow"
 #: The floors, bottom first. A module may import its own floor and those below, never one above; the top-level
 #: package ``neuroflow`` (the facade: ``import neuroflow``) stands above them all and nothing imports it.
 FLOORS = (
-    ("foundation", ("errors", "backend", "version", "io", "_native", "_validate", "registry", "custom_objects")),
+    ("foundation", ("errors", "backend", "backends", "version", "io", "_native", "_validate", "registry",
+                    "custom_objects")),
     ("engine", ("autograd", "random", "dlpack", "distribution")),
     ("ops", ("ops",)),
-    ("data", ("data", "datasets", "utils", "config", "tree")),
-    ("layer parts", ("initializers", "activations", "regularizers", "constraints")),
+    ("compile", ("compile",)),
+    ("data", ("data", "datasets", "utils", "config", "tree", "preprocessing", "dtype_policies", "visualization",
+              "legacy")),
+    ("layer parts", ("initializers", "activations", "regularizers", "constraints", "quantizers")),
     ("layers", ("layers",)),
-    ("what compile and fit take", ("losses", "metrics", "optimizers", "callbacks")),
+    ("what compile and fit take", ("losses", "metrics", "optimizers", "callbacks", "mixed_precision")),
     ("training", ("training",)),
-    ("files", ("saving", "onnx")),
+    ("files", ("saving", "onnx", "export")),
     ("models", ("models",)),
     ("applications", ("cli", "wrappers")),
 )

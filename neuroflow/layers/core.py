@@ -13,6 +13,7 @@ from ..ops.fused import Linear
 from ..ops.shape import Reshape as ReshapeNode, Transpose
 from ..registry import register_builtin
 from .base import Layer
+from . import quantized
 from .kernel import IDENTITY, Kernel, Step, TensorStep, activation_only, activation_steps, run
 
 
@@ -29,9 +30,11 @@ class Dense(Layer):
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, quantization_config=None,
+                 **kwargs):
         super().__init__(**kwargs)
         who = f"Dense {self.name!r}"
+        self.quantization_config = quantized.config_argument(quantization_config, who)
         self.units = check.positive_int(units, who, "units")
         self.activation = check.resolved(nf_activations.get, activation, who, "activation")
         self._act_name = nf_activations.serialize(self.activation)
@@ -74,6 +77,16 @@ class Dense(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Store the kernel in int8 with a per-unit ``kernel_scale`` (``mode="int8"``: Keras' scheme)."""
+        quantized.quantize(self, mode, type_check, Dense, config)
+
+    def build_quantized(self):
+        quantized.build_quantized(self)
+
+    def quantized_call(self, inputs):
+        return quantized.dense_call(self, inputs)
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "activation": self._act_name,

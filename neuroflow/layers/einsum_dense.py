@@ -15,6 +15,7 @@ from .. import activations as nf_activations, constraints as nf_constraints, ini
 from .. import ops, regularizers as nf_regularizers
 from ..errors import ConfigError, ShapeError
 from ..registry import register_builtin
+from . import quantized
 from .base import Layer
 
 _FORMS = (  # (pattern on the equation with '...' written '0', where the ellipsis sits)
@@ -125,9 +126,11 @@ class EinsumDense(Layer):
 
     def __init__(self, equation, output_shape, activation=None, bias_axes=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
+                 quantization_config=None, **kwargs):
         super().__init__(**kwargs)
         who = f"EinsumDense {self.name!r}"
+        self.quantization_config = quantized.config_argument(quantization_config, who)
         parse_equation(equation, who)
         self.equation = equation.replace(" ", "")
         if check.is_int(output_shape):
@@ -173,6 +176,20 @@ class EinsumDense(Layer):
         if self.bias is not None:
             x = x + self.bias
         return self.activation(x)
+
+    def equation_parts(self) -> tuple:
+        """``(input letters, kernel letters, output letters, ellipsis side)`` of ``equation``."""
+        return parse_equation(self.equation, f"EinsumDense {self.name!r}")
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Store the kernel in int8 with a ``kernel_scale`` per output channel (``mode="int8"``: Keras' scheme)."""
+        quantized.quantize(self, mode, type_check, EinsumDense, config)
+
+    def build_quantized(self):
+        quantized.build_quantized(self)
+
+    def quantized_call(self, inputs):
+        return quantized.einsum_dense_call(self, inputs)
 
     def compute_output_shape(self, input_shape):
         return einsum_shapes(self.equation, self.bias_axes, input_shape, self.partial_output_shape,

@@ -7,8 +7,11 @@ from .. import _validate as check
 from .. import constraints as nf_constraints, initializers as nf_initializers, ops
 from .. import regularizers as nf_regularizers
 from ..autograd.tensor import Tensor
+from ..backend import is_host
 from ..errors import ConfigError, DataError, DTypeError, IndexOutOfRangeError
+from ..ops.index import gather_rows
 from ..registry import register_builtin
+from . import quantized
 from .base import Layer
 
 
@@ -28,7 +31,7 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, input_length=None, activity_regularizer=None,
-                 **kwargs):
+                 quantization_config=None, **kwargs):
         if input_length is not None and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             kwargs["input_shape"] = tuple(input_length) if isinstance(input_length, (list, tuple)) \
                 else (input_length,)
@@ -42,6 +45,7 @@ class Embedding(Layer):
         self.embeddings_constraint = nf_constraints.get(embeddings_constraint)
         self._activity_regularizer = nf_regularizers.get(activity_regularizer)
         self.mask_zero = check.boolean(mask_zero, f"Embedding {self.name!r}", "mask_zero")
+        self.quantization_config = quantized.config_argument(quantization_config, f"Embedding {self.name!r}")
         self.input_length = list(input_length) if isinstance(input_length, (list, tuple)) else input_length
 
     def build(self, input_shape):
@@ -50,18 +54,20 @@ class Embedding(Layer):
                                           self.embeddings_constraint)
         self.built = True
 
-    def _ids(self, inputs):
-        """The ids as an integer array, checked to lie in ``[0, input_dim)``."""
+    def _ids(self, inputs, check_range=True):
+        """The ids as an integer array, checked to lie in ``[0, input_dim)`` (host ids only: on a device the check
+        would read the ids back every step, so there an out-of-range id follows the device library's rule, as in
+        CuPy and PyTorch)."""
         ids = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
         if ids.dtype.kind == "f":
             as_int = ids.astype(np.int64)
-            if not (as_int == ids).all():
+            if is_host(ids) and not (as_int == ids).all():
                 bad = ids[as_int != ids].flat[0]
                 raise DataError(f"Embedding {self.name!r}: ids must be whole numbers, got {bad!r}")
             ids = as_int
         elif ids.dtype.kind not in "iu":
             raise DTypeError(f"Embedding {self.name!r}: expected integer ids, got dtype {ids.dtype}")
-        if ids.size:
+        if check_range and ids.size and is_host(ids):
             out = (ids < 0) | (ids >= self.input_dim)
             if out.any():
                 raise IndexOutOfRangeError(
@@ -71,7 +77,22 @@ class Embedding(Layer):
         return ids
 
     def call(self, inputs):
-        return ops.getitem(self.embeddings, self._ids(inputs))
+        # the ids are an input of the lookup node (the inputs' own Tensor when already integers), not its
+        # configuration, so that a compiled step reads them from the batch; the node checks their range
+        ids = self._ids(inputs, check_range=False)
+        if isinstance(inputs, Tensor) and inputs.data is ids:
+            ids = inputs
+        return gather_rows(self.embeddings, ids, owner=f"Embedding {self.name!r}")
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Store the table in int8 with one ``embeddings_scale`` per row (``mode="int8"``: Keras' scheme)."""
+        quantized.quantize(self, mode, type_check, Embedding, config)
+
+    def build_quantized(self):
+        quantized.build_quantized(self)
+
+    def quantized_call(self, inputs):
+        return quantized.embedding_call(self, inputs)
 
     def compute_mask(self, inputs, mask=None):
         """``ids != 0`` as a bool array of the ids' shape when ``mask_zero``, else ``None``."""

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd.tensor import Tensor, as_tensor
-from ..backend import floatx, get_array_module
+from ..backend import floatx, get_array_module, is_host
 from ..errors import ConfigError, ShapeError, close_matches
 
 #: Keras' reduction names; ``"mean"`` is ``"sum_over_batch_size"`` under another name, as in Keras.
@@ -41,10 +41,15 @@ def standardize_reduction(reduction, who: str):
 
 # --- inputs -----------------------------------------------------------------------------------------------------
 def as_pred(y_pred, dtype=None) -> Tensor:
-    """``y_pred`` as a floating Tensor (integer arrays become the default float dtype, graph kept)."""
+    """``y_pred`` as a floating Tensor (integer arrays become the default float dtype, graph kept). A float16
+    output (a mixed-precision model's) is computed on in ``floatx``, as Keras' losses do; it keeps its logits."""
     y_pred = as_tensor(y_pred)
-    want = dtype or (y_pred.dtype if y_pred.dtype.kind == "f" else floatx())
-    return ops.cast(y_pred, want)
+    narrow = y_pred.dtype.kind == "f" and y_pred.dtype.itemsize < 4
+    want = dtype or (y_pred.dtype if y_pred.dtype.kind == "f" and not narrow else floatx())
+    out = ops.cast(y_pred, want)
+    if narrow and out is not y_pred:
+        out._keras_logits = y_pred._keras_logits
+    return out
 
 
 def as_true(y_true):
@@ -175,8 +180,12 @@ def reduce_weighted(values: Tensor, sample_weight=None, reduction="sum_over_batc
         if reduction in ("sum_over_batch_size", "mean"):
             # Keras' apply_mask: valid entries weigh total/valid, so that dividing by the size divides by the
             # number of valid entries (none valid: 0, divide_no_nan).
-            valid = float(mask.sum())
-            mask = mask * values.dtype.type(mask.size / valid) if valid else mask * 0
+            if is_host(mask):
+                valid = float(mask.sum())
+                mask = mask * values.dtype.type(mask.size / valid) if valid else mask * 0
+            else:  # on the device: divide_no_nan without reading the count back
+                valid = mask.sum()
+                mask = mask * xp.where(valid > 0, mask.size / xp.where(valid > 0, valid, 1), 0).astype(mask.dtype)
         if sw is None:
             sw = mask
         else:
@@ -193,7 +202,11 @@ def reduce_weighted(values: Tensor, sample_weight=None, reduction="sum_over_batc
     total = ops.sum(values)
     if reduction == "sum":
         return total
-    divisor = float(xp.sum(sw)) if reduction == "mean_with_sample_weight" and sw is not None else values.size
+    divisor = xp.sum(sw) if reduction == "mean_with_sample_weight" and sw is not None else values.size
+    if not is_host(divisor):  # device weights: divide_no_nan on the device, no read
+        safe = xp.where(divisor != 0, divisor, 1).astype(total.dtype)
+        return ops.where(Tensor._from_op(divisor != 0, None), total / safe, total * 0)
+    divisor = float(divisor)
     # Keras' divide_no_nan: an empty batch (or every entry masked) gives 0, not NaN.
     return total / divisor if divisor else total * 0
 
