@@ -451,13 +451,14 @@ def where(condition, x, y):
 
 
 class Cast(Function):
-    __slots__ = ("src",)
+    """A float-to-float dtype change; its gradient is cast back to the source dtype."""
+    __slots__ = ("src", "dst")
 
-    def __init__(self, src):
-        self.src = src
+    def __init__(self, src, dst):
+        self.src, self.dst = src, dst
 
-    def forward(self, x):
-        return x
+    def forward(self, x):  # the cast happens here, so that a replayed (compiled) step casts too
+        return x.astype(self.dst)
 
     def backward(self, g):
         return (g.astype(self.src),)
@@ -476,9 +477,7 @@ def cast(x, dtype):
         return x
     if dtype.kind != "f" or x.dtype.kind != "f":
         return Tensor._from_op(x.data.astype(dtype), None)
-    out = Cast(x.dtype).apply(x)
-    out.data = x.data.astype(dtype)
-    return out
+    return Cast(x.dtype, dtype).apply(x)
 
 
 # --- matrix products ---------------------------------------------------------------------------------------------
