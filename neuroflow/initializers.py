@@ -1,7 +1,10 @@
 """Weight initializers with Keras' names and defaults.
 
 An initializer is called as ``init(shape, dtype=None, rng=None) -> ndarray``; layers pass their own
-``numpy.random.Generator`` (from :mod:`neuroflow.random`), so a fixed seed reproduces every weight.
+``numpy.random.Generator`` (from :mod:`neuroflow.random`), so a fixed seed reproduces every weight. On a device
+(``neuroflow.device``) the array is made there and random draws come from the device generator for that
+host generator (``random.device_generator``): the strict stand-in draws NumPy's values, CuPy its own
+(reproducible from the same seed).
 Fan-in/fan-out follow Keras: for a kernel of shape ``(*receptive_field, in, out)``, fan_in = in * prod(field).
 """
 from __future__ import annotations
@@ -33,7 +36,12 @@ class Initializer:
         dtype = backend.default_float_dtype() if dtype is None else np.dtype(dtype)
         rng = rng if rng is not None else (nf_random.generator(self.seed) if getattr(self, "seed", None) is not None
                                            else nf_random.default_generator())
-        return np.asarray(self.sample(shape, rng), dtype=dtype)
+        xp = backend.xp
+        if xp is np:
+            return np.asarray(self.sample(shape, rng), dtype=dtype)
+        # sample() computes with the module of its draws (device arrays); constants it makes on the host are
+        # copied over once here
+        return xp.asarray(self.sample(shape, nf_random.device_generator(rng, xp)), dtype=dtype)
 
     def sample(self, shape, rng):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -100,10 +108,11 @@ class RandomNormal(Initializer):
 def _truncated_normal(rng, shape, stddev):
     """Normal(0, stddev) redrawn outside two standard deviations (vectorised redraw of the rejects)."""
     out = rng.normal(0.0, stddev, size=shape)
-    bad = np.abs(out) > 2 * stddev
-    while bad.any():
+    xp = backend.get_array_module(out)
+    bad = xp.abs(out) > 2 * stddev
+    while bad.any():  # on a device: a read per redraw round, at build time only (a handful of rounds)
         out[bad] = rng.normal(0.0, stddev, size=int(bad.sum()))
-        bad = np.abs(out) > 2 * stddev
+        bad = xp.abs(out) > 2 * stddev
     return out
 
 
@@ -175,8 +184,9 @@ class Orthogonal(Initializer):
             raise ConfigError(f"Orthogonal: needs a shape with at least 2 dimensions, got {shape}")
         rows, cols = int(np.prod(shape[:-1])), shape[-1]
         a = rng.normal(0.0, 1.0, size=(max(rows, cols), min(rows, cols)))
-        q, r = np.linalg.qr(a)
-        q *= np.sign(np.diag(r))  # makes the decomposition unique, hence the distribution uniform
+        xp = backend.get_array_module(a)
+        q, r = xp.linalg.qr(a)
+        q *= xp.sign(xp.diag(r))  # makes the decomposition unique, hence the distribution uniform
         if rows < cols:
             q = q.T
         return self.gain * q.reshape(shape)

@@ -5,14 +5,13 @@ Each is one element-wise function of its input, differentiable through ``ops``. 
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .. import _validate as check
 from .. import constraints as nf_constraints, initializers as nf_initializers, ops
 from .. import regularizers as nf_regularizers
 from ..errors import ShapeError
 from ..registry import register_builtin
 from .base import Layer
+from .masking import mask_array
 
 
 class _Elementwise(Layer):
@@ -175,7 +174,7 @@ def masked_softmax(inputs, axis, mask=None, who="softmax", zero_masked=True):
     Shapes: inputs any; mask broadcastable to the inputs -> the inputs' shape."""
     keep = None
     if mask is not None:
-        keep = np.asarray(mask.data if hasattr(mask, "data") else mask)
+        keep = mask_array(mask)
         if keep.ndim > inputs.ndim or any(m != 1 and m != i for m, i in zip(keep.shape[::-1], inputs.shape[::-1])):
             raise ShapeError(f"{who}: the mask of shape {keep.shape} does not broadcast to the inputs of shape "
                              f"{tuple(inputs.shape)}")

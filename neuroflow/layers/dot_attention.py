@@ -7,17 +7,17 @@ value steps (weight 0) and zeroes the outputs of padded query steps; ``use_causa
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .. import _validate as check, ops, random as nf_random
+from ..backend import get_array_module
 from ..errors import ConfigError, ShapeError
 from ..registry import register_builtin
 from .base import Layer
+from .masking import mask_array
 from .multi_head_attention import causal_mask
 
 
 def _as_bool(mask):
-    return None if mask is None else np.asarray(mask.data if hasattr(mask, "data") else mask).astype(bool)
+    return None if mask is None else mask_array(mask).astype(bool)
 
 
 @register_builtin
@@ -91,7 +91,7 @@ class Attention(Layer):
         scores = self._scores(query, key)
         keep = None if value_mask is None else value_mask[..., None, :]
         if use_causal_mask:
-            causal = causal_mask(scores.shape[-2], scores.shape[-1])
+            causal = causal_mask(scores.shape[-2], scores.shape[-1], get_array_module(scores))
             keep = causal if keep is None else keep & causal
         if keep is not None:  # Keras subtracts 1e9 from hidden logits (not a replacement: the gradient flows on)
             scores = ops.where(keep, scores, scores - 1e9)

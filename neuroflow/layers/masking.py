@@ -1,12 +1,22 @@
 """``Masking``: marks the time steps whose features all equal ``mask_value`` as padding for later layers."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _validate as check
 from .. import ops
+from .. import backend
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
 from ..registry import register_builtin
 from .base import Layer
+
+
+def mask_array(mask):
+    """A mask (Tensor, device array or host array-like) as an array on its own device: device masks stay where they
+    are (no transfer), anything else becomes a NumPy array. Shapes: any -> same."""
+    data = mask.data if isinstance(mask, Tensor) else mask
+    return data if not backend.is_host(data) else np.asarray(data)
 
 
 @register_builtin

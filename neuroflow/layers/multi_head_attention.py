@@ -12,15 +12,14 @@ from __future__ import annotations
 import math
 import string
 
-import numpy as np
-
 from .. import _validate as check
 from .. import constraints as nf_constraints, initializers as nf_initializers, ops
-from .. import random as nf_random, regularizers as nf_regularizers
+from .. import backend, random as nf_random, regularizers as nf_regularizers
 from ..errors import ConfigError, ShapeError
 from ..registry import register_builtin
 from .activation_layers import masked_softmax
 from .base import Layer
+from .masking import mask_array
 from .einsum_dense import EinsumDense
 
 
@@ -47,13 +46,14 @@ def attention_equations(rank: int, attention_axes: tuple):
     return f"{source},{target}->{product}", f"{product},{source}->{target}", len(product)
 
 
-def causal_mask(t: int, s: int):
-    """``(1, t, s)`` bool: query step i sees key steps 0..i."""
-    return np.tril(np.ones((t, s), dtype=bool))[None]
+def causal_mask(t: int, s: int, xp=None):
+    """``(1, t, s)`` bool: query step i sees key steps 0..i; made with ``xp`` (default: the current device's)."""
+    xp = backend.xp if xp is None else xp
+    return xp.tril(xp.ones((t, s), dtype=bool))[None]
 
 
 def _mask_array(mask):
-    return None if mask is None else np.asarray(mask.data if hasattr(mask, "data") else mask).astype(bool)
+    return None if mask is None else mask_array(mask).astype(bool)
 
 
 @register_builtin
@@ -190,7 +190,7 @@ class MultiHeadAttention(Layer):
             scores = ops.einsum(self._scores_eq, k, q)
         if mask is not None:  # (B, T, S) -> (B, 1, T, S): one mask for every head
             for _ in range(scores.ndim - mask.ndim):
-                mask = np.expand_dims(mask, -2 * len(self._axes) - 1)
+                mask = backend.get_array_module(mask).expand_dims(mask, -2 * len(self._axes) - 1)
         # Keras' own two paths differ for a query that sees nothing: its fused path (no dropout, no scores
         # returned, one sequence axis) spreads the weights evenly, its einsum path gives zeros. Both followed.
         fused = self._standard and not self.dropout and not return_attention_scores
@@ -215,7 +215,7 @@ class MultiHeadAttention(Layer):
             if m is not None:
                 mask = both(mask, _mask_array(m)[..., None, :])
         if use_causal_mask:
-            mask = both(mask, causal_mask(query.shape[1], value.shape[1]))
+            mask = both(mask, causal_mask(query.shape[1], value.shape[1], backend.get_array_module(query)))
         if attention_mask is not None:
             mask = both(mask, _mask_array(attention_mask))
         return mask

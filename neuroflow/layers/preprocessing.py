@@ -141,7 +141,8 @@ class Normalization(Layer):
             var = self.variance.data.reshape(self._broadcast)
         else:
             mean, var = self._fixed
-        return mean, np.maximum(np.sqrt(var), np.asarray(backend.epsilon(), dtype=var.dtype))
+        xp = backend.get_array_module(var)  # the weights' device (given mean/variance: host constants)
+        return mean, xp.maximum(xp.sqrt(var), xp.asarray(backend.epsilon(), dtype=var.dtype))
 
     def call(self, inputs):
         x = _to_float(self, inputs)

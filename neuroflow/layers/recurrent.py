@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validate as check
+from .. import backend
+from ..backend import get_array_module
 from .. import activations as nf_activations, constraints as nf_constraints, initializers as nf_initializers
 from .. import ops, random as nf_random, regularizers as nf_regularizers
 from ..autograd.tensor import Tensor
@@ -180,7 +182,7 @@ class RNNLayer(Layer):
 
     def _stateful_states(self, n, dtype):
         if self.states is None:
-            self.states = [np.zeros((n, self.units), dtype) for _ in range(self.n_states)]
+            self.states = [backend.xp.zeros((n, self.units), dtype) for _ in range(self.n_states)]  # current device
         if self.states[0].shape[0] != n:
             raise ShapeError(f"{self._describe()}: stateful=True keeps states for batches of "
                              f"{self.states[0].shape[0]}, got a batch of {n}; use a fixed batch size that divides "
@@ -289,7 +291,9 @@ class LSTM(RNNLayer):
         u, init, rng = self.units, self.bias_initializer, self.rng
 
         def forget_ones(shape, dtype=None):  # bias_initializer for i, c, o; ones for the forget gate
-            return np.concatenate([_init_array(init, (u,), dtype, rng), np.ones(u, dtype),
+            first = _init_array(init, (u,), dtype, rng)
+            xp = get_array_module(first)  # the current device's, as the initializer made it
+            return xp.concatenate([first, xp.ones(u, first.dtype),
                                    _init_array(init, (2 * u,), dtype, rng)])
         return forget_ones
 

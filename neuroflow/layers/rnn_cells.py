@@ -9,9 +9,8 @@ call), as Keras' cells do.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .. import _validate as check
+from ..backend import get_array_module
 from .. import activations as nf_activations, constraints as nf_constraints, initializers as nf_initializers
 from .. import ops, random as nf_random, regularizers as nf_regularizers
 from ..errors import ShapeError
@@ -173,7 +172,9 @@ class LSTMCell(_GatedCell):
         u, init, rng = self.units, self.bias_initializer, self.rng
 
         def forget_ones(shape, dtype=None):
-            return np.concatenate([_init_array(init, (u,), dtype, rng), np.ones(u, dtype),
+            first = _init_array(init, (u,), dtype, rng)
+            xp = get_array_module(first)  # the current device's, as the initializer made it
+            return xp.concatenate([first, xp.ones(u, first.dtype),
                                    _init_array(init, (2 * u,), dtype, rng)])
         return forget_ones
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import _validate as check, initializers as nf_initializers
 from ..autograd.function import no_grad
+from ..backend import get_array_module, is_host
 from ..errors import ShapeError
 from ..registry import register_builtin
 from .base import Layer
@@ -44,7 +45,11 @@ class Wrapper(Layer):
 
 
 def _unit(v):
-    return v / max(float(np.sqrt(np.sum(v * v))), 1e-12)
+    """``v`` over its L2 norm (floored at 1e-12); on a device the norm is not read back."""
+    if is_host(v):
+        return v / max(float(np.sqrt(np.sum(v * v))), 1e-12)
+    xp = get_array_module(v)
+    return v / xp.maximum(xp.sqrt(xp.sum(v * v)), 1e-12).astype(v.dtype)
 
 
 @register_builtin
@@ -81,7 +86,9 @@ class SpectralNormalization(Wrapper):
         return getattr(self.layer, self._kernel_name)
 
     def call(self, inputs, training=None):
-        if training and self.trainable and np.any(self._kernel.data != 0):  # frozen: the kernel stays as it is
+        data = self._kernel.data
+        # frozen, or an all-zero kernel: it stays as it is (on a device decided there, without a read)
+        if training and self.trainable and (not is_host(data) or np.any(data != 0)):
             with no_grad():
                 self._normalize()
         return self.layer(inputs, training=training)
@@ -92,9 +99,17 @@ class SpectralNormalization(Wrapper):
         for _ in range(self.power_iterations):
             v = _unit(u @ w.T)
             u = _unit(v @ w)
-        sigma = float((v @ w @ u.T).item())
-        self.vector_u.assign(u.astype(self.vector_u.dtype))
-        self._kernel.assign((self._kernel.data / sigma).astype(self._kernel.dtype))
+        kernel = self._kernel.data
+        if is_host(w):
+            sigma = float((v @ w @ u.T).item())
+            self.vector_u.assign(u.astype(self.vector_u.dtype))
+            self._kernel.assign((kernel / sigma).astype(self._kernel.dtype))
+            return
+        xp = get_array_module(w)
+        nonzero = xp.any(w != 0)
+        sigma = (v @ w @ u.T).reshape(())
+        self.vector_u.assign(xp.where(nonzero, u, self.vector_u.data).astype(self.vector_u.dtype))
+        self._kernel.assign(xp.where(nonzero, kernel / sigma, kernel).astype(self._kernel.dtype))
 
     def get_config(self):
         return {**super().get_config(), "power_iterations": self.power_iterations}

@@ -6,7 +6,7 @@ when every label is 0 or 1). ``y_pred`` is a raw score (no sigmoid).
 from __future__ import annotations
 
 from .. import ops
-from ..backend import get_array_module
+from ..backend import get_array_module, is_host
 from .base import LossFunctionWrapper, as_pred, as_true, prepare
 from .probabilistic import _check_categorical
 
@@ -14,7 +14,10 @@ from .probabilistic import _check_categorical
 def _signed_labels(y_true):
     """0/1 labels -> -1/1 (only when every label is 0 or 1; other labels are used as given)."""
     xp = get_array_module(y_true)
-    if xp.all((y_true == 0) | (y_true == 1)):
+    binary = xp.all((y_true == 0) | (y_true == 1))
+    if not is_host(binary):  # decided on the device (Keras' ops.cond), without reading the labels back
+        return xp.where(binary, 2 * y_true - 1, y_true)
+    if binary:
         return 2 * y_true - 1
     return y_true
 

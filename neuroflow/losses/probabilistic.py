@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 
 from .. import ops
-from ..backend import epsilon, get_array_module
+from ..backend import epsilon, get_array_module, is_host
 from ..errors import ConfigError, DataError, ShapeError
 from .base import LossFunctionWrapper, as_pred, as_true, prepare
 
@@ -38,7 +38,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     as Keras does) or, with ``from_logits=True``, logits.
     """
     y_true, y_pred = prepare(y_true, y_pred, "binary_crossentropy")
-    if y_true.size and (y_true.min() < 0 or y_true.max() > 1):
+    if y_true.size and is_host(y_true) and (y_true.min() < 0 or y_true.max() > 1):  # device labels: not read
         raise DataError(f"binary_crossentropy: y_true must hold labels 0/1 (or probabilities in [0, 1]); got values "
                         f"in {_range_text(y_true)}. For integer class ids use sparse_categorical_crossentropy with "
                         f"a softmax output of num_classes units")
@@ -101,7 +101,7 @@ def _class_ids(y_true, y_pred, who):
         raise ShapeError(f"{who}: y_true shape {y_true.shape} does not fit y_pred shape {y_pred.shape} (expected "
                          f"integer class ids of shape {y_pred.shape[:-1]})")
     if y_true.dtype.kind == "f":
-        if not xp.all(y_true == xp.round(y_true)):
+        if is_host(y_true) and not xp.all(y_true == xp.round(y_true)):
             raise DataError(f"{who}: y_true holds non-integer values (in {_range_text(y_true)}); expected integer "
                             f"class ids 0..{classes - 1}")
         y_true = y_true.astype("int64")

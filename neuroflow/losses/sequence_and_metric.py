@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
+from ..backend import get_array_module
 from ..errors import ShapeError
 from .base import LossFunctionWrapper, as_pred, as_true
 
@@ -52,7 +53,7 @@ def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal
     positive = labels[:, None] == ref_ids[None, :]
     negative = ~positive
     if remove_diagonal:
-        positive = positive & ~np.eye(len(labels), len(ref_ids), dtype=bool)
+        positive = positive & ~get_array_module(positive).eye(len(labels), len(ref_ids), dtype=bool)
     pos_weight = ops.maximum((margin + distance) * positive.astype(y_pred.dtype), 0.0)
     neg_weight = ops.maximum((1.0 + margin - distance) * negative.astype(y_pred.dtype), 0.0)
     pos_term = -gamma * pos_weight * (margin - distance)

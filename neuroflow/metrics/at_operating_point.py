@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import get_array_module, is_host
 from ..errors import ConfigError
 from .confusion import _ConfusionMetric, _divide_no_nan
 
@@ -35,7 +36,9 @@ class _AtOperatingPoint(_ConfusionMetric):
     def _best(self, constrained, dependent):
         rates = self._rates()
         feasible = rates[constrained] >= self.value
-        return float(max(np.where(feasible, rates[dependent], 0.0).max(), 0.0))
+        xp = get_array_module(feasible)
+        best = xp.maximum(xp.where(feasible, rates[dependent], 0.0).max(), 0.0)
+        return float(best) if is_host(best) else best  # a device value is read with the other logs
 
     def get_config(self) -> dict:
         return {"name": self.name, "dtype": self.dtype, "class_id": self.class_id,

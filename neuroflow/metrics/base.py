@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..autograd.function import no_grad
 from ..autograd.tensor import Tensor
-from ..backend import floatx, get_array_module
+from ..backend import floatx, get_array_module, is_host
 from ..errors import ShapeError
 from ..losses.base import LossFunctionWrapper, align_ranks, snake_case, warn_unaligned
 
@@ -90,6 +90,15 @@ def samplewise(values, sample_weight, who, reduce="mean"):
     return values, sw
 
 
+def _add(total, value):
+    """``total + value`` for a running sum: a Python float while the values live on the host (read for free), a
+    float64 0-d array on the values' device otherwise, so a metric updated every step never waits for a
+    device-to-host transfer; ``result()`` is read once per logging step."""
+    if is_host(value):
+        return total + float(value)
+    return value + total  # device + (float or device 0-d): stays on the device
+
+
 class Sum(Metric):
     """The running (weighted) sum of the values given to ``update_state(values, sample_weight=None)``."""
 
@@ -98,7 +107,7 @@ class Sum(Metric):
 
     def update_state(self, values, sample_weight=None):
         values, _ = samplewise(to_array(values), sample_weight, type(self).__name__, reduce="sum")
-        self.total += float(values.sum())
+        self.total = _add(self.total, values.sum())
 
     def result(self) -> float:
         return self.total
@@ -122,15 +131,24 @@ class Mean(Metric):
             # every training step)
             n = values.shape[0]
             if n:
-                self.total += float(values.sum(dtype="float64")) * n / values.size
+                total = values.sum(dtype="float64")
+                self.total = (self.total + float(total) * n / values.size if is_host(total)
+                              else _add(self.total, total * (n / values.size)))
             self.count += n
             return
         values, sw = samplewise(values, sample_weight, type(self).__name__)
-        self.total += float(values.sum())
-        self.count += float(sw.sum()) if sw is not None else (values.shape[0] if values.ndim else 1)
+        self.total = _add(self.total, values.sum())
+        self.count = _add(self.count, sw.sum()) if sw is not None else self.count + (values.shape[0] if values.ndim
+                                                                                    else 1)
 
     def result(self) -> float:
-        return self.total / self.count if self.count else 0.0
+        """A Python float; a float64 0-d device array when the values lived on a device (read it once per
+        logging step)."""
+        total, count = self.total, self.count
+        if is_host(count) and is_host(total):
+            return total / count if count else 0.0
+        xp = get_array_module(total, count)
+        return xp.where(count != 0, total / xp.where(count != 0, count, 1.0), 0.0)  # no bool(): no transfer
 
 
 class MeanMetricWrapper(Mean):

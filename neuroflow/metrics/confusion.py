@@ -7,7 +7,7 @@ every threshold at once, O(N log T) for N predictions and T thresholds.
 """
 from __future__ import annotations
 
-from ..backend import epsilon, get_array_module
+from ..backend import epsilon, get_array_module, is_host
 from ..errors import ConfigError, DataError, ShapeError
 from .base import Metric, align_ranks, to_array
 
@@ -33,7 +33,7 @@ def _flatten_inputs(y_true, y_pred, sample_weight, who, class_id=None, top_k=Non
     if y_true.shape != y_pred.shape:
         raise ShapeError(f"{who}: y_true shape {y_true.shape} does not match y_pred shape {y_pred.shape}")
     y_pred = y_pred.astype("float64", copy=False)
-    if y_pred.size and (y_pred.min() < 0 or y_pred.max() > 1):
+    if y_pred.size and is_host(y_pred) and (y_pred.min() < 0 or y_pred.max() > 1):  # device values: not read
         raise DataError(f"{who}: y_pred holds values in [{y_pred.min():g}, {y_pred.max():g}] but this metric takes "
                         f"probabilities in [0, 1]; apply a sigmoid/softmax first (AUC also takes from_logits=True)")
     if sample_weight is None:
@@ -121,6 +121,8 @@ class _ConfusionMetric(Metric):
         self.fn += fn[:, 0]
 
     def _out(self, values):
+        if not is_host(values):  # stays on the device: the loop reads every log value in one transfer
+            return values[0] if self._scalar else list(values)
         return float(values[0]) if self._scalar else [float(v) for v in values]
 
     def get_config(self) -> dict:
@@ -275,10 +277,12 @@ class AUC(Metric):
                 heights = xp.maximum(y[:-1], y[1:])
             by_label = ((x[:-1] - x[1:]) * heights).sum(axis=0)
         if not self.multi_label:
-            return float(by_label[0])
-        if self.label_weights is None:
-            return float(by_label.mean())
-        return float(_divide_no_nan((by_label * self.label_weights).sum(), self.label_weights.sum()))
+            value = by_label[0]
+        elif self.label_weights is None:
+            value = by_label.mean()
+        else:
+            value = _divide_no_nan((by_label * self.label_weights).sum(), self.label_weights.sum())
+        return float(value) if is_host(value) else value  # a device value is read with the other logs
 
     def get_config(self) -> dict:
         config = super().get_config()

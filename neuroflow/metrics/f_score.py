@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import epsilon
+from ..backend import epsilon, get_array_module, is_host
 from ..errors import ConfigError, ShapeError
 from .base import Metric, to_array
 
@@ -44,8 +44,9 @@ class FBetaScore(Metric):
         if y_true.ndim != 2 or y_pred.ndim != 2 or y_true.shape != y_pred.shape:
             raise ShapeError(f"{type(self).__name__}: expected y_true and y_pred of one shape (batch_size, "
                              f"output_dim); got {y_true.shape} and {y_pred.shape}")
+        xp = get_array_module(y_pred)
         if self.threshold is None:
-            predicted = (y_pred >= y_pred.max(axis=-1, keepdims=True)) & (np.abs(y_pred) > 1e-9)
+            predicted = (y_pred >= y_pred.max(axis=-1, keepdims=True)) & (xp.abs(y_pred) > 1e-9)
         else:
             predicted = y_pred > self.threshold
         predicted = predicted.astype("float64")
@@ -53,9 +54,9 @@ class FBetaScore(Metric):
         axis = None if self.average == "micro" else 0
         stats = [(v * weights).sum(axis=axis) for v in
                  (predicted * y_true, predicted * (1 - y_true), (1 - predicted) * y_true, y_true)]
-        if self.true_positives is not None and np.shape(stats[0]) != np.shape(self.true_positives):
+        if self.true_positives is not None and stats[0].shape != self.true_positives.shape:
             raise ShapeError(f"{type(self).__name__}: got {y_pred.shape[1]} classes in this batch but "
-                             f"{np.shape(self.true_positives)[0]} before")
+                             f"{self.true_positives.shape[0]} before")
         if self.true_positives is None:
             self.true_positives, self.false_positives, self.false_negatives, self.intermediate_weights = stats
         else:
@@ -76,7 +77,9 @@ class FBetaScore(Metric):
         if self.average == "weighted":
             score = (score * self.intermediate_weights / (self.intermediate_weights.sum() + eps)).sum()
         elif self.average is not None:
-            score = np.mean(score)
+            score = score.mean()
+        if not is_host(score):  # stays on the device: the loop reads every log value in one transfer
+            return list(score) if score.ndim else score
         return [float(v) for v in score] if np.ndim(score) else float(score)
 
     def get_config(self) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import epsilon
+from ..backend import epsilon, get_array_module, is_host
 from ..errors import ConfigError, ShapeError
 from .base import Metric, to_array
 
@@ -43,19 +43,21 @@ class IoU(Metric):
         y = to_array(y)
         if not sparse:
             y = y.argmax(axis=self.axis)
-        return np.asarray(y).astype(np.int64)  # float ids truncate, as Keras' cast does
+        y = np.asarray(y) if is_host(y) else y
+        return y.astype(np.int64)  # float ids truncate, as Keras' cast does
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         true, pred = self._ids(y_true, self.sparse_y_true), self._ids(y_pred, self.sparse_y_pred)
         if true.size != pred.size:
             raise ShapeError(f"{type(self).__name__}: y_true holds {true.size} labels but y_pred {pred.size} "
                              f"predictions")
-        weights = np.ones(true.shape) if sample_weight is None else to_array(sample_weight).astype("float64")
+        xp = get_array_module(true)
+        weights = xp.ones(true.shape) if sample_weight is None else to_array(sample_weight).astype("float64")
         if 1 <= weights.ndim < true.ndim and weights.shape == true.shape[:weights.ndim]:
             # one weight per sample spreads over its entries (Keras would need them repeated)
             weights = weights.reshape(weights.shape + (1,) * (true.ndim - weights.ndim))
         try:
-            weights = np.broadcast_to(weights, true.shape).reshape(-1)
+            weights = xp.broadcast_to(weights, true.shape).reshape(-1)
         except ValueError:
             raise ShapeError(f"{type(self).__name__}: sample_weight shape {np.shape(sample_weight)} does not fit "
                              f"y_true of shape {true.shape}") from None
@@ -64,17 +66,23 @@ class IoU(Metric):
         valid = (true >= 0) & (true < n) & (pred >= 0) & (pred < n)
         if self.ignore_class is not None:
             valid &= true != self.ignore_class
-        cells = true[valid] * n + pred[valid]
-        self.total_cm += np.bincount(cells, weights=weights[valid], minlength=n * n).reshape(n, n)
+        # invalid entries go to cell 0 with weight 0 (no boolean indexing: its size would be read on a device)
+        cells = xp.where(valid, true * n + pred, 0)
+        counts = xp.bincount(cells, weights=xp.where(valid, weights, 0.0), minlength=n * n).reshape(n, n)
+        if xp is not np and is_host(self.total_cm):
+            self.total_cm = xp.asarray(self.total_cm)  # the first device batch: the matrix moves there
+        self.total_cm += counts
 
     def result(self) -> float:
-        tp = np.diag(self.total_cm)
+        xp = get_array_module(self.total_cm)
+        tp = xp.diag(self.total_cm)
         denominator = self.total_cm.sum(axis=0) + self.total_cm.sum(axis=1) - tp
         ids = self.target_class_ids
         tp, denominator = tp[ids], denominator[ids]
         valid = denominator > 1e-9
-        iou = np.where(valid, tp / (denominator + epsilon()), 0.0)
-        return float(iou.sum() / (valid.sum() + epsilon()))
+        iou = xp.where(valid, tp / (denominator + epsilon()), 0.0)
+        value = iou.sum() / (valid.sum() + epsilon())
+        return float(value) if is_host(value) else value  # a device value is read with the other logs
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from ..backend import epsilon, get_array_module
+from ..backend import epsilon, get_array_module, is_host
 from ..errors import ConfigError, ShapeError
 from .base import Mean, MeanMetricWrapper, Metric, align_ranks, to_array
 
@@ -122,7 +122,8 @@ class RootMeanSquaredError(Mean):
         super().update_state((p - t) ** 2, sample_weight)
 
     def result(self) -> float:
-        return math.sqrt(super().result())
+        mean = super().result()
+        return math.sqrt(mean) if is_host(mean) else get_array_module(mean).sqrt(mean)
 
 
 class R2Score(Metric):
@@ -147,8 +148,8 @@ class R2Score(Metric):
         self.num_samples = 0
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        xp = get_array_module()
         t, p = _pair(y_true, y_pred, "R2Score")
+        xp = get_array_module(t)
         if t.ndim != 2:
             raise ShapeError(f"R2Score: expected (N, outputs) or (N,) inputs, got shape {t.shape}")
         w = xp.ones_like(t) if sample_weight is None else to_array(sample_weight).astype("float64").reshape(-1, 1)
@@ -165,9 +166,9 @@ class R2Score(Metric):
         self.num_samples += t.shape[0]
 
     def result(self):
-        xp = get_array_module()
         if self.sum is None:
             return 0.0
+        xp = get_array_module(self.sum)
         mean = self.sum / self.count
         total = self.squared_sum - self.sum * mean
         with xp.errstate(divide="ignore", invalid="ignore"):
@@ -176,13 +177,14 @@ class R2Score(Metric):
         if self.class_aggregation == "uniform_average":
             score = raw.mean()
         elif self.class_aggregation == "variance_weighted_average":
-            score = (raw * total).sum() / total.sum() if total.sum() else 0.0
+            weight = total.sum()
+            score = xp.where(weight != 0, (raw * total).sum() / xp.where(weight != 0, weight, 1.0), 0.0)
         else:
-            return [float(v) for v in raw]
+            return [float(v) for v in raw] if is_host(raw) else list(raw)
         n, k = self.num_samples, self.num_regressors
         if k and n - k - 1 > 0:
             score = 1 - (1 - score) * (n - 1) / (n - k - 1)
-        return float(score)
+        return float(score) if is_host(score) else score  # a device value is read with the other logs
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -60,7 +60,7 @@ class Ftrl(Optimizer):
         tmp /= lr
         tmp *= w                                       # (n'^-p - n^-p) / lr * w
         z += g
-        if two_shrink:
+        if self.l2_shrinkage_regularization_strength:  # the host value: k's are device arrays on a device
             z += two_shrink * w
         z -= tmp
         xp.power(new_n, power, out=tmp)

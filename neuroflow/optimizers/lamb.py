@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import numpy
+
 from .base import Optimizer
 
 
@@ -37,9 +39,14 @@ class Lamb(Optimizer):
         xp.sqrt(tmp, out=tmp)
         tmp += eps
         xp.divide(m / bc1, tmp, out=tmp)               # the bias-corrected Adam step
-        w_norm = float(xp.sqrt(xp.vdot(w.ravel(), w.ravel())))
-        s_norm = float(xp.sqrt(xp.vdot(tmp.ravel(), tmp.ravel())))
-        ratio = w_norm / s_norm if w_norm > 0 and s_norm > 0 else 1.0
+        w_norm = xp.sqrt(xp.vdot(w.ravel(), w.ravel()))
+        s_norm = xp.sqrt(xp.vdot(tmp.ravel(), tmp.ravel()))
+        if xp is numpy:
+            w_norm, s_norm = float(w_norm), float(s_norm)
+            ratio = w_norm / s_norm if w_norm > 0 and s_norm > 0 else 1.0
+        else:  # on a device the trust ratio stays there: no read per variable and step
+            both = (w_norm > 0) & (s_norm > 0)
+            ratio = xp.where(both, w_norm / xp.where(both, s_norm, 1.0), 1.0).astype(tmp.dtype)
         tmp *= lr * ratio
         w -= tmp
 

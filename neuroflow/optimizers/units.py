@@ -13,6 +13,8 @@ applying the per-gradient scales (loss scale, norm clipping) and ``clipvalue`` o
 """
 from __future__ import annotations
 
+import numpy
+
 
 class VariableUnit:
     """One registered variable and its optimizer state.
@@ -123,7 +125,7 @@ def gather(pairs: list, scales, clipvalue, xp) -> list:
         buf = u.buffer
         if buf is None or buf.shape != w.shape:
             buf = u.buffer = xp.empty_like(w)
-        if s != 1.0:
+        if xp is not numpy or s != 1.0:  # a device scale is not read to compare it
             xp.multiply(g, s, out=buf)
             g = buf
         if clipvalue:
@@ -150,7 +152,7 @@ def gather_flat(flats: list, pairs: list, scales, clipvalue, xp) -> list:
                 continue
             present.append(u)
             s = 1.0 if scale_of is None else scale_of[u]
-            if s != 1.0:
+            if (xp is not numpy and scale_of is not None) or s != 1.0:
                 xp.multiply(g, s, out=u.grad_view)
             elif g is not u.grad_view:
                 xp.copyto(u.grad_view, g)

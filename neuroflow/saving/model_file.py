@@ -37,7 +37,7 @@ def _weights_dict(model) -> tuple:
         base, n = key, 1
         while key in arrays:
             key, n = f"{base}#{n}", n + 1
-        arrays[key] = np.ascontiguousarray(v.data)
+        arrays[key] = tensors.host(v.data)  # device weights: copied to the host here
         paths.append(key)
     return arrays, paths
 
@@ -92,7 +92,7 @@ def save_model(model, path, overwrite=True, include_optimizer=True, signing_key=
     config, weights = model_config(model)
     members = {"weights.safetensors": tensors.dumps(weights) if weights else b""}
     if include_optimizer and model.optimizer is not None and config["compile"] is not None:
-        state = {k: np.asarray(v) for k, v in model.optimizer.get_state().items()}
+        state = {k: tensors.host(v) for k, v in model.optimizer.get_state().items()}
         # safetensors stores 0-d arrays as 1-d: keep the true shapes beside them
         config["optimizer_shapes"] = {k: list(v.shape) for k, v in state.items()}
         members["optimizer.safetensors"] = tensors.dumps(

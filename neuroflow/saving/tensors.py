@@ -11,6 +11,7 @@ import json
 
 import numpy as np
 
+from ..backend import to_host
 from ..errors import SavingError
 from . import limits
 from .archive import parse_json
@@ -20,13 +21,19 @@ _DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4",
 _CODES = {(np.dtype(v).kind, np.dtype(v).itemsize): k for k, v in _DTYPES.items()}
 
 
+def host(array) -> np.ndarray:
+    """A C-contiguous host NumPy array for ``array`` (a weight or optimizer slot): device arrays are copied to the
+    host (one explicit transfer each), files are always written from the host. Shapes: any -> same."""
+    return np.asarray(to_host(array), order="C")  # not ascontiguousarray: that makes a 0-d array 1-d
+
+
 def dumps(arrays: dict, metadata: dict | None = None) -> bytes:
     """Safetensors bytes for ``arrays`` (name -> array; stored little-endian, in the given order)."""
     header, chunks, offset = {}, [], 0
     if metadata:
         header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
     for name, arr in arrays.items():
-        arr = np.asarray(arr)
+        arr = to_host(arr)
         code = _CODES.get((arr.dtype.kind, arr.dtype.itemsize))
         if code is None:
             raise SavingError(f"save: weight {name!r} has dtype {arr.dtype}, which safetensors cannot store")

@@ -96,6 +96,9 @@ class StepRunner:
         # shapes and constants with NumPy)
         self.device = _model_device(model)
         self.compiled = compiled_step.for_runner(self) if self.device == "cpu" else None
+        if self.device != "cpu" and model.__dict__.get("_jit_compile") is True:
+            warnings.warn(f"model {model.name!r}: jit_compile=True, but on the {self.device!r} device the training "
+                          f"step runs eagerly (the compiled step records NumPy arrays only)", stacklevel=3)
 
     def _forward(self, x, training):
         return _outputs_list(self.model(x, training=training))
