@@ -271,7 +271,8 @@ class IterableBatches:
         self.source, self.steps, self.class_weight = source, steps, class_weight
         self._iterator = None
 
-    def __len__(self):
+    def num_steps(self):
+        """Batches per epoch: ``steps``, else the source's length, else None (a generator: read until it ends)."""
         if self.steps is not None:
             return int(self.steps)
         try:

@@ -294,8 +294,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         sample_weight = sw[:cut] if sw is not None else None
     train = _batches(model, x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight,
                      epoch_seed=model._shuffle_seed)
-    if steps_per_epoch is None:
-        steps = len(train)
+    if steps_per_epoch is None:  # None for a generator without a length: the progress bar counts up
+        steps = train.num_steps() if isinstance(train, da.IterableBatches) else len(train)
     else:
         steps = int(steps_per_epoch)
     val = None
