@@ -342,3 +342,17 @@ def test_every_metric_accumulates_on_the_device_as_on_numpy(name):
     assert count.count == 0, f"{name}: two updates and a result made {count.count} device-to-host transfers"
     np.testing.assert_allclose(_host_values(result), _host_values(cpu.result()), rtol=1e-6, atol=1e-9,
                                err_msg=name)
+
+
+def test_keras_files_save_and_load_from_the_strict_device(tmp_path):
+    with nf.device("strict"):
+        model = nf.Sequential([layers.Input((3,)), layers.Dense(2), layers.BatchNormalization()])
+        model.compile("adam", "mse")
+        model.fit(np.ones((8, 3), "f"), np.ones((8, 2), "f"), verbose=0)
+        model.save(tmp_path / "m.keras")
+        model.save_weights(tmp_path / "m.weights.h5")
+        again = nf.models.load_model(tmp_path / "m.keras")
+        again.load_weights(tmp_path / "m.weights.h5")
+        x = np.ones((2, 3), "f")
+        np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+        assert all(not backend.is_host(w.data) for w in again.weights)

@@ -5,16 +5,15 @@ assigns only when everything fits, so a mismatched file leaves the model as it w
 """
 from __future__ import annotations
 
-import numpy as np
-
 from ...errors import SavingError
+from ..tensors import host
 from . import h5
 from .layout import variable_groups
 
 
 def store_bytes(model, where: str) -> bytes:
     """The model's weights as Keras 3's HDF5 store."""
-    groups = [(path, name, [np.asarray(v.data) for v in variables] + extras)
+    groups = [(path, name, [host(v.data) for v in variables] + [host(e) for e in extras])
               for path, name, variables, extras in variable_groups(model)]
     return h5.write_store(groups, where)
 
