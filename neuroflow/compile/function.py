@@ -19,7 +19,7 @@ from ..autograd.tensor import Tensor
 from ..errors import ConfigError
 from .. import random as nf_random
 from .program_cache import ProgramCache
-from .replay import Executable
+from .optimized import optimized_executable
 from .trace import Recorder
 
 
@@ -85,18 +85,8 @@ class CompiledFunction:
         functools.update_wrapper(self, fn)
 
     def _executable(self, trace):
-        """The trace's executable, its program optimised at level ``passes`` (guarded slots kept as outputs so
-        that no pass drops or renames them away)."""
-        if not self.passes:
-            return Executable(trace)
-        from .passes import optimize  # the optimiser loads only when asked for
-        program = trace.program
-        n = len(program.outputs)
-        guarded = program.replace(outputs=list(program.outputs) + [s for s, _, _ in trace.guards])
-        optimized = optimize(guarded, self.passes)
-        guards = [(s, kind, value) for s, (_, kind, value) in zip(optimized.outputs[n:], trace.guards)]
-        optimized = optimized.replace(outputs=optimized.outputs[:n])
-        return Executable(trace, optimized, guards)
+        """The trace's executable, its program optimised at level ``passes`` (guarded slots kept)."""
+        return optimized_executable(trace, self.passes)
 
     def programs(self) -> list:
         """The programs compiled so far (after passes), most recently used first, for inspection

@@ -45,8 +45,10 @@ class Executable:
     gradient of the root output into the ``.grad`` of every leaf (variables) it reaches, as ``backward()`` does.
     """
 
-    def __init__(self, trace, program=None, guards=None):
-        program = trace.program if program is None else program  # an optimised form of it (forward only)
+    def __init__(self, trace, program=None, guards=None, plan=None, root=None):
+        # ``program``: an optimised form of the trace's, with its ``guards``, backward ``plan`` and ``root`` slot
+        # (``optimized.optimized_executable`` makes them); without a plan it runs forward only
+        program = trace.program if program is None else program
         self.trace = trace
         self.program = program
         self.slots = [None] * program.n_slots
@@ -74,8 +76,9 @@ class Executable:
             rng = getattr(ins.node, "rng", None) if getattr(ins.node, "random", False) else None
             if rng is not None and all(rng is not r for r in self.rngs):
                 self.rngs.append(rng)
-        self.root = trace.root
-        self.plan = trace.backward
+        optimized = program is not trace.program
+        self.root = root if optimized else trace.root
+        self.plan = plan if optimized else trace.backward
 
     def forward(self, feeds) -> list:
         """Run the recorded forward on ``feeds`` (arrays, in the traced order); returns the output arrays."""

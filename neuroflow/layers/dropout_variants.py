@@ -7,13 +7,10 @@ import numpy as np
 
 from .. import _validate as check, backend, ops, random as nf_random
 from ..errors import ShapeError
+from ..ops.fused import random_noise
 from ..registry import register_builtin
 from .base import Layer
 from .kernel import IDENTITY, run
-
-# SELU's constants: dropped units are set to SELU's negative saturation value -scale * alpha.
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
 
 
 class _Dropping(Layer):
@@ -58,13 +55,7 @@ class AlphaDropout(_Dropping):
         shape = tuple(inputs.shape) if self.noise_shape is None else tuple(
             inputs.shape[i] if n is None else n for i, n in enumerate(self.noise_shape))
         dtype = inputs.dtype if inputs.dtype.kind == "f" else np.dtype(self.dtype)
-        kept = (self.rng.random(shape, dtype=np.float32) >= self.rate).astype(dtype)
-        alpha_p = -_SELU_ALPHA * _SELU_SCALE
-        a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
-        b = -a * alpha_p * self.rate
-        # a * (x * kept + alpha_p * (1 - kept)) + b, with the constant part folded into one array
-        offset = (a * alpha_p * (1 - kept) + b).astype(dtype)
-        return inputs * (a * kept).astype(dtype) + offset
+        return random_noise(inputs, "alpha_dropout", self.rate, self.rng, noise_shape=shape, dtype=dtype)
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape}

@@ -5,11 +5,10 @@ Both are active only when ``training=True`` (inside ``fit``) and draw from the l
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .. import _validate as check, ops, random as nf_random
+from .. import _validate as check, random as nf_random
+from ..ops.fused import random_noise
 from ..registry import register_builtin
 from .base import Layer
 from .kernel import IDENTITY, run
@@ -26,14 +25,11 @@ class _Noise(Layer):
         if seed is not None:
             self._rng = nf_random.generator(seed)
 
-    def _normal(self, inputs, mean, stddev):
-        """A constant noise array of the inputs' shape and float dtype."""
+    def _noisy(self, inputs, kind, rate):
+        """The inputs with noise drawn from this layer's generator inside one graph node (a compiled step redraws
+        it), in the inputs' float dtype."""
         dtype = inputs.dtype if inputs.dtype.kind == "f" else np.dtype(self.dtype)
-        noise = self.rng.standard_normal(inputs.shape, dtype=dtype)
-        noise *= stddev  # a Python float keeps the array's dtype
-        if mean:
-            noise += mean
-        return noise
+        return random_noise(inputs, kind, rate, self.rng, dtype=dtype)
 
     def _forward_kernel(self, input_shape, dtype):
         return IDENTITY  # every noise layer passes its inputs through at inference
@@ -55,7 +51,7 @@ class GaussianNoise(_Noise):
 
     def call(self, inputs, training=None):
         if training and self.stddev:
-            return ops.add(inputs, self._normal(inputs, 0.0, self.stddev))
+            return self._noisy(inputs, "gaussian_noise", self.stddev)
         return run(self, inputs)
 
     def get_config(self):
@@ -76,7 +72,7 @@ class GaussianDropout(_Noise):
 
     def call(self, inputs, training=None):
         if training and self.rate:
-            return ops.multiply(inputs, self._normal(inputs, 1.0, math.sqrt(self.rate / (1.0 - self.rate))))
+            return self._noisy(inputs, "gaussian_dropout", self.rate)
         return run(self, inputs)
 
     def get_config(self):

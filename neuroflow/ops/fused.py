@@ -5,6 +5,10 @@ activation's derivative taken from the saved output, which is what a Dense layer
 """
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_tensor
 from ..backend import get_array_module
@@ -174,6 +178,72 @@ def dropout(x, rate, training=True, rng=None, noise_shape=None, seed=None):
     shape = x.shape if noise_shape is None else tuple(x.shape[i] if n is None else n
                                                         for i, n in enumerate(noise_shape))
     return Dropout(shape=shape, rate=rate, dtype=x.dtype, rng=rng).apply(x)
+
+
+# SELU's constants: AlphaDropout sets dropped units to SELU's negative saturation value -scale * alpha.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class RandomNoise(Function):
+    """``x * scale + offset`` with ``(scale, offset)`` drawn from ``rng`` in ``forward`` (``random = True``), so a
+    replayed compiled step redraws them in the eager order, as :class:`Dropout` does. Kinds (``rate``'s meaning):
+    ``"gaussian_noise"`` (stddev: ``x + N(0, stddev)``), ``"gaussian_dropout"`` (``x * N(1, sqrt(rate / (1 -
+    rate)))``), ``"alpha_dropout"`` (SELU-preserving dropout; ``shape`` may be a broadcastable noise shape).
+    Shapes: x -> x's shape."""
+
+    __slots__ = ("kind", "shape", "rate", "dtype", "rng", "scale", "offset")
+
+    def __init__(self, kind, shape, rate, dtype, rng):
+        self.kind, self.shape, self.rate, self.dtype, self.rng = kind, tuple(shape), rate, np.dtype(dtype), rng
+        self.scale = self.offset = None
+
+    @property
+    def random(self) -> bool:
+        return self.rng is not None
+
+    def draw(self, rng):
+        """``(scale or None, offset or None)`` drawn from ``rng`` exactly as the noise layers drew them eagerly."""
+        if self.kind == "alpha_dropout":
+            kept = (rng.random(self.shape, dtype=np.float32) >= self.rate).astype(self.dtype)
+            alpha_p = -_SELU_ALPHA * _SELU_SCALE
+            a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
+            b = -a * alpha_p * self.rate
+            # a * (x * kept + alpha_p * (1 - kept)) + b, with the constant part folded into one array
+            return (a * kept).astype(self.dtype), (a * alpha_p * (1 - kept) + b).astype(self.dtype)
+        noise = rng.standard_normal(self.shape, dtype=self.dtype)
+        if self.kind == "gaussian_noise":
+            noise *= self.rate  # a Python float keeps the array's dtype
+            return None, noise
+        noise *= math.sqrt(self.rate / (1.0 - self.rate))
+        noise += 1.0
+        return noise, None
+
+    def forward(self, x):
+        if self.rng is not None:  # on a device, drawn there (the strict stand-in: NumPy's very values)
+            self.scale, self.offset = self.draw(nf_random.device_generator(self.rng, get_array_module(x)))
+        y = x if self.scale is None else x * self.scale
+        return y if self.offset is None else y + self.offset
+
+    def backward(self, g):
+        return (g if self.scale is None else g * self.scale,)
+
+    def backward_graph(self, g):
+        return (g if self.scale is None else g * Tensor(self.scale),)
+
+
+@differentiable
+def random_noise(x, kind, rate, rng, noise_shape=None, dtype=None):
+    """The noise layers' training-time noise drawn from ``rng`` inside one node (see :class:`RandomNoise` for the
+    kinds). Shapes: x -> same; ``noise_shape`` (alpha dropout: broadcastable to x's, default x's shape). ``dtype``:
+    the noise's, default x's float dtype (float32 for other inputs)."""
+    x = as_tensor(x)
+    if kind not in ("gaussian_noise", "gaussian_dropout", "alpha_dropout"):
+        raise ConfigError(f"random_noise: kind must be 'gaussian_noise', 'gaussian_dropout' or 'alpha_dropout', "
+                          f"got {kind!r}")
+    if dtype is None:
+        dtype = x.dtype if x.dtype.kind == "f" else np.dtype("float32")
+    return RandomNoise(kind, x.shape if noise_shape is None else noise_shape, rate, dtype, rng).apply(x)
 
 
 def dropout_mask(shape, rate, dtype, rng, xp=None):

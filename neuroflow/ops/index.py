@@ -8,9 +8,10 @@ from __future__ import annotations
 import numpy
 
 from ..autograd.function import Function
+from ..autograd.higher_order import LinearAdjoint
 from ..autograd.tensor import Tensor, as_tensor
-from ..backend import get_array_module
-from ..errors import IndexOutOfRangeError
+from ..backend import get_array_module, is_host
+from ..errors import DTypeError, IndexOutOfRangeError
 from ._registry import differentiable
 
 
@@ -63,3 +64,49 @@ def getitem(x, index):
         return GetItem(plain, advanced).apply(x)
     except IndexError as err:
         raise IndexOutOfRangeError(f"index {index!r} is out of range for a tensor of shape {x.shape}: {err}") from None
+
+
+class GatherRows(Function):
+    """``table[ids]`` with the ids an INPUT of the node (not differentiable: backward returns None for them), so
+    that a traced step (``neuroflow/compile``) sees batch-dependent ids as a feed instead of configuration.
+    ``owner`` names the layer in the out-of-range error, checked on host ids at every forward (replays too)."""
+
+    __slots__ = ("shape", "dtype", "ids", "owner")
+
+    def __init__(self, owner="gather_rows"):
+        self.owner = owner
+
+    def forward(self, table, ids):
+        n = table.shape[0]
+        if ids.size and is_host(ids) and (ids.min() < 0 or ids.max() >= n):
+            out = (ids < 0) | (ids >= n)
+            raise IndexOutOfRangeError(
+                f"{self.owner}: id {int(ids[out].flat[0])} is out of range for input_dim={n} (ids must lie in "
+                f"[0, {n}); {int(out.sum())} id(s) out of range). Raise input_dim to the vocabulary size (+1 when 0 "
+                f"is padding).")
+        self.shape, self.dtype, self.ids = table.shape, table.dtype, ids
+        return table[ids]
+
+    def backward(self, g):
+        gx = get_array_module(g).zeros(self.shape, dtype=self.dtype)
+        get_array_module(g).add.at(gx, (self.ids,), g)  # an id used twice gets both rows' gradients
+        return (gx, None)
+
+    def backward_graph(self, g):
+        # linear in the table: the generic adjoint of the same lookup written as indexing, ids held fixed
+        lookup = GetItem((self.ids,), True)
+        lookup.shape, lookup.dtype = self.shape, self.dtype
+        return (LinearAdjoint(lookup, 0, (self.shape,), (self.dtype,)).apply(g), None)
+
+
+@differentiable
+def gather_rows(table, ids, owner="gather_rows"):
+    """Rows of ``table`` picked by integer ``ids`` (an embedding lookup). Shapes: table ``(n, ...)``, ids any
+    integer shape ``s`` -> ``s + table.shape[1:]``. Differentiable in ``table``; an id outside ``[0, n)`` raises
+    ``IndexOutOfRangeError`` naming ``owner``."""
+    table = as_tensor(table)
+    if not isinstance(ids, Tensor):
+        ids = Tensor(get_array_module(table.data).asarray(ids))
+    if ids.data.dtype.kind not in "iu":
+        raise DTypeError(f"{owner}: ids must be integers, got dtype {ids.data.dtype}")
+    return GatherRows(owner).apply(table, ids)

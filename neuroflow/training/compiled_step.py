@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from .. import random as nf_random
+from ..compile.optimized import compile_level, optimized_executable
 from ..compile.program_cache import ProgramCache
 from ..compile.trace import Recorder
 from ..layers.loss_scope import collect_losses
@@ -46,7 +47,9 @@ def for_runner(runner):
         return None
     cache = model.__dict__.get("_jit_cache")
     if cache is None:
-        cache = ProgramCache("training step", warn=jit is True)
+        level = compile_level()  # fixed for the programs of this compile() (a new compile() reads it again)
+        cache = ProgramCache("training step", warn=jit is True,
+                             make=lambda trace: optimized_executable(trace, level))
         model.__dict__["_jit_cache"] = cache
     return CompiledTrain(runner, cache)
 

@@ -123,8 +123,12 @@ def eliminate_common_subexpressions(program: Program) -> Program:
                 continue
             seen[key] = ins.out
         kept.append(ins if args == ins.args else Instr(ins.node, args, ins.out))
-    return program.replace(instrs=kept, consts=consts, outputs=[rename.get(s, s) for s in program.outputs],
-                           needs_grad={s for s in program.needs_grad if s not in rename})
+    merged = dict(program.meta.get("merged", {}))  # dropped instruction's out slot -> the slot kept for it
+    merged.update((s, t) for s, t in rename.items() if s not in program.consts)
+    result = program.replace(instrs=kept, consts=consts, outputs=[rename.get(s, s) for s in program.outputs],
+                             needs_grad={s for s in program.needs_grad if s not in rename})
+    result.meta["merged"] = merged
+    return result
 
 
 __all__ = ["eliminate_common_subexpressions", "node_key", "config_slots"]
