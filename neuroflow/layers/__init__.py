@@ -1,6 +1,14 @@
 """Keras-style layers: ``from neuroflow import layers`` then ``layers.Dense(...)``."""
 from .base import Layer
 from .augmentation import RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom
+from .augmentation_color import (RandomBrightness, RandomColorDegeneration, RandomColorJitter, RandomGrayscale,
+                                 RandomHue, RandomInvert, RandomSaturation)
+from .augmentation_data import MaxNumBoundingBoxes
+from .augmentation_geometry import RandomElasticTransform, RandomErasing, RandomPerspective, RandomShear
+from .augmentation_mix import CutMix, MixUp
+from .augmentation_policy import AugMix, Pipeline, RandAugment
+from .augmentation_tone import (AutoContrast, ContrastLimitedAdaptiveHistogramEqualization, Equalization,
+                                RandomGaussianBlur, RandomPosterization, RandomSharpness, Solarization)
 from .core import Activation, Dense, Dropout, Flatten, Permute, RepeatVector, Reshape
 from .conv import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, Convolution1D,
                    Convolution1DTranspose, Convolution2D, Convolution2DTranspose, Convolution3D,
@@ -39,8 +47,18 @@ from .rnn_layer import RNN
 from .adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D,
                                AdaptiveMaxPooling1D, AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
 from .category_layers import CategoryEncoding, Discretization, TextVectorization
+from .string_lookup import StringLookup
+from .integer_lookup import IntegerLookup
+from .hashing import Hashing
+from .hashed_crossing import HashedCrossing
+from .center_crop import CenterCrop
 from .input_spec import InputSpec
 from .keras_serialization import deserialize, serialize
+from .conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+from .reversible_embedding import ReversibleEmbedding
+from .spectrogram import MelSpectrogram, STFTSpectrogram
+from .torch_module_wrapper import TorchModuleWrapper
+from .foreign_layers import FlaxLayer, JaxLayer, TFSMLayer
 
 __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "Permute",
            "RepeatVector", "SymbolicTensor", "Embedding", "BatchNormalization", "LayerNormalization",
@@ -61,4 +79,12 @@ __all__ = ["Layer", "Input", "InputLayer", "Dense", "Activation", "Dropout", "Fl
            "UnitNormalization", "SpectralNormalization", "Wrapper", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
            "StackedRNNCells", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
            "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "CategoryEncoding", "Discretization",
-           "TextVectorization", "InputSpec", "serialize", "deserialize"]
+           "TextVectorization", "InputSpec", "serialize", "deserialize",
+           "AugMix", "AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization", "CutMix", "Equalization",
+           "MaxNumBoundingBoxes", "MixUp", "Pipeline", "RandAugment", "RandomBrightness", "RandomColorDegeneration",
+           "RandomColorJitter", "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur", "RandomGrayscale",
+           "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization", "RandomSaturation",
+           "RandomSharpness", "RandomShear", "Solarization"]
+__all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "ReversibleEmbedding", "MelSpectrogram", "STFTSpectrogram"]
+__all__ += ["StringLookup", "IntegerLookup", "Hashing", "HashedCrossing", "CenterCrop"]
+__all__ += ["TorchModuleWrapper", "JaxLayer", "FlaxLayer", "TFSMLayer"]

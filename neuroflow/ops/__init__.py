@@ -35,6 +35,7 @@ from .nn_functions import *  # noqa: E402,F401,F403 - relu6, glu, one_hot, atten
 from .signal import *  # noqa: E402,F401,F403 - fft, stft, extract_sequences, segment_sum...
 from .patches import *  # noqa: E402,F401,F403 - rearrange, unfold, fold
 from .core import *  # noqa: E402,F401,F403 - cond, scan, while_loop, custom_gradient, shape...
+from .complex import *  # noqa: E402,F401,F403 - polar, view_as_complex, view_as_real
 from . import linalg, nn, numpy  # noqa: E402,F401 - Keras' ops.linalg, ops.nn and ops.numpy namespaces
 from ..autograd.tensor import Tensor as _Tensor
 
@@ -44,6 +45,7 @@ tensor_methods.install(_Tensor)  # t + u, t[i], t.sum()...: Tensor's operators a
 true_divide = divide
 dot = matmul
 amax, amin = max, min
+absolute = fabs = abs
 
 
 def convert_to_tensor(x, dtype=None):

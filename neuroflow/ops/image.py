@@ -26,6 +26,7 @@ from ._image_layout import (DATA_FORMATS, FILL_MODES, INTERPOLATIONS, check_choi
 from .image_affine import affine_transform, affine_transform_array, fill_index  # noqa: F401 - re-exported
 from .image_filters import *  # noqa: F401,F403 - colour spaces, crops, pads, patches, blur, edges, ssim
 from .image_warp import *  # noqa: F401,F403 - map_coordinates, perspective_transform, elastic_transform
+from .image_scale import scale_and_translate  # noqa: F401 - re-exported
 
 
 # --- resizing ---------------------------------------------------------------------------------------------------

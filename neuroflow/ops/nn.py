@@ -5,6 +5,7 @@ transform and dropout live in :mod:`neuroflow.ops.fused`; ``linear`` and ``dropo
 """
 from .activation import (elu, gelu, hard_sigmoid, leaky_relu, log_softmax, relu, selu, sigmoid,  # noqa: F401
                          silu, softmax, softplus, softsign, swish)
+from .complex import polar  # noqa: F401
 from .conv import conv, conv_transpose, depthwise_conv  # noqa: F401
 from .ctc import ctc_decode, ctc_loss  # noqa: F401
 from .fused import dropout, linear  # noqa: F401

@@ -1,6 +1,7 @@
 """Utilities with Keras' names: one-hot encoding, sequence padding, seeding, dataset builders, confusion matrix."""
 from ..custom_objects import CustomObjectScope, custom_object_scope, get_custom_objects
 from ..data import text_dataset_from_directory, timeseries_dataset_from_array
+from ..data.audio import audio_dataset_from_directory
 from ..random import set_seed as set_random_seed
 from .data_utils import normalize, pad_sequences, to_categorical
 from .py_dataset import PyDataset, Sequence
@@ -14,6 +15,7 @@ from .progbar import (Progbar, disable_interactive_logging, enable_interactive_l
 from .serialization import (deserialize_keras_object, get_registered_name, get_registered_object,
                             register_keras_serializable, serialize_keras_object)
 from .structure import get_source_inputs, pack_x_y_sample_weight, split_dataset, unpack_x_y_sample_weight
+from .feature_space import FeatureSpace
 
 __all__ = ["to_categorical", "normalize", "pad_sequences", "set_random_seed", "timeseries_dataset_from_array",
            "text_dataset_from_directory", "PyDataset", "Sequence", "custom_object_scope", "CustomObjectScope",
@@ -23,3 +25,5 @@ __all__ = ["to_categorical", "normalize", "pad_sequences", "set_random_seed", "t
            "is_interactive_logging_enabled", "deserialize_keras_object", "get_registered_name",
            "get_registered_object", "register_keras_serializable", "serialize_keras_object", "get_source_inputs",
            "pack_x_y_sample_weight", "split_dataset", "unpack_x_y_sample_weight"]
+__all__ += ["FeatureSpace"]
+__all__ += ["audio_dataset_from_directory"]
