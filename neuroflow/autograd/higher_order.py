@@ -11,7 +11,11 @@ Two generic rules serve many ops without a hand-written ``backward_graph``:
   concatenate...) has a backward that is linear in ``g`` and independent of the inputs, so its backward is the
   node :class:`LinearAdjoint`, whose own backward is the op's forward again (:class:`LinearApply`): every order
   of derivative for free;
-* an op with neither gets a first-order-only result (:class:`NoDoubleBackward`): the values are right, and
+* an op with a ``reference(*inputs)`` method (the same forward written with differentiable ops: a fused
+  recurrent kernel, the depthwise convolution) has as differentiable backward the vector-Jacobian product of that
+  reference, recomputed with ``create_graph=True`` (Chainer's and JAX's "differentiate the reference"): the fast
+  kernel still runs the forward and the first-order backward, only ``create_graph`` pays for the reference;
+* an op with none of these gets a first-order-only result (:class:`NoDoubleBackward`): the values are right, and
   differentiating them again raises a :class:`~neuroflow.errors.GraphError` naming the op, never a silent zero.
 """
 from __future__ import annotations
@@ -26,7 +30,7 @@ from .graph import run_backward_collect, topological_order
 
 def has_double_backward(node) -> bool:
     """Whether ``node`` (a Function) can return differentiable gradients."""
-    return getattr(node, "linear", False) or hasattr(node, "backward_graph")
+    return getattr(node, "linear", False) or hasattr(node, "backward_graph") or hasattr(node, "reference")
 
 
 class NoDoubleBackward(Function):
@@ -139,12 +143,29 @@ def linear_backward_graph(node, g):
                  for i, t in enumerate(node.inputs))
 
 
+def reference_backward_graph(node, g):
+    """Differentiable gradients of an op with a reference: the vector-Jacobian product of
+    ``node.reference(*node.inputs)`` (same output shape as the node) with ``g``, recorded.
+
+    Returns one Tensor (shaped as its input) or ``None`` per input, as ``backward_graph`` does.
+    """
+    inputs = node.inputs
+    wanted = {id(t): t for t in inputs if t.requires_grad}
+    found = walk_graph([node.reference(*inputs)], [g], wanted=wanted, accumulate=False)
+    grads = []
+    for t in inputs:  # an input passed twice gets its summed gradient once
+        grads.append(found.pop(id(t), None) if t.requires_grad else None)
+    return tuple(grads)
+
+
 def graph_grads(node, g):
     """The gradients of ``node``'s inputs as Tensors (differentiable where the op allows)."""
     if hasattr(node, "backward_graph"):
         return node.backward_graph(g)
     if getattr(node, "linear", False):
         return linear_backward_graph(node, g)
+    if hasattr(node, "reference"):
+        return reference_backward_graph(node, g)
     return first_order_only(node, g)
 
 
@@ -327,4 +348,5 @@ def _seed(output, go, who):
 
 
 __all__ = ["grad", "walk_graph", "graph_grads", "has_double_backward", "linear_backward_graph", "sum_to_graph",
+           "reference_backward_graph",
            "SumTo", "LinearAdjoint", "LinearApply", "NoDoubleBackward", "first_order_only"]

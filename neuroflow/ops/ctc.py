@@ -18,6 +18,14 @@ from ..autograd.tensor import Tensor, as_tensor
 from ..backend import get_array_module, to_host
 from ..errors import ConfigError, ShapeError
 from ._registry import differentiable, not_differentiable
+from .activation import log_softmax
+from .arrays import take_along_axis
+from .index import getitem
+from .math import where
+from .reduce import logsumexp
+from .shape import concatenate, stack
+
+_LOG0 = -1e30  # log 0 in the differentiable reference: exp of it underflows to 0, and it is finite in float32
 
 
 def _log_softmax(xp, z):
@@ -111,6 +119,34 @@ class CTCLoss(Function):
         grad = grad * g[:, None, None]
         grad[~xp.isfinite(self.loss)] = 0  # an impossible alignment (loss inf) gives no usable gradient
         return (grad,)
+
+    def reference(self, z):
+        """The same loss from logits ``z`` (B, T, C) -> (B,) with differentiable ops: the forward recursion over
+        time steps with ``logsumexp``. The double backward (create_graph=True) differentiates it. A large
+        negative number stands for log 0, so that no gradient meets ``-inf - (-inf)``; an impossible alignment
+        gives 0 (its first-order gradient is 0 too)."""
+        xp = get_array_module(z.data)
+        batch, steps, _ = z.shape
+        ext, states, exists, skip = self._extended(xp, batch)
+        width = ext.shape[1]
+        lp = log_softmax(z, axis=-1)
+        emit = take_along_axis(lp, xp.broadcast_to(ext[:, None, :], (batch, steps, width)), axis=2)
+        log0 = Tensor(xp.full((batch, width), _LOG0, dtype=z.dtype), dtype=z.dtype)
+        s_index = xp.arange(width)[None, :]
+        starts = exists & ((s_index == 0) | ((s_index == 1) & (self.target_length > 0)[:, None]))
+        alpha = where(starts, getitem(emit, (slice(None), 0)), log0)
+        for t in range(1, steps):
+            one_back = concatenate([getitem(log0, (slice(None), slice(0, 1))), getitem(alpha, (slice(None),
+                                                                                         slice(0, -1)))], axis=1)
+            two_back = concatenate([getitem(log0, (slice(None), slice(0, 2))), getitem(alpha, (slice(None),
+                                                                                         slice(0, -2)))], axis=1)
+            new = logsumexp(stack([alpha, one_back, where(skip, two_back, log0)]), axis=0)
+            alpha = where((t < self.output_length)[:, None] & exists, new + getitem(emit, (slice(None), t)), alpha)
+        end = take_along_axis(alpha, (states - 1)[:, None], axis=1)
+        before_end = take_along_axis(alpha, xp.maximum(states - 2, 0)[:, None], axis=1)
+        both = logsumexp(concatenate([end, before_end], axis=1), axis=1)
+        log_likelihood = where(states > 1, both, getitem(end, (slice(None), 0)))
+        return where(xp.isfinite(self.loss), -log_likelihood, 0.0)
 
 
 def _as_ints(x, name, shape=None):

@@ -167,6 +167,18 @@ class Cholesky(Function):
         s = _mT(linv) @ p @ linv
         return (0.5 * (s + _mT(s)),)
 
+    def backward_graph(self, g):
+        """The same rule with ops (create_graph): ``L`` re-factored as a recorded node, the triangles as masks."""
+        xp = get_array_module(g.data)
+        n = g.shape[-1]
+        lower = _const(xp.tril(xp.ones((n, n), dtype=g.dtype)))
+        halve = _const((1 - 0.5 * xp.eye(n)).astype(g.dtype))  # Phi: the diagonal halved
+        l = Cholesky().apply(self.inputs[0])
+        p = ((_mT_graph(l) @ (g * lower)) * lower) * halve
+        linv = inv(l)
+        s = _mT_graph(linv) @ p @ linv
+        return (0.5 * (s + _mT_graph(s)),)
+
 
 @differentiable
 def det(x):

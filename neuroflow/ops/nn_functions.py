@@ -156,6 +156,12 @@ class Sparsemax(Function):
         mean = (g * s).sum(axis=self.axis, keepdims=True) / s.sum(axis=self.axis, keepdims=True)
         return (s * (g - mean),)
 
+    def backward_graph(self, g):
+        # Piecewise linear: on a fixed support the backward is linear in g and constant in x (its x-derivative 0).
+        s = Tensor._from_op(self.support.astype(g.dtype), None)
+        mean = _sum(g * s, axis=self.axis, keepdims=True) / _sum(s, axis=self.axis, keepdims=True)
+        return (s * (g - mean),)
+
 
 @differentiable
 def sparsemax(x, axis=-1):

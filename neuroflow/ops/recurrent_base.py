@@ -9,6 +9,7 @@ import threading
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import ConfigError
+from .recurrent_reference import recurrence
 
 
 # --- activations: apply(z, out) writes act(z); dmul(g, y, out) writes g * act'(z), taken from y = act(z) -----------
@@ -312,6 +313,11 @@ class _Recurrent(Function):
                 grads[i] = self._bias_grad(xp, dwa[-1], drecf) if name == "bias" else dinit[name].T
         _POOL.give(dz, None if drec is dz else drec)
         return tuple(None if gr is None else gr.astype(dt, copy=False) for gr, dt in zip(grads, self.dtypes))
+
+    def reference(self, *inputs):
+        """The packed result recomputed from the input Tensors with differentiable ops (``recurrent_reference``):
+        what the double backward (``create_graph=True``) differentiates. Shapes as ``forward``."""
+        return recurrence(self, inputs)
 
     def _recurrent_kernel_grad(self, xp, hs, drec):
         """sum over steps of h_{t-1}^T @ drec_t, as one GEMM. hs (U, T*N); drec (k*U, T*N) -> (U, k*U)."""

@@ -83,13 +83,29 @@ class Prod(_Reduction):
         return (self.expand(g) * others,)
 
     def backward_graph(self, g):
-        # d prod / d x_i = prod / x_i where no element is zero; with a zero that rule is wrong, and the exclusive
-        # products are not ops yet: the gradient is then first-order only (differentiating it raises).
+        # d prod / d x_i = prod / x_i where no element is zero; with a zero that rule is wrong (0 / 0), so the
+        # product of the others is taken with ops instead (zero-safe, any order of derivative).
         x, = self.inputs
         if (self.x == 0).any():
-            from ..autograd.higher_order import first_order_only
-            return first_order_only(self, g)
+            return (self.expand_graph(g) * self._others_graph(x),)
         return (self.expand_graph(g) * prod(x, axis=self.axes, keepdims=True) / x,)
+
+    def _others_graph(self, x):
+        """For each element, the product of the *other* reduced elements, recorded. Shapes: x's -> x's.
+
+        The n reduced elements become an (n, n) matrix whose row i is x with x_i replaced by 1; each row's
+        product is one prod node (n times the work of the forward: only create_graph pays it)."""
+        from .shape import reshape, transpose
+        xp = get_array_module(x.data)
+        kept = [a for a in range(x.ndim) if a not in self.axes]
+        moved = transpose(x, kept + list(self.axes))
+        flat = reshape(moved, moved.shape[:len(kept)] + (-1, 1))  # (..., n, 1)
+        n = flat.shape[-2]
+        eye = Tensor._from_op(xp.eye(n, dtype=x.dtype), None)
+        rows = reshape(flat, flat.shape[:-2] + (1, n)) * (1 - eye) + eye  # (..., n, n)
+        others = reshape(prod(rows, axis=-1), moved.shape)
+        inverse = numpy.argsort(kept + list(self.axes))  # host metadata
+        return transpose(others, [int(i) for i in inverse])
 
 
 class _ArgExtremum(_Reduction):

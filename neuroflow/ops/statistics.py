@@ -15,7 +15,7 @@ from ..backend import get_array_module, to_host
 from ..errors import ConfigError, ShapeError
 from ._axes import normalize_axes
 from ._registry import differentiable, not_differentiable
-from .arrays import ravel, take_along_axis
+from .arrays import moveaxis, ravel, take_along_axis
 from .elementwise import fmax
 from .index import getitem
 from .math import divide, maximum, multiply, sqrt, subtract, where
@@ -83,13 +83,23 @@ class CumProd(Function):
         return (out,)
 
     def backward_graph(self, g):
-        # The zero-free rule with ops; with a zero the exclusive products above are not ops yet: first order only.
+        # The zero-free rule with ops; with a zero (0 / 0) the vector-Jacobian product of the reference instead.
         x, a = self.inputs[0], self.axis
         if not (self.x != 0).all():
-            from ..autograd.higher_order import first_order_only
-            return first_order_only(self, g)
+            from ..autograd.higher_order import reference_backward_graph
+            return reference_backward_graph(self, g)
         y = CumProd(a).apply(x)
         return (flip(CumSum(a).apply(flip(g * y, a)), a) / x,)
+
+    def reference(self, x):
+        """The running products as products of an (n, n) matrix's rows (row j: x_0..x_j, then ones), recorded:
+        zero-safe, differentiated by the double backward over a zero. Shapes: x's -> x's."""
+        xp = get_array_module(x.data)
+        n = x.shape[self.axis]
+        xl = moveaxis(x, self.axis, -1)
+        upto = Tensor._from_op(xp.tril(xp.ones((n, n), dtype=x.dtype)), None)  # [j, k] = k <= j
+        rows = expand_dims(xl, -2) * upto + (1 - upto)  # (..., n, n)
+        return moveaxis(_prod(rows, axis=-1), -1, self.axis)
 
 
 def _scan(cls, x, axis, dtype, who):
