@@ -144,6 +144,108 @@ KERNEL void nf_lstm_backward_step(const float *restrict z, const float *restrict
     }
 }
 
+/* Max pooling forward over 2-D windows, channels-last, samples n0 <= n < n1 of x (N, H, W, C) (already padded):
+ * kh x kw windows at strides sh, sw; writes y (N, OH, OW, C) the maxima and, if idx is not NULL, idx (N, OH, OW, C)
+ * the winning offset a * kw + b (the first of equal maxima). As the NumPy twin in ops/pooling.py: a NaN wins the
+ * maximum but never the index. Channels innermost: each offset is one contiguous, vectorized pass of C floats. */
+KERNEL void nf_max_pool2d(const float *restrict x, float *restrict y, int8_t *restrict idx, ptrdiff_t n0,
+                          ptrdiff_t n1, ptrdiff_t H, ptrdiff_t W, ptrdiff_t C, ptrdiff_t OH, ptrdiff_t OW,
+                          ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw) {
+    for (ptrdiff_t n = n0; n < n1; n++)
+        for (ptrdiff_t oh = 0; oh < OH; oh++)
+            for (ptrdiff_t ow = 0; ow < OW; ow++) {
+                const float *base = x + ((n * H + oh * sh) * W + ow * sw) * C;
+                ptrdiff_t at = ((n * OH + oh) * OW + ow) * C;
+                float *yo = y + at;
+                int8_t *io = idx ? idx + at : NULL;
+                memcpy(yo, base, C * sizeof(float));
+                if (io) memset(io, 0, C);
+                for (ptrdiff_t a = 0; a < kh; a++)
+                    for (ptrdiff_t b = 0; b < kw; b++) {
+                        if (a == 0 && b == 0) continue;
+                        const float *v = base + (a * W + b) * C;
+                        int8_t k = (int8_t)(a * kw + b);
+                        if (io) {
+                            for (ptrdiff_t c = 0; c < C; c++) {
+                                float bv = yo[c], vv = v[c];
+                                io[c] = vv > bv ? k : io[c];
+                                yo[c] = (vv > bv || vv != vv) ? vv : bv;
+                            }
+                        } else {
+                            for (ptrdiff_t c = 0; c < C; c++) {
+                                float bv = yo[c], vv = v[c];
+                                yo[c] = (vv > bv || vv != vv) ? vv : bv;
+                            }
+                        }
+                    }
+            }
+}
+
+/* Max pooling backward for windows that do not overlap (sh >= kh, sw >= kw), the same layout: each window's
+ * gradient gy (N, OH, OW, C) times (idx == offset) into every position of the window in gx (N, H, W, C), which
+ * the caller zeroed (positions no window covers stay 0). gy * 0 keeps the NumPy twin's inf * 0 = NaN. */
+KERNEL void nf_max_pool2d_grad(const float *restrict gy, const int8_t *restrict idx, float *restrict gx,
+                               ptrdiff_t n0, ptrdiff_t n1, ptrdiff_t H, ptrdiff_t W, ptrdiff_t C, ptrdiff_t OH,
+                               ptrdiff_t OW, ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw) {
+    for (ptrdiff_t n = n0; n < n1; n++)
+        for (ptrdiff_t oh = 0; oh < OH; oh++)
+            for (ptrdiff_t ow = 0; ow < OW; ow++) {
+                ptrdiff_t at = ((n * OH + oh) * OW + ow) * C;
+                const float *g = gy + at;
+                const int8_t *io = idx + at;
+                float *base = gx + ((n * H + oh * sh) * W + ow * sw) * C;
+                for (ptrdiff_t a = 0; a < kh; a++)
+                    for (ptrdiff_t b = 0; b < kw; b++) {
+                        float *d = base + (a * W + b) * C;
+                        int8_t k = (int8_t)(a * kw + b);
+                        for (ptrdiff_t c = 0; c < C; c++) d[c] = g[c] * (io[c] == k ? 1.0f : 0.0f);
+                    }
+            }
+}
+
+/* col2im of a 2-D convolution's input gradient, as a gather, samples n0 <= n < n1: cols (K, N, OH, OW, C) holds
+ * for kernel offset k = a * kw + b the gradient that output (oh, ow) sends to padded input (oh sh + a dh,
+ * ow sw + b dw); writes gx (N, PH, PW, C) = the sum of what reaches each position, added in offset order onto 0
+ * (the order of the NumPy twin's strided adds, so the sums are bitwise the same), each position written once. */
+KERNEL void nf_col2im2d(const float *restrict cols, float *restrict gx, ptrdiff_t n0, ptrdiff_t n1, ptrdiff_t N,
+                        ptrdiff_t PH, ptrdiff_t PW, ptrdiff_t C, ptrdiff_t OH, ptrdiff_t OW, ptrdiff_t kh,
+                        ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t dh, ptrdiff_t dw) {
+    ptrdiff_t plane = N * OH * OW * C;  /* one kernel offset's block */
+    for (ptrdiff_t n = n0; n < n1; n++)
+        for (ptrdiff_t ih = 0; ih < PH; ih++)
+            for (ptrdiff_t iw = 0; iw < PW; iw++) {
+                float *d = gx + ((n * PH + ih) * PW + iw) * C;
+                for (ptrdiff_t c = 0; c < C; c++) d[c] = 0.0f;
+                for (ptrdiff_t a = 0; a < kh; a++) {
+                    ptrdiff_t th = ih - a * dh;
+                    if (th < 0 || th % sh || th / sh >= OH) continue;
+                    for (ptrdiff_t b = 0; b < kw; b++) {
+                        ptrdiff_t tw = iw - b * dw;
+                        if (tw < 0 || tw % sw || tw / sw >= OW) continue;
+                        const float *s = cols + (a * kw + b) * plane + ((n * OH + th / sh) * OW + tw / sw) * C;
+                        for (ptrdiff_t c = 0; c < C; c++) d[c] += s[c];
+                    }
+                }
+            }
+}
+
+/* Rows r0 <= r < r1 of y (rows, C): y = max(y + b, 0) with b (C,), in place (a convolution's bias and ReLU in one
+ * pass; NaN stays NaN, as NumPy's maximum). */
+KERNEL void nf_bias_relu(float *restrict y, const float *restrict b, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t C) {
+    for (ptrdiff_t r = r0; r < r1; r++) {
+        float *row = y + r * C;
+        for (ptrdiff_t c = 0; c < C; c++) {
+            float v = row[c] + b[c];
+            row[c] = (v >= 0.0f || v != v) ? v : 0.0f;
+        }
+    }
+}
+
+/* out = g * (y > 0), n elements: the gradient through a ReLU from its output y. */
+KERNEL void nf_relu_grad(const float *restrict g, const float *restrict y, float *restrict out, ptrdiff_t n) {
+    for (ptrdiff_t j = 0; j < n; j++) out[j] = g[j] * (y[j] > 0.0f ? 1.0f : 0.0f);
+}
+
 /* Only so that setuptools can build this file as an extension module; neuroflow never imports it as one. */
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels", "neuroflow's compiled kernels (ctypes)", -1};
 PyMODINIT_FUNC PyInit__kernels(void) { return PyModule_Create(&module); }

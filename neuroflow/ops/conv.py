@@ -18,7 +18,9 @@ How it computes (everything internally channels-last, so that the GEMMs below ne
 * depthwise (one input channel per group, also ``conv`` with ``groups == C_in``) skips im2col: a loop over the
   kernel offsets, each a multiply-add of an output-sized strided slice by that offset's per-channel weights.
 
-The window geometry (:class:`Geometry`, :func:`resolve_padding`) is shared with ``pooling.py``.
+The window geometry (:class:`Geometry`, :func:`resolve_padding`) is shared with ``pooling.py``. On float32 NumPy
+arrays the passes around the GEMMs run compiled where built (:mod:`neuroflow.ops.conv_native`, bitwise the same):
+bias + ReLU in one pass, the ReLU's gradient, col2im (1-D/2-D) as one gather; the im2col copy is split over threads.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from ..autograd.function import Function, is_grad_enabled
 from ..autograd.tensor import as_tensor
 from ..backend import get_array_module, image_data_format
 from ..errors import ConfigError, DTypeError, ShapeError
+from . import conv_native
 from ._registry import differentiable
 from .fused import activate_in_place, check_fusable, through_activation
 
@@ -209,7 +212,8 @@ def _im2col(xpd, g: Geometry):
     view = _windows(xpd, g)
     rows = xpd.shape[0] * math.prod(g.out_shape)
     if g.groups == 1:
-        return view.reshape(1, rows, -1)  # the one copy
+        cols = conv_native.copy_rows(view)  # the one copy, split over the threads
+        return (view if cols is None else cols).reshape(1, rows, -1)
     view = view.reshape(view.shape[:-1] + (g.groups, -1))  # (N, *out, *k, G, Cg), still a view
     view = get_array_module(xpd).moveaxis(view, -2, 0)
     return view.reshape(g.groups, rows, -1)  # the one copy
@@ -249,6 +253,9 @@ def _input_grad(gm, w, g: Geometry, n_batch: int, c: int):
     # multiply does faster than matmul's size-1 inner loop
     cols = gm * wt if wt.shape[1] == 1 else xp.matmul(gm, wt)
     cols = cols.reshape((k, n_batch) + g.out_shape + (c,))
+    gx = conv_native.col2im(cols, g)  # the adds below as one gather pass, bitwise the same; None: not 1-D/2-D
+    if gx is not None:
+        return g.crop(gx)
     gx = xp.zeros((n_batch,) + g.padded_shape + (c,), dtype=cols.dtype)
     for i, (_, sl) in enumerate(g.offsets()):
         dst = gx[(slice(None),) + sl]
@@ -339,6 +346,8 @@ class Conv(Function):
         them): one GEMM, then bias and activation in place."""
         g = self.geom
         y = _cols_times_kernel(cols, wm, cols.shape[1] // math.prod(g.out_shape), g.out_shape)
+        if self.act == "relu" and conv_native.bias_relu(y, b):  # one pass instead of two
+            return y
         if b is not None:
             y += b
         return activate_in_place(get_array_module(y), self.act, y)
@@ -361,7 +370,9 @@ class Conv(Function):
 
     def backward(self, gy):
         g, cf = self.geom, self.channels_first
-        gy = through_activation(self.act, to_last(gy, cf), self.y)
+        gy = to_last(gy, cf)
+        gy_relu = conv_native.relu_grad(gy, self.y) if self.act == "relu" else None
+        gy = through_activation(self.act, gy, self.y) if gy_relu is None else gy_relu
         ins = self.inputs
         n_batch, c = self.x_shape[0], self.x_shape[-1]
         k, cg = math.prod(g.kernel), c // g.groups
@@ -454,6 +465,12 @@ class DepthwiseConv(Function):
         if len(ins) == 3 and ins[2].requires_grad:
             gb = _sum_bias(xp.ascontiguousarray(gy).reshape(1, -1, gy.shape[-1]))
         return (gx, gw) if len(ins) == 2 else (gx, gw, gb)
+
+    def reference(self, x, w, b=None):
+        """The same convolution as a grouped :class:`Conv` node (groups = C; kernel (*k, C, M) read as
+        (*k, 1, C*M)), whose backward is differentiable: the double backward differentiates it."""
+        wg = w.reshape(w.shape[:-2] + (1, -1))
+        return Conv(self.geom, self.channels_first, keep_cols=True).apply(*((x, wg) if b is None else (x, wg, b)))
 
     def describe(self) -> str:
         return self.geom.describe()

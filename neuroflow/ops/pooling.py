@@ -11,7 +11,9 @@ output-sized strided slice of the padded input: no window tensor is materialised
 * average: a running sum divided by the number of *real* elements in each window (TensorFlow's ``'same'`` rule:
   padded positions are not counted); the count is a product of per-axis counts, an outer product of 1-D arrays.
 
-Window geometry (padding, output size, offsets) comes from :mod:`neuroflow.ops.conv`.
+Window geometry (padding, output size, offsets) comes from :mod:`neuroflow.ops.conv`. For 1-D and 2-D max pooling
+of float32 NumPy arrays the compiled kernels (:mod:`neuroflow.ops.conv_native`) run these loops as one pass (the
+backward for non-overlapping windows), bitwise the same; the code here is their twin and the general form.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import math
 from ..autograd.function import Function, is_grad_enabled
 from ..backend import get_array_module
 from ..errors import ShapeError
+from . import conv_native
 from ._registry import differentiable
 from .conv import (Geometry, cached_plan, check_format, check_padding, float_tensors, from_last, int_tuple,
                    resolve_padding, spatial_rank, to_last)
@@ -38,6 +41,10 @@ class MaxPool(Function):
         g = self.geom
         x = to_last(x, self.channels_first)
         xpd = g.pad(x, -xp.inf)
+        compiled = conv_native.max_pool2d(xpd, g, self.keep_index)  # one pass; None: the NumPy forms below
+        if compiled is not None:
+            self.index, self.x_shape = compiled[1], x.shape
+            return from_last(compiled[0], self.channels_first)
         if not self.keep_index and g.strides == g.kernel and max(g.kernel) > 1:
             return from_last(_max_disjoint(xp, xpd, g), self.channels_first)
         best = index = None
@@ -63,6 +70,9 @@ class MaxPool(Function):
         g = self.geom
         gy = to_last(gy, self.channels_first)
         n_batch, c = self.x_shape[0], self.x_shape[-1]
+        gx = conv_native.max_pool2d_grad(gy, self.index, g, n_batch, c)
+        if gx is not None:
+            return (from_last(g.crop(gx), self.channels_first),)
         gx = xp.zeros((n_batch,) + g.padded_shape + (c,), dtype=gy.dtype)
         # Each window's gradient lands on its argmax only. Windows that do not overlap (strides >= pool_size, the
         # default) own disjoint slices, so the product is written straight into them: one pass per offset.
