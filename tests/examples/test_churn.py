@@ -25,7 +25,7 @@ def load_example():
 
 
 def test_default_data_path_resolves_from_the_script_folder():
-    assert Path(load_example().DEFAULT_DATA) == DATA
+    assert Path(load_example().DEFAULT_DATA).resolve() == DATA.resolve()
 
 
 def test_two_epochs_from_another_directory_prints_the_course_output(tmp_path):

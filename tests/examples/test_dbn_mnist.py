@@ -28,7 +28,7 @@ def load_example():
 
 
 def test_default_data_path_resolves_from_the_script_folder():
-    assert Path(load_example().DEFAULT_DATA) == DATA
+    assert Path(load_example().DEFAULT_DATA).resolve() == DATA.resolve()
 
 
 def test_stratified_subset_is_seeded_and_keeps_every_class():
