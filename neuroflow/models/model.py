@@ -291,6 +291,8 @@ class Model(Layer):
 
     def predict_on_batch(self, x):
         """Outputs for one batch (no graph)."""
+        if type(x) is np.ndarray and x.ndim and len(x):  # one array (serving): predict's fast path reads it
+            return self.predict(x, batch_size=len(x), verbose=0)
         from ..training import data_adapter as da
         xs = da.to_structure(x, "x")
         return self.predict(xs, batch_size=da.num_samples(xs), verbose=0)

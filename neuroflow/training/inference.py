@@ -26,13 +26,18 @@ _MAX_CHAINS = 8
 #: model (copy.deepcopy) never runs closures over the original's layers.
 _CHAINS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
+#: model -> {signature: the _CHAINS entry in place when an input of that signature passed predict's input checks}.
+#: A chain built from a generator's batches (no checks) never serves the fast path.
+_CHECKED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
 
 class _NoChain(Exception):
     """A layer's output cannot travel down the chain (not a single tensor)."""
 
 
-def output_arrays(model, x) -> list:
+def output_arrays(model, x, checked=False) -> list:
     """``model(x, training=False)`` as a list of output arrays, by the chain where the model allows one.
+    ``checked``: ``x`` passed the model's input checks, so :func:`ready_chain` may serve its signature.
 
     Shapes: ``x`` (batch, ...) -> one array per model output, (batch, ...). Call it under ``no_grad``.
     """
@@ -40,14 +45,35 @@ def output_arrays(model, x) -> list:
     if chain is None:
         return _ordinary_outputs(model, x)
     if chain is _BUILD:
-        return _build(model, x)
-    a = Tensor(x).data  # the dtype conversion of an ordinary call (float64 data -> float32)
-    for fn in chain:
-        a = fn(a)
-    return [a]
+        outs = _build(model, x)
+    else:
+        a = Tensor(x).data  # the dtype conversion of an ordinary call (float64 data -> float32)
+        for fn in chain:
+            a = fn(a)
+        outs = [a]
+    if checked:
+        signature = (x.shape[1:], x.dtype.str)
+        _CHECKED.setdefault(model, {})[signature] = _CHAINS[model][signature]
+    return outs
 
 
 _BUILD = object()  # _chain_for's answer when this input shape has no chain yet
+
+
+def ready_chain(model, x):
+    """The array functions of ``model``'s chain for ``x``'s (shape without batch, dtype) signature, when one was
+    built (by a ``predict`` call whose checks the input passed) for the model as it is now; else None.
+
+    Serving's fast path: a chain for this signature, the same layers, activations and dtype policies, and the
+    same expected input shape, mean ``x`` passed the input checks (``_check_input_data``) of that call. The key is the
+    layers, never their weights (set_weights changes values the kernels read in place).
+    """
+    checked = _CHECKED.get(model)
+    # a checked entry since replaced in _CHAINS was built for another layout, so the comparison refuses it
+    entry = None if checked is None else checked.get((x.shape[1:], x.dtype.str))
+    if entry is None or entry[1] is None or not model.built or entry[0] != _layout(model):
+        return None
+    return entry[1]
 
 
 def _chain_for(model, x):
@@ -56,16 +82,19 @@ def _chain_for(model, x):
             or x.dtype.kind in "USO":  # strings: the layers' own calls read them (a chain runs on Tensors)
         return None
     entry = _CHAINS.get(model, {}).get((x.shape[1:], x.dtype.str))
-    if entry is None or entry[0] != _layout(stack):  # new shape, a layer added or removed, an activation set
+    if entry is None or entry[0] != _layout(model):  # new shape, a layer added or removed, an activation set
         return _BUILD
     return entry[1]  # None: this model keeps the ordinary path
 
 
-def _layout(stack) -> tuple:
+def _layout(model) -> tuple:
     """What a chain was built for: the layers, their activations (a layer's kernel follows its activation,
-    e.g. ``layer.activation = linear`` to read a classifier's logits) and dtype policies (``layer.quantize``)."""
+    e.g. ``layer.activation = linear`` to read a classifier's logits) and dtype policies (``layer.quantize``),
+    and the input shape the model expects (what the input checks compared the data with). Layers, not weights:
+    reading every weight cost more than the prediction."""
+    stack = model._stack
     return tuple(stack), tuple([(getattr(layer, "activation", None), layer.__dict__.get("_dtype_policy"))
-                                for layer in stack])
+                                for layer in stack]), model._input_shape()
 
 
 def _build(model, x) -> list:
@@ -92,7 +121,8 @@ def _build(model, x) -> list:
     chains = _CHAINS.setdefault(model, {})
     if len(chains) >= _MAX_CHAINS:
         chains.clear()
-    chains[(x.shape[1:], x.dtype.str)] = (_layout(stack), fns)
+        _CHECKED.pop(model, None)
+    chains[(x.shape[1:], x.dtype.str)] = (_layout(model), fns)
     return _ordinary_outputs(model, t) if fns is None else [a]
 
 

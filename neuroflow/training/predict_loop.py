@@ -7,12 +7,17 @@ concatenation copy, unless callbacks listen; a Sequential model runs as a chain 
 from __future__ import annotations
 
 
+import numpy as np
+
+from .. import backend
 from ..autograd.function import no_grad
 from ..backend import get_array_module, keep_freed_memory, to_host
 from ..errors import DataError
 from . import arguments as args, data_adapter as da
 from ..distribution import data_parallel as dp
-from .inference import output_arrays
+from .inference import output_arrays, ready_chain
+
+_QUIET_VERBOSE = ("auto", 0, 1, 2)  # valid levels; with no callbacks, a single batch shows no progress bar
 
 
 def callback_list_for(callbacks, model, verbose, batches, progbar):
@@ -31,12 +36,17 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     ``on_predict_batch_end(i, {'outputs': that batch's outputs})``, ``on_predict_end``; a callback may set
     ``model.stop_predicting = True`` to stop after the current batch (the outputs so far are returned).
     """
+    if callbacks is None and steps is None and type(x) is np.ndarray and type(verbose) in (str, int) \
+            and verbose in _QUIET_VERBOSE and (batch_size is None or type(batch_size) is int):
+        out = _served(model, x, 32 if batch_size is None else batch_size)
+        if out is not None:
+            return out
     keep_freed_memory()
     if x is None:
         raise DataError("predict(): x is required")
     batch_size, verbose, steps = args.batches_arguments(batch_size, verbose, steps, "predict()")
     if da.is_iterable_source(x):
-        batches = da.stream_batches(x, steps)
+        batches, streamed = da.stream_batches(x, steps), True
     else:
         xs = da.to_structure(x, "x")
         n = da.num_samples(xs)
@@ -46,11 +56,11 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
         if n <= batch_size and callbacks is None:
             # One batch (serving latency: a single sample, a full batch): no batching, no concatenation copy.
             with no_grad():
-                outs = output_arrays(model, xs)
+                outs = output_arrays(model, xs, checked=True)
             inputs = {id(a) for a in da.leaves(xs)}
             outs = [o.copy() if id(o) in inputs else o for o in outs]  # never hand back the caller's own array
             return _structured(model, outs)
-        batches = da.ArrayBatches(xs, None, None, batch_size, False)
+        batches, streamed = da.ArrayBatches(xs, None, None, batch_size, False), False
     cbs = None
     if callbacks is not None:
         cbs = callback_list_for(callbacks, model, verbose, batches, progbar=False)
@@ -61,7 +71,7 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
         for step, (bx, _, _) in enumerate(batches.epoch(0)):
             if cbs is not None:
                 cbs.on_predict_batch_begin(step)
-            chunks.append(output_arrays(model, bx))
+            chunks.append(output_arrays(model, bx, checked=not streamed))
             if cbs is not None:
                 outs = chunks[-1]
                 cbs.on_predict_batch_end(step, {"outputs": outs[0] if len(outs) == 1 else list(outs)})
@@ -75,6 +85,33 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     # joined where the outputs live (on a device: one device-to-host copy per output, in _structured)
     outs = [get_array_module(chunks[0][i]).concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
     return _structured(model, outs)
+
+
+def _served(model, x, batch_size):
+    """Serving's fast path: the outputs for one NumPy array that fits one batch, by the model's cached chain, or
+    None (then the general path runs, and builds the chain). Shapes: ``x`` (n, ...) -> (n, ...output).
+
+    The chain exists for this (shape without batch, dtype) signature only once a general call checked such an
+    input, so the argument checks, the data adapter and the batching are skipped, not dropped. ``to_array``'s
+    one conversion (float data to the default float dtype) is kept; anything else it would change (bools,
+    strings, objects) and device arrays take the general path.
+    """
+    if batch_size <= 0 or x.ndim == 0 or not 0 < x.shape[0] <= batch_size or backend.xp is not np:
+        return None
+    a = x
+    kind = x.dtype.kind
+    if kind == "f":
+        if x.dtype != backend.default_float_dtype():
+            a = x.astype(backend.default_float_dtype())
+    elif kind not in "iu":
+        return None
+    chain = ready_chain(model, a)
+    if chain is None:
+        return None
+    with no_grad():
+        for fn in chain:
+            a = fn(a)
+    return a.copy() if a is x else a  # never hand back the caller's own array
 
 
 def _structured(model, outs):
