@@ -13,7 +13,9 @@ import subprocess
 
 import numpy as np
 
+from .. import backend
 from .graph import postorder
+from .tensor import Tensor
 
 
 def graph_nodes(root) -> list:
@@ -39,7 +41,9 @@ def _labels(nodes) -> dict:
 def _short(a, limit: int = 6) -> str:
     if a is None:
         return "-"
-    a = np.asarray(a)
+    # A display reads values: device data (or a device Tensor's, under create_graph) comes to the host here.
+    a = a.data if isinstance(a, Tensor) else a
+    a = np.asarray(a if backend.is_host(a) else backend.to_host(a))
     if a.size == 1:
         return f"{a.item():.6g}"
     flat = ", ".join(f"{v:.4g}" for v in a.reshape(-1)[:limit])

@@ -37,6 +37,7 @@ from .patches import *  # noqa: E402,F401,F403 - rearrange, unfold, fold
 from .core import *  # noqa: E402,F401,F403 - cond, scan, while_loop, custom_gradient, shape...
 from .complex import *  # noqa: E402,F401,F403 - polar, view_as_complex, view_as_real
 from . import linalg, nn, numpy  # noqa: E402,F401 - Keras' ops.linalg, ops.nn and ops.numpy namespaces
+from .. import backend as _backend
 from ..autograd.tensor import Tensor as _Tensor
 
 tensor_methods.install(_Tensor)  # t + u, t[i], t.sum()...: Tensor's operators are these ops
@@ -54,6 +55,7 @@ def convert_to_tensor(x, dtype=None):
 
 
 def convert_to_numpy(x):
-    """The array behind ``x`` (Keras' ``ops.convert_to_numpy``)."""
+    """The host NumPy array behind ``x`` (Keras' ``ops.convert_to_numpy``; device data is copied to the host)."""
     import numpy
-    return numpy.asarray(x)
+    data = x.data if isinstance(x, _Tensor) else x
+    return numpy.asarray(data if _backend.is_host(data) else _backend.to_host(data))

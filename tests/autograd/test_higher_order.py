@@ -126,4 +126,4 @@ def test_op_without_double_backward_raises_only_when_differentiated_again():
 def test_default_backward_leaves_arrays_in_grad():
     x, _ = _pair((3,))
     (x * x).sum().backward()
-    assert isinstance(x.grad, np.ndarray)
+    assert isinstance(x.grad, type(x.data))  # an array of the tensor's device, not a Tensor

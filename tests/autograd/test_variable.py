@@ -10,7 +10,7 @@ from neuroflow import layers
 def test_column_major_initial_values_are_stored_row_major():
     f = np.asfortranarray(np.arange(12, dtype=np.float32).reshape(3, 4))
     v = nf.Variable(f)
-    assert v.data.flags.c_contiguous and np.array_equal(v.data, f)
+    assert v.data.flags.c_contiguous and np.array_equal(v.numpy(), f)
     c = np.zeros((2, 2), np.float32)
     assert nf.Variable(c).data is c  # already row-major: no copy
     assert nf.Variable(np.float32(2.0)).data.shape == ()  # a scalar stays a scalar

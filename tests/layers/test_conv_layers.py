@@ -78,7 +78,7 @@ def _check_parity(layer, x, torch_fn, atol=1e-4):
     g = rng.standard_normal(ny.shape).astype(np.float32)
     (ny * nf.Tensor(g)).sum().backward()
     tx = torch.from_numpy(x).requires_grad_(True)
-    tw = [torch.from_numpy(w.data.copy()).requires_grad_(True) for w in layer.weights]
+    tw = [torch.from_numpy(w.numpy().copy()).requires_grad_(True) for w in layer.weights]
     ty = torch_fn(tx, tw)
     (ty * torch.from_numpy(g)).sum().backward()
     np.testing.assert_allclose(ny.numpy(), ty.detach().numpy(), rtol=1e-4, atol=atol)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import neuroflow as nf
+from tests.conftest import host
 from neuroflow import optimizers
 from neuroflow.errors import ConfigError, DTypeError, ShapeError
 from neuroflow.optimizers import schedules
@@ -250,7 +251,7 @@ def test_state_of_vanished_gradients_never_turns_subnormal(monkeypatch, name, fl
             v.grad = np.zeros(64, np.float32)
             opt.step([v])
         tiny = np.finfo(np.float32).tiny
-        return sum(int(np.count_nonzero((s != 0) & (np.abs(s) < tiny))) for s in opt._slots[0]), v.data.copy()
+        return sum(int(np.count_nonzero((s != 0) & (np.abs(s) < tiny))) for s in map(host, opt._slots[0])), v.numpy().copy()
 
     unswept, w_unswept = subnormal_slots(10 ** 9)
     swept, w_swept = subnormal_slots(32)
