@@ -10,8 +10,8 @@ job first: it kills every rank when one exits abnormally). The per-step gradient
 call, watched by a helper thread that ends the job through ``MPI_Abort`` at the deadline: measured on two ranks,
 Open MPI's blocking Allreduce of the MNIST MLP's 2.7 MB gradient takes 0.3 ms where its non-blocking one, progressed
 by polling, takes 0.7-3 ms. The other collectives (rare: broadcasts at the start, epoch-end reductions) are
-started non-blocking and polled, so that without ``MPI_Abort`` (``NEUROFLOW_MPI_ABORT=0``) they can raise. Buffers are NumPy arrays; Python objects travel
-pickled through the same byte collectives.
+started non-blocking and polled, so that without ``MPI_Abort`` (``NEUROFLOW_MPI_ABORT=0``) they can raise.
+Buffers are NumPy arrays; Python objects travel pickled through the same byte collectives.
 """
 from __future__ import annotations
 
@@ -155,7 +155,7 @@ class Group:
     def _fail(self, message: str):
         """Raise the error; first tell MPI to end the job, so no other rank stays blocked."""
         error = DistributionError(message)
-        if os.environ.get("NEUROFLOW_MPI_ABORT", "1") != "0":
+        if self._can_abort():
             import sys
             print(f"neuroflow: {message}", file=sys.stderr, flush=True)
             time.sleep(1.0)  # let mpiexec forward the message before it tears the job down
