@@ -1,15 +1,17 @@
-"""Weight constraints, applied to a variable's array after each optimizer update (Keras semantics)."""
+"""Weight constraints, applied to a variable's array after each optimizer update (Keras semantics).
+
+Each computes with the module of the array it is given (NumPy, CuPy, the strict stand-in), so a constraint on a
+device weight stays on the device."""
 from __future__ import annotations
 
-import numpy as np
-
+from .backend import get_array_module
 from .errors import ConfigError, close_matches
 from .registry import deserialize_by_get, register_builtin
 
 
 @register_builtin
 class Constraint:
-    """Base class: ``__call__(w: ndarray) -> ndarray`` (the projected weights)."""
+    """Base class: ``__call__(w: ndarray) -> ndarray`` (the projected weights, same shape, on ``w``'s device)."""
 
     def __call__(self, w):
         return w
@@ -30,8 +32,9 @@ class MaxNorm(Constraint):
         self.max_value, self.axis = max_value, axis
 
     def __call__(self, w):
-        norms = np.sqrt((w * w).sum(axis=self.axis, keepdims=True))
-        desired = np.clip(norms, 0, self.max_value)
+        xp = get_array_module(w)
+        norms = xp.sqrt((w * w).sum(axis=self.axis, keepdims=True))
+        desired = xp.clip(norms, 0, self.max_value)
         return w * (desired / (1e-7 + norms))
 
     def get_config(self):
@@ -43,7 +46,7 @@ class NonNeg(Constraint):
     """Clamp weights at 0 from below."""
 
     def __call__(self, w):
-        return np.maximum(w, 0)
+        return get_array_module(w).maximum(w, 0)
 
 
 @register_builtin
@@ -52,7 +55,7 @@ class UnitNorm(Constraint):
         self.axis = axis
 
     def __call__(self, w):
-        return w / (1e-7 + np.sqrt((w * w).sum(axis=self.axis, keepdims=True)))
+        return w / (1e-7 + get_array_module(w).sqrt((w * w).sum(axis=self.axis, keepdims=True)))
 
     def get_config(self):
         return {"axis": self.axis}
@@ -64,8 +67,9 @@ class MinMaxNorm(Constraint):
         self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
 
     def __call__(self, w):
-        norms = np.sqrt((w * w).sum(axis=self.axis, keepdims=True))
-        desired = self.rate * np.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
+        xp = get_array_module(w)
+        norms = xp.sqrt((w * w).sum(axis=self.axis, keepdims=True))
+        desired = self.rate * xp.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
         return w * (desired / (1e-7 + norms))
 
     def get_config(self):

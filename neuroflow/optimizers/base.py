@@ -38,13 +38,13 @@ from __future__ import annotations
 import math
 
 from .. import _validate as check
-from ..backend import get_array_module
+from ..backend import check_same_device, get_array_module
 from ..errors import ConfigError, DTypeError, SavingError
 from . import accumulation, clipping, moving_average, sweep
 from . import schedules as _schedules
 from .arguments import as_float, bounded, check_kwargs, optional_int, optional_number
 from .learning_rate import ConstantRate, rate_strategy
-from .state import load_unit_state, unit_state
+from .state import load_unit_state, read_scalar, scalar_entry, unit_state
 from .units import VariableUnit, gather, gather_flat, pack, refresh_decay
 from .update import collect_gradients, run_kernels
 from .weight_decay import Exclusions, decay_weights
@@ -191,12 +191,12 @@ class Optimizer:
         ``owns_storage`` (neuroflow; ``Model.fit`` and ``load_model`` pass True): the optimizer may move the
         variables' storage into flat buffers, which ``flat="auto"`` then does for small variables.
         """
-        xp = self._xp = get_array_module()
         new, seen = [], set()
         for v in variables:
             if id(v) not in self._index and id(v) not in seen:
                 seen.add(id(v))
                 new.append(v)
+        xp = self._xp = self._module_of(new)
         specs = self._slot_specs()
         for v in new:
             d = v.data
@@ -218,6 +218,15 @@ class Optimizer:
         if self._pending_state is not None:
             pending, self._pending_state = self._pending_state, None
             load_unit_state(type(self).__name__, self._units, self._state_names(), pending, deferred=True)
+
+    def _module_of(self, new: list):
+        """The array module of the variables' device, where their state is created: the registered variables'
+        (new ones must live there too), else the new ones', else the current device's."""
+        arrays = [u.weights for u in self._units[:1]] + [v.data for v in new]
+        if not arrays:
+            return self._xp
+        check_same_device(f"{type(self).__name__}.build (the variables it updates)", arrays)
+        return get_array_module(*arrays)
 
     def _scratch_for(self, d) -> tuple:
         """Scratch arrays shaped like ``d``, shared by all variables of that shape and dtype (the kernels
@@ -358,7 +367,7 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} must implement _update")
 
     def _extra_state(self) -> dict:
-        """Optimizer-wide state beyond ``iterations`` (e.g. Nadam's momentum product), as 0-d arrays."""
+        """Optimizer-wide state beyond ``iterations`` (e.g. Nadam's momentum product), as 0-d host arrays."""
         return {}
 
     def _load_extra_state(self, state: dict) -> None:
@@ -368,13 +377,13 @@ class Optimizer:
     def get_state(self) -> dict:
         """A flat dict of copies: ``'iterations'`` (int64: calls so far), ``'learning_rate'`` (float64, when it
         is a float), ``'<i>/<name>'`` per registered variable ``i`` and state array, plus optimizer-wide entries
-        (Nadam: ``'u_product'``). Feed it to :meth:`set_state` to resume bit for bit."""
-        xp = get_array_module()
-        state = {"iterations": xp.asarray(self._iterations, dtype=xp.int64)}
+        (Nadam: ``'u_product'``). Feed it to :meth:`set_state` to resume bit for bit. The per-variable arrays
+        are on their variables' device, the optimizer-wide numbers 0-d host arrays (:mod:`.state`)."""
+        state = {"iterations": scalar_entry(self._iterations, "int64")}
         if isinstance(self._rate, ConstantRate):
-            state["learning_rate"] = xp.asarray(self._rate.value, dtype=xp.float64)
+            state["learning_rate"] = scalar_entry(self._rate.value, "float64")
         state.update(unit_state(self._units, self._state_names()))
-        state.update({k: xp.array(v) for k, v in self._extra_state().items()})
+        state.update(self._extra_state())
         return state
 
     def set_state(self, state: dict) -> None:
@@ -384,11 +393,11 @@ class Optimizer:
         if "iterations" not in state:
             raise SavingError(f"{type(self).__name__}.set_state: the state has no 'iterations' entry; "
                               f"keys: {sorted(state)[:8]}")
-        self._iterations = int(state.pop("iterations"))
+        self._iterations = int(read_scalar(state.pop("iterations")))
         if "learning_rate" in state:
             lr = state.pop("learning_rate")
             if isinstance(self._rate, ConstantRate):
-                self._rate = ConstantRate(float(lr))
+                self._rate = ConstantRate(float(read_scalar(lr)))
         self._load_extra_state(state)
         for key in self._extra_state():
             state.pop(key, None)

@@ -5,9 +5,12 @@ good steps in a row double it.
 """
 from __future__ import annotations
 
-from ..backend import get_array_module
+import numpy
+
+from ..backend import get_array_module, is_host, to_host
 from ..errors import ConfigError
 from .base import Optimizer
+from .state import read_scalar, scalar_entry
 
 #: Base-optimizer arguments Keras refuses here: they belong on the inner optimizer.
 _INNER_ONLY = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clipvalue": None, "use_ema": False,
@@ -95,8 +98,19 @@ class LossScaleOptimizer(Optimizer):
 
     # --- updates ---------------------------------------------------------------------------------------------
     def _finite(self, grads) -> bool:
-        xp = get_array_module()
-        return all(bool(xp.isfinite(getattr(g, "data", g)).all()) for g in grads if g is not None)
+        # Whether to skip the step is a host decision: device gradients are checked together in one read.
+        on_device = []
+        for g in grads:
+            g = getattr(g, "data", g)
+            if g is None:
+                continue
+            if is_host(g):
+                if not numpy.isfinite(g).all():
+                    return False
+            else:
+                xp = get_array_module(g)
+                on_device.append(xp.isfinite(g).all())
+        return not on_device or bool(to_host(xp.stack(on_device).all()))
 
     def _after_good_step(self) -> None:
         if self.step_counter == self.dynamic_growth_steps - 1:
@@ -138,18 +152,17 @@ class LossScaleOptimizer(Optimizer):
 
     # --- state and config ------------------------------------------------------------------------------------
     def get_state(self) -> dict:
-        xp = get_array_module()
         state = self.inner_optimizer.get_state()
-        state["dynamic_scale"] = xp.asarray(self.dynamic_scale, dtype=xp.float64)
-        state["step_counter"] = xp.asarray(self.step_counter, dtype=xp.int64)
+        state["dynamic_scale"] = scalar_entry(self.dynamic_scale, "float64")
+        state["step_counter"] = scalar_entry(self.step_counter, "int64")
         return state
 
     def set_state(self, state: dict) -> None:
         state = dict(state)
         if "dynamic_scale" in state:
-            self.dynamic_scale = float(state.pop("dynamic_scale"))
+            self.dynamic_scale = float(read_scalar(state.pop("dynamic_scale")))
         if "step_counter" in state:
-            self.step_counter = int(state.pop("step_counter"))
+            self.step_counter = int(read_scalar(state.pop("step_counter")))
         self.inner_optimizer.set_state(state)
 
     #: ``neuroflow.optimizers`` installs its ``serialize`` / ``deserialize`` here (that module imports this one).

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import MutableMapping
 
-from ..backend import get_array_module
 from ..errors import ConfigError
 from .base import Optimizer
 from .loss_scale import LossScaleOptimizer
+from .state import read_scalar, scalar_entry
 
 
 def _check_inner(optimizer, where: str):
@@ -213,15 +213,14 @@ class MultiOptimizer(Optimizer):
 
     # --- state and config ------------------------------------------------------------------------------------
     def get_state(self) -> dict:
-        xp = get_array_module()
-        state = {"iterations": xp.asarray(self._iterations, dtype=xp.int64)}
+        state = {"iterations": scalar_entry(self._iterations, "int64")}
         for i, optimizer in enumerate(self._inner):
             state.update({f"opt{i}/{k}": v for k, v in optimizer.get_state().items()})
         return state
 
     def set_state(self, state: dict) -> None:
         state = dict(state)
-        self._iterations = int(state.pop("iterations", self._iterations))
+        self._iterations = int(read_scalar(state.pop("iterations", self._iterations)))
         for i, optimizer in enumerate(self._inner):
             prefix = f"opt{i}/"
             inner = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}

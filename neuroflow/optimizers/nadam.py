@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 
-from ..backend import get_array_module
 from .base import Optimizer
+from .state import read_scalar, scalar_entry
 
 
 class Nadam(Optimizer):
@@ -40,12 +40,11 @@ class Nadam(Optimizer):
         self._u_product *= self._mu(t)
 
     def _extra_state(self):
-        xp = get_array_module()
-        return {"u_product": xp.asarray(self._u_product, dtype=xp.float64)}
+        return {"u_product": scalar_entry(self._u_product, "float64")}
 
     def _load_extra_state(self, state):
         if "u_product" in state:
-            self._u_product = float(state["u_product"])
+            self._u_product = float(read_scalar(state["u_product"]))
 
     def _scalars(self, lr, t):
         mu, mu_next = self._mu(t), self._mu(t + 1)

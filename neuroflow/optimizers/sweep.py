@@ -9,14 +9,20 @@ subnormal range) at about 1% of the update's time. A value this small moves no w
 """
 from __future__ import annotations
 
+import numpy
+
 
 def sweep_tiny(work: list, xp) -> None:
     """Set to zero the slot values below ``finfo(dtype).tiny * 2**32`` (5e-29 in float32, 1e-298 in float64) in
     the units of the ``(unit, gradient)`` pairs: their own slots only, not the average of the weights."""
+    on_host = xp is numpy
     for unit, _ in work:
         dtype = unit.weights.dtype
         if dtype.itemsize < 4:  # float16 has no such slow path in NumPy, and its tiny * 2**32 overflows
             continue
         limit = xp.finfo(dtype).tiny * 2.0 ** 32
         for s in unit.slots:
-            s[xp.abs(s) < limit] = 0
+            if on_host:
+                s[xp.abs(s) < limit] = 0  # 15-25% faster than copyto(where=) in NumPy
+            else:  # a masked copy: no boolean indexing, whose size a device may have to read back
+                xp.copyto(s, 0, where=xp.abs(s) < limit)

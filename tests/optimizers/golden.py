@@ -18,6 +18,7 @@ import numpy as np
 import neuroflow as nf
 from neuroflow import _native, optimizers
 from neuroflow.optimizers import schedules
+from tests.conftest import host
 
 RECORD = Path(__file__).with_name("golden_head.json")
 SHAPES = [(12, 16), (16,), (16, 8), (8,), (8, 1), (1,)]
@@ -94,10 +95,10 @@ def run(scenario: str, mode: str):
 def digest(weights, state) -> str:
     h = hashlib.sha256()
     for w in weights:
-        h.update(np.ascontiguousarray(w).tobytes())
+        h.update(np.ascontiguousarray(host(w)).tobytes())  # on a device: read on the host, explicitly
     for key in sorted(state):
         h.update(key.encode())
-        h.update(np.ascontiguousarray(state[key]).tobytes())
+        h.update(np.ascontiguousarray(host(state[key])).tobytes())
     return h.hexdigest()
 
 

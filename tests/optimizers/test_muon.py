@@ -7,6 +7,7 @@ import neuroflow as nf
 from neuroflow.autograd.variable import Variable
 from neuroflow.errors import ConfigError
 
+from tests.conftest import host
 from tests.keras_oracle import keras as keras_oracle
 
 #: path -> shape (Keras' free variables take their name as path, and a name has no '/'): wide and tall matrices
@@ -33,7 +34,7 @@ def _run_neuroflow(config, steps=3):
     for step in range(steps):
         grads = list(_values(10 + step).values())
         opt.apply(grads, variables)
-    return [np.asarray(v.data) for v in variables]
+    return [host(v.data) for v in variables]
 
 
 def _run_keras(keras, config, steps=3):

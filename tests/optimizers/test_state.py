@@ -6,6 +6,7 @@ import neuroflow as nf
 from neuroflow import optimizers
 from neuroflow.errors import SavingError
 from neuroflow.optimizers import schedules
+from tests.conftest import host
 
 from .helpers import run_neuroflow, variables
 from .keras_reference import make_problem
@@ -18,7 +19,7 @@ CASES = [("sgd", dict(momentum=0.9)), ("adam", dict(amsgrad=True)), ("adamw", {}
 
 def _roundtrip(state):
     """What a file would give back: plain arrays, keys as strings."""
-    return {str(k): np.array(v) for k, v in state.items()}
+    return {str(k): np.array(host(v)) for k, v in state.items()}
 
 
 @pytest.mark.parametrize("flat", [False, True], ids=["per_variable", "flat"])
