@@ -14,6 +14,11 @@ generator (``seed``, or neuroflow's root seed from ``set_seed``).
 Gradients do not flow through an active augmentation: the output is a constant Tensor computed from the input's
 values (an augmentation sits before any trainable layer, so nothing upstream needs one). At inference the input
 Tensor itself is returned, graph and all.
+
+Devices: the work runs with the array module of the images (NumPy, CuPy, the strict stand-in); the random draws
+come from the layer's generator through ``random.device_generator`` (:meth:`_ImageAugmentation._draws`), so they
+stay on the images' device and, on the strict stand-in, equal the CPU run's; a draw that sets a shape (a crop's
+corner) is a host integer.
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ import numpy as np
 from .. import _validate as check
 from .. import ops, random as nf_random
 from ..autograd.tensor import Tensor
+from ..backend import get_array_module
 from ..errors import ConfigError
 from ..ops import image as image_ops
 from ..registry import register_builtin
@@ -63,7 +69,8 @@ def resolve_training(training) -> bool:
 class _ImageAugmentation(Layer):
     """Shared plumbing: seed, data_format, inference pass-through, batched channels_last arrays for ``_augment``.
 
-    Subclasses implement ``_augment(images) -> images`` on a float array ``(batch, h, w, c)``.
+    Subclasses implement ``_augment(images) -> images`` on a float array ``(batch, h, w, c)`` of any device; they
+    draw per-image values with ``self._draws(images)`` (on the images' device), never NumPy on the images.
     """
 
     def __init__(self, seed=None, data_format=None, **kwargs):
@@ -72,6 +79,12 @@ class _ImageAugmentation(Layer):
         self.data_format = image_ops.standardize_data_format(data_format, type(self).__name__)
         if seed is not None:
             self._rng = nf_random.generator(seed)
+
+    def _draws(self, images):
+        """The layer's generator drawing on the device of ``images`` (an array): ``self.rng`` itself for NumPy
+        arrays; on the strict stand-in the same values (it shares ``self.rng``'s state, so a seeded layer augments
+        alike on every device); on CuPy a generator seeded from ``self.rng``."""
+        return nf_random.device_generator(self.rng, get_array_module(images))
 
     def _spatial_axes(self, ndim):
         """(height axis, width axis) of an input of ``ndim`` dimensions."""
@@ -108,7 +121,8 @@ class _ImageAugmentation(Layer):
 
 
 class _AffineAugmentation(_ImageAugmentation):
-    """An augmentation that warps each image by its own affine matrix (``_matrices(batch, h, w)`` -> ``(b, 8)``)."""
+    """An augmentation that warps each image by its own affine matrix: ``_matrices(rng, xp, batch, h, w)`` ->
+    ``(batch, 8)`` on ``xp``'s device, drawn from ``rng`` (the layer's generator on that device)."""
 
     def __init__(self, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
                  **kwargs):
@@ -121,8 +135,9 @@ class _AffineAugmentation(_ImageAugmentation):
 
     def _augment(self, images):
         b, h, w, _ = images.shape
-        return image_ops.affine_transform_array(images, self._matrices(b, h, w), self.interpolation,
-                                                self.fill_mode, self.fill_value)
+        matrices = self._matrices(self._draws(images), get_array_module(images), b, h, w)
+        return image_ops.affine_transform_array(images, matrices, self.interpolation, self.fill_mode,
+                                                self.fill_value)
 
     def get_config(self):
         return {**super().get_config(), "fill_mode": self.fill_mode, "interpolation": self.interpolation,
@@ -151,12 +166,12 @@ class RandomTranslation(_AffineAugmentation):
         self._height_range = _factor_range(height_factor, "height_factor", f"RandomTranslation {self.name!r}")
         self._width_range = _factor_range(width_factor, "width_factor", f"RandomTranslation {self.name!r}")
 
-    def _matrices(self, b, h, w):
-        dy = self.rng.uniform(*self._height_range, size=b) * h
-        dx = self.rng.uniform(*self._width_range, size=b) * w
-        one, zero = np.ones(b), np.zeros(b)
+    def _matrices(self, rng, xp, b, h, w):
+        dy = rng.uniform(*self._height_range, size=b) * h
+        dx = rng.uniform(*self._width_range, size=b) * w
+        one, zero = xp.ones(b), xp.zeros(b)
         # Output pixel (x, y) reads input (x - dx, y - dy): the image moves by (+dx, +dy).
-        return np.stack([one, zero, -dx, zero, one, -dy, zero, zero], axis=1)
+        return xp.stack([one, zero, -dx, zero, one, -dy, zero, zero], axis=1)
 
     def get_config(self):
         return {**super().get_config(), "height_factor": _json_factor(self.height_factor),
@@ -181,15 +196,15 @@ class RandomRotation(_AffineAugmentation):
         self.factor = factor
         self._range = _factor_range(factor, "factor", f"RandomRotation {self.name!r}")
 
-    def _matrices(self, b, h, w):
-        angle = self.rng.uniform(self._range[0] * 2 * math.pi, self._range[1] * 2 * math.pi, size=b)
-        cos, sin = np.cos(angle), np.sin(angle)
+    def _matrices(self, rng, xp, b, h, w):
+        angle = rng.uniform(self._range[0] * 2 * math.pi, self._range[1] * 2 * math.pi, size=b)
+        cos, sin = xp.cos(angle), xp.sin(angle)
         # Inverse rotation about the centre ((w-1)/2, (h-1)/2), as Keras/TF build it: with y pointing down, this
         # turns the picture counter-clockwise for positive angles.
         x_off = ((w - 1) - (cos * (w - 1) - sin * (h - 1))) / 2.0
         y_off = ((h - 1) - (sin * (w - 1) + cos * (h - 1))) / 2.0
-        zero = np.zeros(b)
-        return np.stack([cos, -sin, x_off, sin, cos, y_off, zero, zero], axis=1)
+        zero = xp.zeros(b)
+        return xp.stack([cos, -sin, x_off, sin, cos, y_off, zero, zero], axis=1)
 
     def get_config(self):
         return {**super().get_config(), "factor": _json_factor(self.factor)}
@@ -215,12 +230,12 @@ class RandomZoom(_AffineAugmentation):
         self._height_range = _factor_range(height_factor, "height_factor", where)
         self._width_range = None if width_factor is None else _factor_range(width_factor, "width_factor", where)
 
-    def _matrices(self, b, h, w):
-        zy = 1.0 + self.rng.uniform(*self._height_range, size=b)
-        zx = zy if self._width_range is None else 1.0 + self.rng.uniform(*self._width_range, size=b)
-        zero = np.zeros(b)
+    def _matrices(self, rng, xp, b, h, w):
+        zy = 1.0 + rng.uniform(*self._height_range, size=b)
+        zx = zy if self._width_range is None else 1.0 + rng.uniform(*self._width_range, size=b)
+        zero = xp.zeros(b)
         # Output (x, y) reads input centre + z * (offset from centre): z > 1 shows more of the input (zoom out).
-        return np.stack([zx, zero, (w - 1) / 2.0 * (1.0 - zx), zero, zy, (h - 1) / 2.0 * (1.0 - zy), zero, zero],
+        return xp.stack([zx, zero, (w - 1) / 2.0 * (1.0 - zx), zero, zy, (h - 1) / 2.0 * (1.0 - zy), zero, zero],
                         axis=1)
 
     def get_config(self):
@@ -246,13 +261,13 @@ class RandomFlip(_ImageAugmentation):
         self.mode = image_ops.check_choice(mode, self.MODES, "mode", f"RandomFlip {self.name!r}")
 
     def _augment(self, images):
-        b = images.shape[0]
+        b, rng, xp = images.shape[0], self._draws(images), get_array_module(images)
         if self.mode != "vertical":
-            flip = self.rng.random(b) < 0.5
-            images = np.where(flip[:, None, None, None], images[:, :, ::-1], images)
+            flip = rng.random(b) < 0.5
+            images = xp.where(flip[:, None, None, None], images[:, :, ::-1], images)
         if self.mode != "horizontal":
-            flip = self.rng.random(b) < 0.5
-            images = np.where(flip[:, None, None, None], images[:, ::-1], images)
+            flip = rng.random(b) < 0.5
+            images = xp.where(flip[:, None, None, None], images[:, ::-1], images)
         return images
 
     def get_config(self):
@@ -289,10 +304,10 @@ class RandomContrast(_ImageAugmentation):
 
     def _augment(self, images):
         lower, upper = self._range
-        c = self.rng.uniform(1.0 - lower, 1.0 + upper, size=(images.shape[0], 1, 1, 1)).astype(images.dtype)
+        c = self._draws(images).uniform(1.0 - lower, 1.0 + upper, size=(images.shape[0], 1, 1, 1))
         mean = images.mean(axis=(1, 2), keepdims=True, dtype=images.dtype)
-        out = (images - mean) * c + mean
-        return np.clip(out, self.value_range[0], self.value_range[1], out=out)
+        out = (images - mean) * c.astype(images.dtype) + mean
+        return get_array_module(images).clip(out, self.value_range[0], self.value_range[1], out=out)
 
     def get_config(self):
         return {**super().get_config(), "factor": _json_factor(self.factor),

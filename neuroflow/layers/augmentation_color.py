@@ -5,12 +5,12 @@ Shapes: any image batch ``(batch, h, w, c)`` (channels_first, or one image) -> t
 (saturation, hue, jitter with either) and the grayscale ones need 3 channels. Active unless
 ``training=False`` (a plain call augments, Keras' default); then the input (as floats) is returned. Each image
 draws its own parameters; ``seed`` makes the draws reproducible. ``value_range`` is the pixel range, ``(0, 255)``
-by default, as in Keras.
+by default, as in Keras. On a device they compute with the images' array module and draw the per-image factors
+there (``self._draws``), as :mod:`neuroflow.layers.augmentation` describes.
 """
 from __future__ import annotations
 
-import numpy as np
-
+from ..backend import get_array_module
 from ..errors import ConfigError, ShapeError
 from ..ops import image as image_ops
 from ..registry import register_builtin
@@ -50,11 +50,12 @@ class _ColorAugmentation(_DataAugmentation):
         self.factor = keras_factor(factor, "factor", self._where, self._BOUNDS)
         self.value_range = parse_value_range(value_range, self._where)
 
-    def _draw(self, batch, dtype):
-        return self.rng.uniform(*self.factor, size=(batch, 1, 1, 1)).astype(dtype)
+    def _draw(self, images):
+        """One factor per image of ``images`` ``(b, h, w, c)``, drawn on their device: ``(b, 1, 1, 1)``."""
+        return self._draws(images).uniform(*self.factor, size=(images.shape[0], 1, 1, 1)).astype(images.dtype)
 
     def _clip(self, images):
-        return np.clip(images, *self.value_range, out=images)
+        return get_array_module(images).clip(images, *self.value_range, out=images)
 
     def get_config(self):
         return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range)}
@@ -73,7 +74,7 @@ class RandomBrightness(_ColorAugmentation):
         super().__init__(factor, value_range, seed, **kwargs)
 
     def _augment(self, images):
-        delta = self._draw(images.shape[0], images.dtype) * np.float32(self.value_range[1] - self.value_range[0])
+        delta = self._draw(images) * (self.value_range[1] - self.value_range[0])
         return self._clip(images + delta)
 
 
@@ -89,7 +90,7 @@ class RandomColorDegeneration(_ColorAugmentation):
 
     def _augment(self, images):
         _rgb_only(images, self._where)
-        f = self._draw(images.shape[0], images.dtype)
+        f = self._draw(images)
         return self._clip(images + f * (grayscale(images) - images))
 
 
@@ -106,10 +107,10 @@ class RandomSaturation(_ColorAugmentation):
 
     def _augment(self, images):
         _rgb_only(images, self._where)
-        f = self._draw(images.shape[0], images.dtype)[..., 0]
-        scale = f / (1.0 - f + np.float32(1e-7))  # Keras' epsilon keeps f = 1 finite
+        f = self._draw(images)[..., 0]
+        scale = f / (1.0 - f + 1e-7)  # Keras' epsilon keeps f = 1 finite
         hsv = to_hsv(images)
-        hsv[..., 1] = np.clip(hsv[..., 1] * scale, *self.value_range)
+        hsv[..., 1] = get_array_module(hsv).clip(hsv[..., 1] * scale, *self.value_range)
         return to_rgb(hsv)
 
 
@@ -127,12 +128,13 @@ class RandomHue(_ColorAugmentation):
     def _augment(self, images):
         _rgb_only(images, self._where)
         b = images.shape[0]
-        sign = np.where(self.rng.random(b) > 0.5, -1.0, 1.0)
-        shift = (sign * self.rng.uniform(*self.factor, size=b) * 0.5).astype(images.dtype)
+        xp, rng = get_array_module(images), self._draws(images)
+        sign = xp.where(rng.random(b) > 0.5, -1.0, 1.0)
+        shift = (sign * rng.uniform(*self.factor, size=b) * 0.5).astype(images.dtype)
         hsv = to_hsv(rescale(images, self.value_range, (0.0, 1.0)))
         hue = hsv[..., 0] + shift[:, None, None]
-        hsv[..., 0] = hue - np.floor(hue)  # wrap into [0, 1)
-        return rescale(np.clip(to_rgb(hsv), 0.0, 1.0), (0.0, 1.0), self.value_range)
+        hsv[..., 0] = hue - xp.floor(hue)  # wrap into [0, 1)
+        return rescale(xp.clip(to_rgb(hsv), 0.0, 1.0), (0.0, 1.0), self.value_range)
 
 
 @register_builtin
@@ -147,8 +149,9 @@ class RandomInvert(_ColorAugmentation):
         super().__init__(factor, value_range, seed, data_format, **kwargs)
 
     def _augment(self, images):
-        inverted = np.float32(self.value_range[1]) - images
-        return np.where(self._chosen(images.shape[0]), inverted, images).astype(images.dtype)
+        xp = get_array_module(images)
+        inverted = self.value_range[1] - images
+        return xp.where(self._chosen(images.shape[0], xp), inverted, images).astype(images.dtype)
 
 
 @register_builtin
@@ -168,8 +171,9 @@ class RandomGrayscale(_DataAugmentation):
 
     def _augment(self, images):
         _rgb_only(images, f"RandomGrayscale {self.name!r}")
-        apply = (self.rng.random(images.shape[0]) < self.factor)[:, None, None, None]
-        return np.where(apply, grayscale(images), images).astype(images.dtype)
+        xp, rng = get_array_module(images), self._draws(images)
+        apply = (rng.random(images.shape[0]) < self.factor)[:, None, None, None]
+        return xp.where(apply, grayscale(images), images).astype(images.dtype)
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor}

@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validate as check
+from .. import backend, random as nf_random
 from ..autograd.tensor import Tensor
+from ..backend import get_array_module
 from ..errors import ConfigError, ShapeError
 from ..ops import image as image_ops
 from ..registry import register_builtin
@@ -47,8 +49,14 @@ def rescale(images, source, target):
 
 def random_boxes(rng, h: int, w: int, height_share, width_share):
     """One box per image covering ``height_share`` of the height and ``width_share`` of the width (each
-    ``(batch,)``) at a uniformly random place. Returns its mask ``(batch, h, w, 1)`` (a pixel is in when its
-    index lies in ``[start, start + length)``) and its real-valued share of the image area ``(batch,)``."""
+    ``(batch,)``, on the images' device) at a uniformly random place. Returns its mask ``(batch, h, w, 1)`` (a
+    pixel is in when its index lies in ``[start, start + length)``) and its real-valued share of the image area
+    ``(batch,)``, both on the shares' device. ``rng``: the layer's host generator (its draws are made on the
+    shares' device through ``random.device_generator``) or a generator of that device already."""
+    xp = get_array_module(height_share, width_share)
+    if isinstance(rng, np.random.Generator):
+        rng = nf_random.device_generator(rng, xp)
+
     def span(size, share):
         length = share * size
         start = rng.random(share.shape[0]) * (size - length)
@@ -56,13 +64,14 @@ def random_boxes(rng, h: int, w: int, height_share, width_share):
 
     x0, x1 = span(w, width_share)
     y0, y1 = span(h, height_share)
-    gx, gy = np.arange(w)[None, None, :, None], np.arange(h)[None, :, None, None]
+    gx, gy = xp.arange(w)[None, None, :, None], xp.arange(h)[None, :, None, None]
     mask = (gx >= x0) & (gx < x1) & (gy >= y0) & (gy < y1)
     return mask, ((x1 - x0) * (y1 - y0)).reshape(-1) / (w * h)
 
 
 def _array(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    """The array of a Tensor, or host data copied to the current device (as ``Tensor(x)`` does)."""
+    return x.data if isinstance(x, Tensor) else backend.to_device(x)
 
 
 class _DataAugmentation(_ImageAugmentation):
@@ -87,11 +96,13 @@ class _DataAugmentation(_ImageAugmentation):
         Shapes: images ``(b, h, w, c)``, labels ``(b, ...)``, boxes ``{"boxes": (b, n, 4), "labels": (b, n)}``."""
         return self._augment(images), labels, boxes
 
-    def _chosen(self, b):
-        """Which of ``b`` images a change applies to ``(b, 1, 1, 1)``: each with probability ``p``, ``p`` drawn per
-        image from ``self.factor`` (Keras' two-draw rule)."""
-        p = self.rng.uniform(*self.factor, size=b)
-        return (self.rng.random(b) < p)[:, None, None, None]
+    def _chosen(self, b, xp=None):
+        """Which of ``b`` images a change applies to ``(b, 1, 1, 1)`` bool on ``xp``'s device (default: the current
+        device's module; pass ``get_array_module(images)``): each with probability ``p``, ``p`` drawn per image
+        from ``self.factor`` (Keras' two-draw rule)."""
+        rng = nf_random.device_generator(self.rng, backend.xp if xp is None else xp)
+        p = rng.uniform(*self.factor, size=b)
+        return (rng.random(b) < p)[:, None, None, None]
 
     def call(self, inputs, training=True):
         if isinstance(inputs, dict):
@@ -168,7 +179,7 @@ class MaxNumBoundingBoxes(Layer):
         missing = self.max_number - x.shape[1]
         if missing > 0:
             width = [(0, 0), (0, missing)] + [(0, 0)] * (x.ndim - 2)
-            x = np.pad(x, width, constant_values=fill)
+            x = get_array_module(x).pad(x, width, constant_values=fill)
         return x
 
     def call(self, inputs):

@@ -8,9 +8,8 @@ elastic kernels).
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .. import _validate as check
+from ..backend import get_array_module
 from ..errors import ConfigError
 from ..ops import image as image_ops
 from ..registry import register_builtin
@@ -45,12 +44,12 @@ class RandomShear(_DataAugmentation, _AffineAugmentation):
         self.x_factor = _shear_range(x_factor, "x_factor", where)
         self.y_factor = _shear_range(y_factor, "y_factor", where)
 
-    def _matrices(self, b, h, w):
-        sign = np.where(self.rng.random(b) > 0.5, -1.0, 1.0)
-        sy = self.rng.uniform(*self.y_factor, size=b) * sign
-        sx = self.rng.uniform(*self.x_factor, size=b) * sign
-        one, zero = np.ones(b), np.zeros(b)
-        return np.stack([one, sx, zero, sy, one, zero, zero, zero], axis=1)
+    def _matrices(self, rng, xp, b, h, w):
+        sign = xp.where(rng.random(b) > 0.5, -1.0, 1.0)
+        sy = rng.uniform(*self.y_factor, size=b) * sign
+        sx = rng.uniform(*self.x_factor, size=b) * sign
+        one, zero = xp.ones(b), xp.zeros(b)
+        return xp.stack([one, sx, zero, sy, one, zero, zero, zero], axis=1)
 
     def get_config(self):
         return {**super().get_config(), "x_factor": list(self.x_factor), "y_factor": list(self.y_factor)}
@@ -86,13 +85,15 @@ class RandomPerspective(_ChanceAugmentation):
 
     def _augment(self, images):
         b, h, w, _ = images.shape
-        apply = self._chosen(b)
-        shift = self.rng.uniform(-0.5 * self.scale, 0.5 * self.scale, size=(b, 4, 2))
-        start = np.broadcast_to(np.array([[0.0, 0.0], [w - 1, 0.0], [0.0, h - 1], [w - 1, h - 1]]), (b, 4, 2))
+        xp = get_array_module(images)
+        apply = self._chosen(b, xp)
+        shift = self._draws(images).uniform(-0.5 * self.scale, 0.5 * self.scale, size=(b, 4, 2))
+        corners = xp.asarray([[0.0, 0.0], [w - 1, 0.0], [0.0, h - 1], [w - 1, h - 1]])
+        start = xp.broadcast_to(corners, (b, 4, 2))
         end = start + start * shift
         warped = image_ops.perspective_transform(images, start, end, interpolation=self.interpolation,
                                                  fill_value=self.fill_value).data
-        return np.where(apply, warped, images).astype(images.dtype)
+        return xp.where(apply, warped, images).astype(images.dtype)
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale, "interpolation": self.interpolation,
@@ -125,12 +126,14 @@ class RandomElasticTransform(_ChanceAugmentation):
         if self.scale[1] == 0 or self.factor[1] == 0:
             return images
         b, h, w, _ = images.shape
-        apply = self._chosen(b)
+        xp = get_array_module(images)
+        apply = self._chosen(b, xp)
+        # one strength per batch, a host number: it sets the blur's kernel size
         d = float(self.rng.uniform(*self.scale))
         alpha, sigma = max(h, w) * 0.1 * d, max(min(h, w) * 0.05 * d, 1e-3)
         warped = image_ops.elastic_transform(images, alpha, sigma, self.interpolation, self.fill_mode,
                                              self.fill_value, seed=int(self.rng.integers(2 ** 31))).data
-        return np.clip(np.where(apply, warped, images), *self.value_range).astype(images.dtype)
+        return xp.clip(xp.where(apply, warped, images), *self.value_range).astype(images.dtype)
 
     def get_config(self):
         return {**super().get_config(), "scale": list(self.scale), "interpolation": self.interpolation,
@@ -165,14 +168,15 @@ class RandomErasing(_ChanceAugmentation):
 
     def _augment(self, images):
         b, h, w, _ = images.shape
-        share = np.sqrt(self.rng.uniform(*self.scale, size=(b, 2)))
-        box, _ = random_boxes(self.rng, h, w, share[:, 1], share[:, 0])
+        xp, rng = get_array_module(images), self._draws(images)
+        share = xp.sqrt(rng.uniform(*self.scale, size=(b, 2)))
+        box, _ = random_boxes(rng, h, w, share[:, 1], share[:, 0])
         if self.fill_value is None:
-            fill = self.rng.standard_normal(images.shape).astype(images.dtype) * np.float32(self.value_range[1])
+            fill = rng.standard_normal(images.shape).astype(images.dtype) * images.dtype.type(self.value_range[1])
         else:
-            fill = np.broadcast_to(np.asarray(self.fill_value, dtype=images.dtype), images.shape)
-        fill = np.clip(fill, *self.value_range)
-        return np.where(box & self._chosen(b), fill, images).astype(images.dtype)
+            fill = xp.broadcast_to(xp.asarray(self.fill_value, dtype=images.dtype), images.shape)
+        fill = xp.clip(fill, *self.value_range)
+        return xp.where(box & self._chosen(b, xp), fill, images).astype(images.dtype)
 
     def get_config(self):
         return {**super().get_config(), "scale": list(self.scale), "fill_value": self.fill_value,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validate as check
+from ..backend import get_array_module
 from ..registry import register_builtin
 from .augmentation_data import _DataAugmentation, keras_factor, random_boxes
 
@@ -43,12 +44,13 @@ class MixUp(_DataAugmentation):
 
     def _augment_data(self, images, labels, boxes):
         b = images.shape[0]
-        partner = self.rng.permutation(b)
-        weight = self.rng.beta(self.alpha, self.alpha, size=b).astype(images.dtype)
+        xp, rng = get_array_module(images), self._draws(images)
+        partner = rng.permutation(b)
+        weight = rng.beta(self.alpha, self.alpha, size=b).astype(images.dtype)
         w = weight[:, None, None, None]
         mixed = w * images + (1 - w) * images[partner]
         if boxes is not None:
-            boxes = {k: np.concatenate([v, v[partner]], axis=1) for k, v in boxes.items()}
+            boxes = {k: xp.concatenate([v, v[partner]], axis=1) for k, v in boxes.items()}
         return mixed, _mix_labels(labels, partner, weight), boxes
 
     def get_config(self):
@@ -74,11 +76,12 @@ class CutMix(_DataAugmentation):
 
     def _augment_data(self, images, labels, boxes):
         b, h, w, _ = images.shape
-        a = self.rng.uniform(*self.factor) + 1e-6
-        ratio = np.sqrt(1.0 - self.rng.beta(a, a, size=b))
-        box, area = random_boxes(self.rng, h, w, ratio, ratio)
-        partner = self.rng.permutation(b)
-        mixed = np.where(box, images[partner], images)
+        xp, rng = get_array_module(images), self._draws(images)
+        a = float(self.rng.uniform(*self.factor)) + 1e-6  # one per batch, a parameter of the draws below: host
+        ratio = xp.sqrt(1.0 - rng.beta(a, a, size=b))
+        box, area = random_boxes(rng, h, w, ratio, ratio)
+        partner = rng.permutation(b)
+        mixed = xp.where(box, images[partner], images)
         kept = 1.0 - area  # Keras' share: the box's real-valued area
         return mixed, _mix_labels(labels, partner, kept), boxes
 

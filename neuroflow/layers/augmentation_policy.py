@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validate as check
+from ..backend import get_array_module
 from ..errors import ConfigError
 from ..registry import register_builtin
 from .augmentation import RandomContrast, RandomRotation, RandomTranslation, resolve_training
@@ -154,16 +155,19 @@ class AugMix(_Policy):
 
     def _augment(self, images):
         pool = self._ALL if self.all_ops else self._SOME
+        xp = get_array_module(images)
+        # The chain weights and the blend are scalars per batch (Keras draws them so): NumPy scalars from the host
+        # generator, multiplied into device arrays without a transfer; the operation picks steer Python code.
         weights = self.rng.dirichlet([self.alpha] * self.num_chains).astype(images.dtype)
         keep = np.float32(self.rng.beta(self.alpha, self.alpha))
-        mixed = np.zeros_like(images)
+        mixed = xp.zeros_like(images)
         for weight in weights:
             chain = images
             for pick in self.rng.integers(0, len(pool) + 1, size=self.chain_depth):
                 if pick < len(pool):  # the extra index is Keras' "no operation" step
                     chain = self._apply(pool[pick], chain)
             mixed += chain * weight
-        return np.clip(keep * images + (1 - keep) * mixed, *self.value_range).astype(images.dtype)
+        return xp.clip(keep * images + (1 - keep) * mixed, *self.value_range).astype(images.dtype)
 
     def get_config(self):
         return {**super().get_config(), "num_chains": self.num_chains, "chain_depth": self.chain_depth,

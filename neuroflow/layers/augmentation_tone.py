@@ -6,7 +6,8 @@ Shapes: any image batch ``(batch, h, w, c)`` (channels_first, or one image) -> t
 
 When they act, as in Keras: AutoContrast and CLAHE always (they are deterministic preprocessing); Equalization
 and the random ones unless ``training=False`` (so also on a plain call, Keras' default; ``predict``/``evaluate``
-leave images as they are, as Keras' code does).
+leave images as they are, as Keras' code does). On a device the histograms, lookups and filters run with the
+images' array module (``bincount``, ``take_along_axis``, ``pad`` of CuPy or the strict stand-in).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from .. import _validate as check
 from ..autograd.tensor import Tensor
+from ..backend import get_array_module
 from ..errors import ConfigError
 from ..ops import image as image_ops
 from ..registry import register_builtin
@@ -52,25 +54,28 @@ class AutoContrast(_Preprocessing):
     """
 
     def _augment(self, images):
+        xp = get_array_module(images)
         x = rescale(images, self.value_range, (0.0, 255.0))
         low = x.min(axis=(1, 2), keepdims=True)
         high = x.max(axis=(1, 2), keepdims=True)
         flat = high == low
-        scale = np.float32(255.0) / np.where(flat, 1.0, high - low).astype(x.dtype)
-        out = np.clip((x - low) * scale, 0.0, 255.0)
-        return np.where(flat, images, rescale(out, (0.0, 255.0), self.value_range)).astype(images.dtype)
+        scale = np.float32(255.0) / xp.where(flat, 1.0, high - low).astype(x.dtype)
+        out = xp.clip((x - low) * scale, 0.0, 255.0)
+        return xp.where(flat, images, rescale(out, (0.0, 255.0), self.value_range)).astype(images.dtype)
 
 
 def _level_indices(x, bins):
     """Histogram bin of each value of ``x`` (in [0, 255]): Keras' truncation toward zero, then clipping."""
-    return np.clip((x * np.float32(bins - 1) / np.float32(255.0)).astype(np.int64), 0, bins - 1)
+    xp = get_array_module(x)
+    return xp.clip((x * np.float32(bins - 1) / np.float32(255.0)).astype(np.int64), 0, bins - 1)
 
 
 def _grouped_histograms(idx, bins):
     """``idx`` ``(groups, n)`` of bins -> counts ``(groups, bins)``: one bincount, each group offset by ``bins``."""
+    xp = get_array_module(idx)
     groups = idx.shape[0]
-    offsets = (np.arange(groups) * bins)[:, None]
-    return np.bincount((idx + offsets).ravel(), minlength=groups * bins).reshape(groups, bins)
+    offsets = (xp.arange(groups) * bins)[:, None]
+    return xp.bincount((idx + offsets).ravel(), minlength=groups * bins).reshape(groups, bins)
 
 
 @register_builtin
@@ -90,20 +95,21 @@ class Equalization(_Preprocessing):
         self.bins = check.integer(bins, f"Equalization {self.name!r}", "bins", minimum=2)
 
     def _augment(self, images):
+        xp = get_array_module(images)
         b, h, w, c = images.shape
         x = rescale(images, self.value_range, (0.0, 255.0))
         groups = x.transpose(0, 3, 1, 2).reshape(b * c, h * w)  # one histogram per (image, channel)
         hist = _grouped_histograms(_level_indices(groups, self.bins), self.bins)
-        cdf = np.cumsum(hist, axis=1)
-        cdf_min = np.take_along_axis(cdf, np.argmax(cdf > 0, axis=1)[:, None], axis=1)
+        cdf = xp.cumsum(hist, axis=1)
+        cdf_min = xp.take_along_axis(cdf, xp.argmax(cdf > 0, axis=1)[:, None], axis=1)
         denominator = cdf[:, -1:] - cdf_min
-        denominator = np.where(denominator == 0, 1, denominator)
-        lut = np.clip(np.round((cdf - cdf_min) * 255.0 / denominator), 0, 255).astype(x.dtype)
-        where = np.clip(groups / np.float32(255.0) * np.float32(self.bins - 1), 0, self.bins - 1).astype(np.int64)
-        equalized = np.take_along_axis(lut, where, axis=1)
-        keep = (np.count_nonzero(hist, axis=1) <= 1)[:, None]
-        out = np.where(keep, groups, equalized).reshape(b, c, h, w).transpose(0, 2, 3, 1)
-        return rescale(np.ascontiguousarray(out), (0.0, 255.0), self.value_range).astype(images.dtype)
+        denominator = xp.where(denominator == 0, 1, denominator)
+        lut = xp.clip(xp.round((cdf - cdf_min) * 255.0 / denominator), 0, 255).astype(x.dtype)
+        where = xp.clip(groups / np.float32(255.0) * np.float32(self.bins - 1), 0, self.bins - 1).astype(np.int64)
+        equalized = xp.take_along_axis(lut, where, axis=1)
+        keep = (xp.count_nonzero(hist, axis=1) <= 1)[:, None]
+        out = xp.where(keep, groups, equalized).reshape(b, c, h, w).transpose(0, 2, 3, 1)
+        return rescale(xp.ascontiguousarray(out), (0.0, 255.0), self.value_range).astype(images.dtype)
 
     def get_config(self):
         return {**super().get_config(), "bins": self.bins}
@@ -131,34 +137,35 @@ class ContrastLimitedAdaptiveHistogramEqualization(_Preprocessing):
         b, h, w, c = images.shape
         gh, gw = self.tile_grid_size
         th, tw = -(-h // gh), -(-w // gw)
+        xp = get_array_module(images)
         x = rescale(images, self.value_range, (0.0, 255.0))
-        x = np.pad(x, ((0, 0), (0, th * gh - h), (0, tw * gw - w), (0, 0)), mode="symmetric")
-        levels = np.clip(x, 0, 255).astype(np.int64)
+        x = xp.pad(x, ((0, 0), (0, th * gh - h), (0, tw * gw - w), (0, 0)), mode="symmetric")
+        levels = xp.clip(x, 0, 255).astype(np.int64)
         tiles = levels.reshape(b, gh, th, gw, tw, c).transpose(0, 1, 3, 5, 2, 4).reshape(-1, th * tw)
         hist = _grouped_histograms(tiles, 256).astype(x.dtype).reshape(b, gh, gw, c, 256)
         if self.clip_limit > 0:
             limit = np.float32(self.clip_limit * th * tw / 256.0)
-            clipped = np.minimum(hist, limit)
+            clipped = xp.minimum(hist, limit)
             hist = clipped + (hist - clipped).sum(axis=-1, keepdims=True) / np.float32(256.0)
-        cdf = np.cumsum(hist, axis=-1)
+        cdf = xp.cumsum(hist, axis=-1)
         cdf_min = cdf.min(axis=-1, keepdims=True)
         denominator = np.float32(th * tw) - cdf_min
-        cdf = np.clip((cdf - cdf_min) * np.float32(255.0) / np.where(denominator == 0, 1, denominator), 0, 255)
-        cdf = np.pad(cdf, ((0, 0), (1, 1), (1, 1), (0, 0), (0, 0)), mode="edge")  # outer tiles extend outward
+        cdf = xp.clip((cdf - cdf_min) * np.float32(255.0) / xp.where(denominator == 0, 1, denominator), 0, 255)
+        cdf = xp.pad(cdf, ((0, 0), (1, 1), (1, 1), (0, 0), (0, 0)), mode="edge")  # outer tiles extend outward
         # Each pixel blends the four tile maps around it: tile centres sit at (i + 1/2) * tile size.
-        rows, r_w = self._taps(th * gh, th, gh)
-        cols, c_w = self._taps(tw * gw, tw, gw)
+        rows, r_w = self._taps(xp, th * gh, th, gh)
+        cols, c_w = self._taps(xp, tw * gw, tw, gw)
         r_w, c_w = r_w[None, :, None, None], c_w[None, None, :, None]
         # Flat offsets into the (b, gh + 2, gw + 2, c, 256) maps: one 1-D take per neighbour.
         flat = cdf.reshape(-1)
         s_q = c * 256
         s_r = s_q * (gw + 2)
-        base = levels + (np.arange(b) * s_r * (gh + 2))[:, None, None, None] + (np.arange(c) * 256)
+        base = levels + (xp.arange(b) * s_r * (gh + 2))[:, None, None, None] + (xp.arange(c) * 256)
         row_off = [(r * s_r)[None, :, None, None] for r in rows]
         col_off = [(q * s_q)[None, None, :, None] for q in cols]
 
         def read(i, j):
-            return np.take(flat, base + row_off[i] + col_off[j])
+            return xp.take(flat, base + row_off[i] + col_off[j])
 
         top = read(0, 0) * (1 - c_w) + read(0, 1) * c_w
         bottom = read(1, 0) * (1 - c_w) + read(1, 1) * c_w
@@ -166,13 +173,13 @@ class ContrastLimitedAdaptiveHistogramEqualization(_Preprocessing):
         return rescale(out.astype(images.dtype), (0.0, 255.0), self.value_range)
 
     @staticmethod
-    def _taps(size, tile, grid):
+    def _taps(xp, size, tile, grid):
         """For each pixel of an axis: its two neighbouring tile rows (in the edge-padded map) and the weight of the
-        second, ``(2, size)`` and ``(size,)``."""
-        pos = (np.arange(size, dtype=np.float32) - tile / 2.0) / tile + 1.0
-        first = np.floor(pos)
+        second, ``(2, size)`` and ``(size,)``, made on ``xp``'s device."""
+        pos = (xp.arange(size, dtype=np.float32) - tile / 2.0) / tile + 1.0
+        first = xp.floor(pos)
         weight = (pos - first).astype(np.float32)
-        taps = np.clip(np.stack([first, first + 1]), 0, grid + 1).astype(np.int64)
+        taps = xp.clip(xp.stack([first, first + 1]), 0, grid + 1).astype(np.int64)
         return taps, weight
 
     def get_config(self):
@@ -195,9 +202,10 @@ class RandomPosterization(_ColorAugmentation):
     def _augment(self, images):
         lo, hi = int(self.factor[0]), int(self.factor[1])
         b = images.shape[0]
-        bits = self.rng.integers(lo, hi, size=b) if lo != hi else np.full(b, lo)
+        xp, rng = get_array_module(images), self._draws(images)
+        bits = rng.integers(lo, hi, size=b) if lo != hi else xp.full(b, lo)
         shift = (8 - bits).astype(np.uint8)[:, None, None, None]
-        levels = np.clip(rescale(images, self.value_range, (0.0, 255.0)), 0, 255).astype(np.uint8)
+        levels = xp.clip(rescale(images, self.value_range, (0.0, 255.0)), 0, 255).astype(np.uint8)
         kept = ((levels >> shift) << shift).astype(images.dtype)
         return rescale(kept, (0.0, 255.0), self.value_range)
 
@@ -223,10 +231,11 @@ class Solarization(_DataAugmentation):
 
     def _augment(self, images):
         shape = (images.shape[0], 1, 1, 1)
-        add = (self.rng.uniform(*self.addition_factor, size=shape) * 255).astype(images.dtype)
-        threshold = (self.rng.uniform(*self.threshold_factor, size=shape) * 255).astype(images.dtype)
-        x = np.clip(rescale(images, self.value_range, (0.0, 255.0)) + add, 0.0, 255.0)
-        x = np.where(x < threshold, x, np.float32(255.0) - x).astype(images.dtype)
+        xp, rng = get_array_module(images), self._draws(images)
+        add = (rng.uniform(*self.addition_factor, size=shape) * 255).astype(images.dtype)
+        threshold = (rng.uniform(*self.threshold_factor, size=shape) * 255).astype(images.dtype)
+        x = xp.clip(rescale(images, self.value_range, (0.0, 255.0)) + add, 0.0, 255.0)
+        x = xp.where(x < threshold, x, np.float32(255.0) - x).astype(images.dtype)
         return rescale(x, (0.0, 255.0), self.value_range)
 
     def get_config(self):
@@ -237,7 +246,7 @@ class Solarization(_DataAugmentation):
 def _smooth3x3(images):
     """PIL's smoothing filter ``[[1, 1, 1], [1, 5, 1], [1, 1, 1]] / 13`` per channel, zero-padded ('same')."""
     h, w = images.shape[1:3]
-    p = np.pad(images, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    p = get_array_module(images).pad(images, ((0, 0), (1, 1), (1, 1), (0, 0)))
     ring = sum(p[:, i:i + h, j:j + w] for i in range(3) for j in range(3))  # nine shifted views, no pixel loop
     return (ring + np.float32(4.0) * images) / np.float32(13.0)
 
@@ -254,7 +263,7 @@ class RandomSharpness(_ColorAugmentation):
         super().__init__(factor, value_range, seed, data_format, **kwargs)
 
     def _augment(self, images):
-        f = self._draw(images.shape[0], images.dtype) * np.float32(2.0)
+        f = self._draw(images) * np.float32(2.0)
         return self._clip(images + (np.float32(1.0) - f) * (_smooth3x3(images) - images))
 
 
@@ -282,10 +291,12 @@ class RandomGaussianBlur(_ColorAugmentation):
         self.sigma = keras_factor(sigma, "sigma", self._where)
 
     def _augment(self, images):
-        apply = self._chosen(images.shape[0])
-        sigma = tuple(self.rng.uniform(*self.sigma, size=2) + 1e-6)
+        xp = get_array_module(images)
+        apply = self._chosen(images.shape[0], xp)
+        # One pair per batch that builds the kernel (Python numbers for gaussian_blur): drawn on the host.
+        sigma = tuple(float(s) + 1e-6 for s in self.rng.uniform(*self.sigma, size=2))
         blurred = image_ops.gaussian_blur(images, self.kernel_size, sigma).data.astype(images.dtype, copy=False)
-        return self._clip(np.where(apply, blurred, images))
+        return self._clip(xp.where(apply, blurred, images))
 
     def get_config(self):
         return {**super().get_config(), "kernel_size": list(self.kernel_size), "sigma": list(self.sigma)}

@@ -23,6 +23,18 @@ def _to_float(layer, inputs):
     return inputs if inputs.dtype == np.dtype(layer.dtype) else ops.cast(inputs, layer.dtype)
 
 
+def _on_device_of(layer, name: str, value, x):
+    """Host constant ``value`` of ``layer`` (fixed at construction) on the device of Tensor ``x``: copied there on
+    first use and kept, so a device call uploads it once, not at every call. Shapes: unchanged."""
+    xp = backend.get_array_module(x)
+    if xp is np:
+        return value
+    cache = layer.__dict__.setdefault("_device_constants", {})
+    if (name, xp) not in cache:
+        cache[name, xp] = xp.asarray(value)
+    return cache[name, xp]
+
+
 def _json(value):
     """A scale/offset/mean argument as JSON: numbers stay numbers, arrays become (nested) lists."""
     if value is None or isinstance(value, (int, float)):
@@ -52,9 +64,10 @@ class Rescaling(Layer):
         self._offset = np.asarray(offset, dtype=self.dtype)
 
     def call(self, inputs):
-        out = ops.multiply(_to_float(self, inputs), self._scale)
+        x = _to_float(self, inputs)
+        out = ops.multiply(x, _on_device_of(self, "scale", self._scale, x))
         if self._offset.ndim or float(self._offset) != 0.0:
-            out = ops.add(out, self._offset)
+            out = ops.add(out, _on_device_of(self, "offset", self._offset, x))
         return out
 
     def compute_output_shape(self, input_shape):
@@ -134,22 +147,25 @@ class Normalization(Layer):
             raise ConfigError(f"Normalization {self.name!r}: mean/variance of shape {value.shape} does not fit the "
                               f"kept axes of shape {self._stats_shape}") from None
 
-    def _stats(self):
-        """(mean, std) arrays in the broadcast shape; std floored at Keras' epsilon."""
+    def _stats(self, like=None):
+        """(mean, std) arrays in the broadcast shape; std floored at Keras' epsilon. Given mean/variance (host
+        constants) are taken to the device of Tensor ``like`` when given (once: kept there)."""
         if self.input_mean is None:
             mean = self.mean.data.reshape(self._broadcast)
             var = self.variance.data.reshape(self._broadcast)
-        else:
+        elif like is None:
             mean, var = self._fixed
-        xp = backend.get_array_module(var)  # the weights' device (given mean/variance: host constants)
-        return mean, xp.maximum(xp.sqrt(var), xp.asarray(backend.epsilon(), dtype=var.dtype))
+        else:
+            mean, var = (_on_device_of(self, name, v, like) for name, v in zip(("mean", "variance"), self._fixed))
+        xp = backend.get_array_module(var)  # the weights' device (or the given constants')
+        return mean, xp.maximum(xp.sqrt(var), var.dtype.type(backend.epsilon()))  # a scalar: no upload
 
     def call(self, inputs):
         x = _to_float(self, inputs)
         if x.ndim != len(self._broadcast):
             raise ShapeError(f"Normalization {self.name!r}: built for inputs of rank {len(self._broadcast)} "
                              f"(shape {self._built_shape}), got shape {x.shape}")
-        mean, std = self._stats()
+        mean, std = self._stats(x)
         if self.invert:
             return ops.add(ops.multiply(x, std), mean)
         return ops.divide(ops.subtract(x, mean), std)
@@ -211,7 +227,8 @@ class Normalization(Layer):
     def _adapt_batch(self, batch):
         if isinstance(batch, tuple):
             batch = batch[0]
-        x = np.asarray(batch.data if isinstance(batch, Tensor) else batch)
+        x = batch.data if isinstance(batch, Tensor) else batch
+        x = backend.get_array_module(x).asarray(x)  # device batches stay there: their moments are computed there
         if x.dtype.kind not in "biuf":
             raise DataError(f"Normalization.adapt: expected numeric batches, got dtype {x.dtype}")
         if not self.built:

@@ -23,7 +23,7 @@ from ..errors import ConfigError, ShapeError
 from ._registry import not_differentiable
 from ._image_layout import (DATA_FORMATS, FILL_MODES, INTERPOLATIONS, check_choice,  # noqa: F401 - re-exported
                             float_images, from_batched_last, standardize_data_format, to_batched_last)
-from .image_affine import affine_transform, affine_transform_array, fill_index  # noqa: F401 - re-exported
+from .image_affine import affine_transform, affine_transform_array, fill_index, image_array  # noqa: F401
 from .image_filters import *  # noqa: F401,F403 - colour spaces, crops, pads, patches, blur, edges, ssim
 from .image_warp import *  # noqa: F401,F403 - map_coordinates, perspective_transform, elastic_transform
 from .image_scale import scale_and_translate  # noqa: F401 - re-exported
@@ -110,7 +110,7 @@ def resize(images, size, interpolation="bilinear", crop_to_aspect_ratio=False, p
     if crop_to_aspect_ratio and pad_to_aspect_ratio:
         raise ConfigError(f"{where}: only one of crop_to_aspect_ratio and pad_to_aspect_ratio can be True")
     size = (int(size[0]), int(size[1]))
-    arr = images.data if isinstance(images, Tensor) else get_array_module().asarray(images)
+    arr = image_array(images)
     x, unbatched = to_batched_last(float_images(arr), data_format, where)
     x = crop_or_pad_to_aspect(x, size, crop_to_aspect_ratio, pad_to_aspect_ratio, fill_value)
     out = resize_array(x, size, interpolation)

@@ -6,11 +6,21 @@ gather (no Python loop over images or pixels). Conventions and fill modes: see :
 from __future__ import annotations
 
 from ..autograd.tensor import Tensor
-from ..backend import get_array_module
+from .. import backend
+from ..backend import get_array_module, module_device
 from ..errors import ShapeError
 from ._image_layout import (FILL_MODES, INTERPOLATIONS, check_choice, float_images, from_batched_last,
                             standardize_data_format, to_batched_last)
 from ._registry import not_differentiable
+
+
+def image_array(images):
+    """The array behind ``images`` for an image op: a Tensor's data or a device array as they are (no copy), host
+    data (NumPy arrays, lists) on the current device as ``Tensor`` places it, its dtype kept. Shapes: unchanged."""
+    data = images.data if isinstance(images, Tensor) else images
+    if module_device(get_array_module(data)) != "cpu":
+        return data
+    return backend.xp.asarray(data)
 
 
 # --- affine warps -----------------------------------------------------------------------------------------------
@@ -35,13 +45,15 @@ def _lookup(i, size: int, fill_mode: str, stride: int, pair: bool = True):
     """``(fill_index(i) * stride, fill_index(i + 1) * stride)`` for integer indices ``i`` (second: ``None``
     unless ``pair``).
 
-    The indices span a small range, so the fill rule is evaluated once per distinct index (a lookup table) and
-    read with a gather; ``i`` is consumed (shifted in place). Several times faster than ``%`` and ``where`` over
-    every pixel.
+    On the host the indices span a small range, so the fill rule is evaluated once per distinct index (a lookup
+    table) and read with a gather; ``i`` is consumed (shifted in place). Several times faster than ``%`` and
+    ``where`` over every pixel. On a device the rule runs on every index: the table's range would be read back to
+    the host (a synchronising transfer), and a GPU evaluates the rule at memory speed anyway.
     """
     xp = get_array_module(i)
-    lo, hi = int(i.min()), int(i.max()) + 1
-    if hi - lo > 64 * (size + 2):  # wild coordinates (e.g. a degenerate projective row): skip the table
+    on_host = module_device(xp) == "cpu"
+    lo, hi = (int(i.min()), int(i.max()) + 1) if on_host else (0, 0)
+    if not on_host or hi - lo > 64 * (size + 2):  # wild coordinates (a degenerate projective row): no table
         return (fill_index(i, size, fill_mode) * stride,
                 fill_index(i + 1, size, fill_mode) * stride if pair else None)
     table = fill_index(xp.arange(lo, hi + 1), size, fill_mode) * stride
@@ -57,7 +69,9 @@ def _source_coords(t, h: int, w: int, dtype, xp):
     y = xp.arange(h, dtype=dtype)[None, :, None]
     xs = a0 * x + (a1 * y + a2)  # the small (batch, h, 1) term first: one full-size temporary per axis
     ys = b0 * x + (b1 * y + b2)
-    if xp.any(t[:, 6:] != 0):  # projective rows: divide by k = c0 x + c1 y + 1
+    # Projective rows: divide by k = c0 x + c1 y + 1. On a device always (k is exactly 1 for affine rows, so the
+    # result is the same) rather than read the test back to the host.
+    if module_device(xp) != "cpu" or xp.any(t[:, 6:] != 0):
         k = c0 * x + (c1 * y + 1)
         xs /= k
         ys /= k
@@ -139,7 +153,7 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     check_choice(interpolation, INTERPOLATIONS, "interpolation", where)
     check_choice(fill_mode, FILL_MODES, "fill_mode", where)
     data_format = standardize_data_format(data_format, where)
-    arr = images.data if isinstance(images, Tensor) else get_array_module().asarray(images)
+    arr = image_array(images)
     x, unbatched = to_batched_last(float_images(arr), data_format, where)
     xp = get_array_module(x)
     t = xp.asarray(transform.data if isinstance(transform, Tensor) else transform, dtype=xp.float64)

@@ -53,7 +53,7 @@ def rgb_to_grayscale(images, data_format=None):
     x, fmt, single = _nhwc(images, data_format, "rgb_to_grayscale")
     if x.shape[-1] != 3:
         raise ShapeError(f"rgb_to_grayscale: expected 3 channels, got {x.shape[-1]}")
-    w = get_array_module().asarray([0.2989, 0.5870, 0.1140], dtype=x.dtype)
+    w = get_array_module(x).asarray([0.2989, 0.5870, 0.1140], dtype=x.dtype)
     return _back(_sum(x * w, axis=-1, keepdims=True), fmt, single)
 
 
@@ -136,7 +136,7 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
 
 # --- patches ---------------------------------------------------------------------------------------------------------
 def _patches(x, size, strides, dilation, padding, spatial, who):
-    xp = get_array_module()
+    xp = get_array_module(x)  # the index arrays live with the data
     size = (size,) * spatial if isinstance(size, int) else tuple(int(s) for s in size)
     strides = size if strides is None else ((strides,) * spatial if isinstance(strides, int) else tuple(strides))
     dil = (dilation,) * spatial if isinstance(dilation, int) else tuple(dilation)
@@ -183,8 +183,7 @@ def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="va
 
 
 # --- filters ---------------------------------------------------------------------------------------------------------
-def _gaussian_taps(k, sigma):
-    xp = get_array_module()
+def _gaussian_taps(k, sigma, xp):
     t = xp.arange(k) - (k - 1) / 2
     g = xp.exp(-(t * t) / (2 * sigma * sigma))
     return g / g.sum()
@@ -197,8 +196,8 @@ def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None
     x, fmt, single = _nhwc(images, data_format, "gaussian_blur")
     kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
     sh, sw = (sigma, sigma) if isinstance(sigma, (int, float)) else sigma
-    xp = get_array_module()
-    taps = xp.outer(_gaussian_taps(int(kh), float(sh)), _gaussian_taps(int(kw), float(sw))).astype(x.dtype)
+    xp = get_array_module(x)
+    taps = xp.outer(_gaussian_taps(int(kh), float(sh), xp), _gaussian_taps(int(kw), float(sw), xp)).astype(x.dtype)
     c = x.shape[-1]
     kernel = xp.broadcast_to(taps[:, :, None, None], (kh, kw, c, 1)).copy()
     ph, pw = (kh - 1) // 2, (kw - 1) // 2
@@ -212,7 +211,7 @@ def sobel_edges(images, data_format=None):
     torch backend zero-pads instead: the two differ on the one-pixel border).
     Shapes: ``(N, H, W, C)`` -> ``(N, H, W, C, 2)`` ([dy, dx] in the last axis)."""
     x, fmt, single = _nhwc(images, data_format, "sobel_edges")
-    xp = get_array_module()
+    xp = get_array_module(x)
     ky = xp.asarray([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=x.dtype)
     c = x.shape[-1]
     xpad = pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="reflect")
@@ -231,8 +230,8 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
     b, _, _ = _nhwc(image2, data_format, "ssim")
     if a.shape != b.shape:
         raise ShapeError(f"ssim: image1 {a.shape} and image2 {b.shape} must have the same shape")
-    xp = get_array_module()
-    g = _gaussian_taps(int(filter_size), float(filter_sigma))
+    xp = get_array_module(a)
+    g = _gaussian_taps(int(filter_size), float(filter_sigma), xp)
     taps = xp.outer(g, g).astype(a.dtype)
     c = a.shape[-1]
     kernel = xp.broadcast_to(taps[:, :, None, None], (filter_size, filter_size, c, 1)).copy()

@@ -3,7 +3,8 @@ semantics): separable resampling with a linear, Keys cubic or Lanczos kernel, wi
 (``antialias``).
 
 Each spatial axis is one product with a weight matrix ``(in, out)`` built here from the kernel (a constant), so
-the op is linear in the images: its gradient (and every higher one) is the same products transposed.
+the op is linear in the images: its gradient (and every higher one) is the same products transposed. The matrix
+depends only on sizes and the scale/translation numbers: it is built on the host and copied to the images' device.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numbers
 
 import numpy as np
 
+from .. import backend
 from ..autograd.tensor import Tensor, as_tensor
 from ..errors import ConfigError, DTypeError, ShapeError
 from ._registry import differentiable
@@ -64,7 +66,9 @@ def weight_matrix(input_size: int, output_size: int, scale: float, translation: 
 
 
 def _per_axis(value, k: int, name: str):
-    arr = np.asarray(value.data if isinstance(value, Tensor) else value, dtype=np.float64).reshape(-1)
+    # a few numbers that shape the weight matrices: read on the host (an explicit copy for device values)
+    arr = np.asarray(backend.to_host(value.data if isinstance(value, Tensor) else value), dtype=np.float64)
+    arr = arr.reshape(-1)
     if arr.size != k:
         raise ShapeError(f"scale_and_translate: {name} needs one value per spatial dimension ({k}), got {arr.size}")
     return arr
@@ -100,9 +104,11 @@ def scale_and_translate(images, output_shape, scale, translation, spatial_dims, 
         d = d % x.ndim
         w = weight_matrix(x.shape[d], output_shape[d], float(s), float(t), _METHODS[method], bool(antialias),
                           out.dtype)
+        w = backend.get_array_module(x.data).asarray(w)  # the images' device (NumPy: w itself)
         out = moveaxis(tensordot(out, Tensor(w, dtype=w.dtype), axes=([d], [0])), -1, d)
     if x.dtype.kind != "f":  # Keras: round back into the input's range and dtype
-        data = np.clip(np.round(out.data), x.data.min(), x.data.max()).astype(x.dtype)
+        xp = backend.get_array_module(out.data)
+        data = xp.clip(xp.round(out.data), x.data.min(), x.data.max()).astype(x.dtype)
         return Tensor(data, dtype=data.dtype)
     return out
 

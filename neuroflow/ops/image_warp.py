@@ -37,8 +37,8 @@ def _fold(i, size: int, mode: str):
 def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0):
     """``inputs`` sampled at ``coordinates`` (one row per input axis) by nearest (``order=0``) or linear
     (``order=1``) interpolation. Shapes: inputs ``(d0, ..., dn)``, coordinates ``(n + 1, *out)`` -> ``out``."""
-    xp = get_array_module()
     x = as_tensor(inputs).data
+    xp = get_array_module(x)
     c = xp.asarray(coordinates.data if isinstance(coordinates, Tensor) else coordinates, dtype=xp.float64)
     if c.ndim < 2 or c.shape[0] != x.ndim:
         raise ShapeError(f"map_coordinates: coordinates must have shape ({x.ndim}, ...), one row per input axis; "
@@ -75,10 +75,13 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
 
 
 def _homographies(start, end):
-    """Per image, the 8 coefficients mapping each ``end`` point to its ``start`` point (solved from 4 pairs)."""
-    xp = get_array_module()
-    s = xp.asarray(start.data if isinstance(start, Tensor) else start, dtype=xp.float64)
-    e = xp.asarray(end.data if isinstance(end, Tensor) else end, dtype=xp.float64)
+    """Per image, the 8 coefficients mapping each ``end`` point to its ``start`` point (solved from 4 pairs), on the
+    points' device (the current device for lists)."""
+    start = start.data if isinstance(start, Tensor) else start
+    end = end.data if isinstance(end, Tensor) else end
+    xp = get_array_module(start, end)
+    s = xp.asarray(start, dtype=xp.float64)
+    e = xp.asarray(end, dtype=xp.float64)
     if s.ndim == 2:
         s, e = s[None], e[None]
     if s.shape[-2:] != (4, 2) or e.shape != s.shape:
@@ -115,8 +118,8 @@ def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", f
     where = "elastic_transform"
     check_choice(interpolation, ("bilinear", "nearest"), "interpolation", where)
     fmt = standardize_data_format(data_format, where)
-    xp = get_array_module()
     arr = as_tensor(images).data
+    xp = get_array_module(arr)
     x, single = to_batched_last(arr if arr.dtype.kind == "f" else arr.astype(default_float_dtype()), fmt, where)
     n, h, w, ch = x.shape
     rng = nf_random.device_generator(nf_random.generator_for(seed, where), xp)
