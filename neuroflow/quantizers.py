@@ -2,7 +2,8 @@
 
 All of these compute on arrays and return Tensors without a graph node: quantization is a rounding, with no
 useful derivative (a quantized layer passes its input gradient straight through the dequantized weights:
-:mod:`neuroflow.layers.quantized`).
+:mod:`neuroflow.layers.quantized`). They compute with the array module of their inputs, so device arrays stay on
+their device (host inputs are NumPy arrays).
 """
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from .errors import ConfigError, DTypeError
 
 
 def _array(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    """A Tensor's data, a device array as it is, anything else as a NumPy array."""
+    if isinstance(x, Tensor):
+        return x.data
+    return np.asarray(x) if backend.is_host(x) else x
 
 
 def _tensor(a):
-    return Tensor._from_op(np.asarray(a), None)
+    return Tensor._from_op(backend.get_array_module(a).asarray(a), None)
 
 
 def _axes(axis, ndim):
@@ -30,14 +34,15 @@ def abs_max_quantize(inputs, axis, value_range=(-127, 127), dtype="int8", epsilo
     """``(round(inputs * scale) clipped to value_range as dtype, scale)`` with ``scale = value_range[1] /
     (max|inputs| over axis + epsilon)``. Shapes: ``inputs`` any; ``scale`` keeps ``axis`` as size 1.
 
-    ``to_numpy`` is accepted for Keras code (everything here runs in NumPy)."""
+    ``to_numpy`` is accepted for Keras code (the result stays on the inputs' device either way)."""
     x = _array(inputs)
     if x.dtype.kind != "f":
         raise DTypeError(f"abs_max_quantize: inputs must be floats, got dtype {x.dtype}")
+    xp = backend.get_array_module(x)
     epsilon = backend.epsilon() if epsilon is None else epsilon
-    peak = np.max(np.abs(x), axis=_axes(axis, x.ndim), keepdims=True)
-    scale = (np.asarray(value_range[1], x.dtype) / (peak + np.asarray(epsilon, x.dtype))).astype(x.dtype)
-    outputs = np.clip(np.round(x * scale), value_range[0], value_range[1]).astype(dtype)
+    peak = xp.max(xp.abs(x), axis=_axes(axis, x.ndim), keepdims=True)
+    scale = (xp.asarray(value_range[1], x.dtype) / (peak + xp.asarray(epsilon, x.dtype))).astype(x.dtype)
+    outputs = xp.clip(xp.round(x * scale), value_range[0], value_range[1]).astype(dtype)
     return _tensor(outputs), _tensor(scale)
 
 
@@ -91,16 +96,19 @@ def compute_float8_scale(amax, scale, dtype_max, margin=0):
     """The next float8 scale from the running ``amax`` (NVIDIA Transformer Engine's rule): ``amax / dtype_max
     * 2**margin``, keeping ``scale`` where ``amax`` is zero or not finite. Shapes: scalars or alike arrays."""
     amax, scale = _array(amax), _array(scale)
-    factor = (np.asarray(dtype_max, amax.dtype) / amax) / np.asarray(2.0 ** margin, amax.dtype)
-    keep = ~((amax > 0) & np.isfinite(amax))
-    return _tensor(np.reciprocal(np.where(keep, np.reciprocal(scale), factor)).astype(scale.dtype))
+    xp = backend.get_array_module(amax, scale)
+    amax, scale = xp.asarray(amax), xp.asarray(scale)  # a host scalar meeting a device array goes there
+    factor = (xp.asarray(dtype_max, amax.dtype) / amax) / xp.asarray(2.0 ** margin, amax.dtype)
+    keep = ~((amax > 0) & xp.isfinite(amax))
+    return _tensor(xp.reciprocal(xp.where(keep, xp.reciprocal(scale), factor)).astype(scale.dtype))
 
 
 def compute_float8_amax_history(x, amax_history):
     """``amax_history`` rolled by one with ``max|x|`` first. Shapes: ``amax_history`` ``(length,)``."""
     history = _array(amax_history)
-    out = np.roll(history, -1)
-    out[0] = np.max(np.abs(_array(x))).astype(history.dtype)
+    xp = backend.get_array_module(history)
+    out = xp.roll(history, -1)
+    out[0] = xp.max(xp.abs(xp.asarray(_array(x)))).astype(history.dtype)
     return _tensor(out)
 
 
@@ -114,9 +122,11 @@ def quantize_and_dequantize(inputs, scale, quantized_dtype, compute_dtype):
         raise ConfigError(f"quantize_and_dequantize: quantized_dtype {quantized_dtype!r} needs the ml_dtypes "
                           f"package with that type (pip install 'neuroflow[mixed]')") from None
     compute = np.dtype(compute_dtype)
-    limit = np.asarray(float(ml_dtypes.finfo(qdtype).max), compute)
-    s = _array(scale).astype(compute)
-    x = np.clip(_array(inputs).astype(compute) / s, -limit, limit).astype(qdtype)
+    xs, s = _array(inputs), _array(scale)
+    xp = backend.get_array_module(xs, s)
+    limit = xp.asarray(float(ml_dtypes.finfo(qdtype).max), compute)
+    s = xp.asarray(s).astype(compute)
+    x = xp.clip(xp.asarray(xs).astype(compute) / s, -limit, limit).astype(qdtype)
     return _tensor(x.astype(compute) * s)
 
 
@@ -129,14 +139,15 @@ def pack_int4(arr, axis=0, dtype="int8"):
     a = _array(arr)
     if a.dtype != np.dtype(dtype):
         raise DTypeError(f"pack_int4: expected a {dtype} array, got {a.dtype}")
-    a = np.moveaxis(a, axis, 0)
+    xp = backend.get_array_module(a)
+    a = xp.moveaxis(a, axis, 0)
     n = a.shape[0]
     if n % 2:
-        a = np.concatenate([a, np.zeros((1,) + a.shape[1:], a.dtype)])
-    mask = np.array(0x0F, a.dtype)
-    packed = np.bitwise_or(np.bitwise_and(a[::2], mask), np.left_shift(np.bitwise_and(a[1::2], mask),
-                                                                       np.array(4, a.dtype))).astype(a.dtype)
-    packed = np.moveaxis(packed, 0, axis)
+        a = xp.concatenate([a, xp.zeros((1,) + a.shape[1:], a.dtype)])
+    mask = xp.asarray(0x0F, a.dtype)
+    packed = xp.bitwise_or(xp.bitwise_and(a[::2], mask), xp.left_shift(xp.bitwise_and(a[1::2], mask),
+                                                                       xp.asarray(4, a.dtype))).astype(a.dtype)
+    packed = xp.moveaxis(packed, 0, axis)
     return _tensor(packed), tuple(packed.shape), n
 
 
@@ -144,12 +155,14 @@ def unpack_int4(packed, orig_len, axis=0, dtype="int8"):
     """The inverse of :func:`pack_int4`: int8 values in [-8, 7] with ``orig_len`` entries along ``axis``."""
     if dtype not in ("int8", "uint8"):
         raise ConfigError(f"unpack_int4: dtype must be 'int8' or 'uint8', got {dtype!r}")
-    p = np.moveaxis(_array(packed), axis, 0).astype(np.uint8)
+    p = _array(packed)
+    xp = backend.get_array_module(p)
+    p = xp.moveaxis(p, axis, 0).astype(np.uint8)
     low, high = (p & 0x0F).astype(np.int8), (p >> 4).astype(np.int8)
-    low, high = np.where(low > 7, low - 16, low), np.where(high > 7, high - 16, high)
-    out = np.empty((2 * p.shape[0],) + p.shape[1:], np.int8)
+    low, high = xp.where(low > 7, low - 16, low), xp.where(high > 7, high - 16, high)
+    out = xp.empty((2 * p.shape[0],) + p.shape[1:], np.int8)
     out[::2], out[1::2] = low, high
-    return _tensor(np.moveaxis(out[:orig_len], 0, axis))
+    return _tensor(xp.moveaxis(out[:orig_len], 0, axis))
 
 
 class QuantizationConfig:

@@ -174,7 +174,7 @@ def masked_softmax(inputs, axis, mask=None, who="softmax", zero_masked=True):
     Shapes: inputs any; mask broadcastable to the inputs -> the inputs' shape."""
     keep = None
     if mask is not None:
-        keep = mask_array(mask)
+        keep = mask_array(mask, like=inputs)
         if keep.ndim > inputs.ndim or any(m != 1 and m != i for m, i in zip(keep.shape[::-1], inputs.shape[::-1])):
             raise ShapeError(f"{who}: the mask of shape {keep.shape} does not broadcast to the inputs of shape "
                              f"{tuple(inputs.shape)}")

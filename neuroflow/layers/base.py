@@ -252,7 +252,7 @@ class Layer(AddedLosses, DTypePolicyParts):
         """Clear the gradient of every weight of this layer and its sub-layers before a new ``backward()`` (what
         ``model.zero_grad()`` does in Keras' PyTorch-backend training loops); ``set_to_none=False`` zero-fills."""
         for v in self.weights:
-            v.grad = None if set_to_none or v.grad is None else np.zeros_like(v.grad)
+            v.grad = None if set_to_none or v.grad is None else backend.get_array_module(v.grad).zeros_like(v.grad)
 
     # --- the symbolic graph (functional models) ----------------------------------------------------------------
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validate as check
-from ..backend import get_array_module, is_host
+from ..backend import get_array_module, get_device, is_host, to_host
 from ..autograd.tensor import Tensor
 from ..data import text as nf_text
 from ..errors import ConfigError, DataError
@@ -32,8 +32,7 @@ def encode_categorical(ids, output_mode, depth, dtype="float32", count_weights=N
     if ids.ndim == 0:
         ids = ids[None]
     ids = ids.astype(np.int64)
-    if ids.size and is_host(ids) and (ids.min() < 0 or ids.max() >= depth):  # on a device: no value reads
-        raise DataError(f"{who}: ids must be in [0, {depth}), got values from {ids.min()} to {ids.max()}")
+    check_id_range(ids, depth, who)
     if output_mode == "one_hot":
         if ids.ndim > 1 and ids.shape[-1] == 1:
             ids = ids[..., 0]
@@ -44,9 +43,18 @@ def encode_categorical(ids, output_mode, depth, dtype="float32", count_weights=N
     if output_mode == "multi_hot":
         out[rows, flat.ravel()] = 1
     else:
-        weights = None if count_weights is None else _array(count_weights).astype(dtype).reshape(-1)
+        weights = None if count_weights is None else xp.asarray(_array(count_weights)).astype(dtype).reshape(-1)
         xp.add.at(out, (rows, flat.ravel()), 1 if weights is None else weights)
     return out.reshape(ids.shape[:-1] + (depth,)) if ids.ndim > 1 else out[0]
+
+
+def check_id_range(ids, depth, who):
+    """Refuse host ``ids`` outside ``[0, depth)`` (a :class:`DataError` naming ``who``); device ids are not read
+    (each check would cost a transfer). Shapes: any."""
+    if is_host(ids) and not isinstance(ids, Tensor):
+        ids = np.asarray(ids)
+        if ids.size and ids.dtype.kind in "iuf" and (ids.min() < 0 or ids.max() >= depth):  # others: refused later
+            raise DataError(f"{who}: ids must be in [0, {depth}), got values from {ids.min()} to {ids.max()}")
 
 
 def _array(inputs):
@@ -79,6 +87,8 @@ class CategoryEncoding(Layer):
     def __call__(self, inputs, count_weights=None, **kwargs):
         if count_weights is not None and self.output_mode != "count":
             raise ConfigError(f"{self._who}: count_weights needs output_mode='count', got {self.output_mode!r}")
+        if get_device() != "cpu" and not isinstance(inputs, SymbolicTensor):
+            check_id_range(inputs, self.num_tokens, self._who)  # host ids: read here, before they go to the device
         return super().__call__(inputs, count_weights=count_weights, **kwargs)
 
     def call(self, inputs, count_weights=None):
@@ -125,14 +135,14 @@ class Discretization(Layer):
 
     def adapt(self, data, steps=None):
         """Boundaries at the ``1/num_bins, 2/num_bins, ...`` quantiles of ``data`` (an array, or an iterable of
-        batches: at most ``steps`` of them)."""
+        batches: at most ``steps`` of them). Device data is read on the host once: the boundaries are config."""
         if self.num_bins is None:
             raise ConfigError(f"{self._who}: adapt needs num_bins (this layer was given bin_boundaries)")
-        if isinstance(data, (np.ndarray, list, tuple, Tensor)):
-            values = _array(data).ravel()
+        if isinstance(data, (np.ndarray, list, tuple, Tensor)) or not is_host(data):
+            values = to_host(_array(data)).ravel()
         else:
             batches = [b for i, b in enumerate(data) if steps is None or i < steps]
-            values = np.concatenate([_array(b).ravel() for b in batches]) if batches else np.zeros(0)
+            values = np.concatenate([to_host(_array(b)).ravel() for b in batches]) if batches else np.zeros(0)
         values = values.astype(np.float64)
         if not values.size:
             raise DataError(f"{self._who}: adapt got no data")

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .. import _validate as check, ops
 from .. import activations as acts, constraints as cons, initializers as inits, regularizers as nf_regularizers
 from ..autograd.tensor import Tensor
@@ -182,7 +180,7 @@ class ConvLSTM(RNN):
         return self._to_format(ops.reshape(y, tuple(y.shape[:lead]) + self.cell.out_spatial + (self.filters,)), lead)
 
     def _flatten_state(self, s):
-        s = s if isinstance(s, Tensor) else Tensor(np.asarray(s, dtype=self.dtype))
+        s = s if isinstance(s, Tensor) else Tensor(s, dtype=self.dtype)  # host states go to the current device
         if self.data_format == "channels_first":
             s = ops.transpose(s, (0,) + tuple(range(2, s.ndim)) + (1,))
         return ops.reshape(s, (s.shape[0], -1))
@@ -217,7 +215,7 @@ class ConvLSTM(RNN):
     def reset_states(self, states=None):
         """Forget the kept states (``stateful=True``); or set them to ``states`` ([h, c], each (batch,
         *out_spatial, filters) in the layer's data format)."""
-        self.states = None if states is None else [self._flatten_state(s).numpy() for s in states]
+        self.states = None if states is None else [self._flatten_state(s).data for s in states]  # no read-back
 
     reset_state = reset_states
 

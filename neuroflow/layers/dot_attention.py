@@ -16,8 +16,8 @@ from .masking import mask_array
 from .multi_head_attention import causal_mask
 
 
-def _as_bool(mask):
-    return None if mask is None else mask_array(mask).astype(bool)
+def _as_bool(mask, like):
+    return None if mask is None else mask_array(mask, like).astype(bool)
 
 
 @register_builtin
@@ -86,8 +86,8 @@ class Attention(Layer):
     def call(self, inputs, training=None, mask=None, return_attention_scores=False, use_causal_mask=False):
         query, value = inputs[0], inputs[1]
         key = inputs[2] if len(inputs) > 2 else value
-        query_mask = _as_bool(mask[0]) if mask else None
-        value_mask = _as_bool(mask[1]) if mask else None
+        query_mask = _as_bool(mask[0], query) if mask else None
+        value_mask = _as_bool(mask[1], query) if mask else None
         scores = self._scores(query, key)
         keep = None if value_mask is None else value_mask[..., None, :]
         if use_causal_mask:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _validate as check
+from .. import _validate as check, backend
 from .. import constraints as nf_constraints, initializers as nf_initializers, ops
 from .. import regularizers as nf_regularizers
 from ..autograd.tensor import Tensor
@@ -75,6 +75,20 @@ class Embedding(Layer):
                     f"{self.input_dim} (ids must lie in [0, {self.input_dim}); {int(out.sum())} id(s) out of "
                     f"range). Raise input_dim to the vocabulary size (+1 when 0 is padding).")
         return ids
+
+    def __call__(self, inputs, *args, **kwargs):
+        if backend.get_device() != "cpu" and self._looks_up() and not isinstance(inputs, Tensor) \
+                and is_host(inputs) and not backend.is_keras_tensor(inputs):
+            # host ids are copied to the device next, where reading them back would cost a transfer: check their
+            # values here, where reading is free (on the CPU the lookup node checks them; strings are refused next)
+            ids = np.asarray(inputs)
+            if ids.dtype.kind in "iuf":
+                self._ids(ids)
+        return super().__call__(inputs, *args, **kwargs)
+
+    def _looks_up(self) -> bool:
+        """Whether the call in progress takes ids (ReversibleEmbedding's reverse call takes vectors)."""
+        return True
 
     def call(self, inputs):
         # the ids are an input of the lookup node (the inputs' own Tensor when already integers), not its

@@ -11,7 +11,7 @@ from ..registry import register_builtin
 from .base import Layer
 from .category_layers import encode_categorical
 from .farmhash import CROSS_HASH_KEY, fingerprint64
-from .hashing import hashable_values
+from .hashing import hashable_values, on_device_of
 from .symbolic import SymbolicTensor
 
 _MUL = np.uint64(0xC6A4A7935BD1E995)
@@ -96,8 +96,8 @@ class HashedCrossing(Layer):
             hashed = _cat64(hashed, _feature_fingerprints(feature))
         ids = (hashed % np.uint64(self.num_bins)).astype(np.int64)
         if self.output_mode == "one_hot":
-            return Tensor(encode_categorical(ids, "one_hot", self.num_bins, backend.floatx(), who=self._who))
-        return Tensor(ids)
+            ids = encode_categorical(ids, "one_hot", self.num_bins, backend.floatx(), who=self._who)
+        return Tensor(on_device_of(inputs[0], ids))  # integer features read from a device go back there
 
     def compute_output_shape(self, input_shape):
         self._check_features(input_shape)

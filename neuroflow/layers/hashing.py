@@ -17,9 +17,18 @@ from .symbolic import SymbolicTensor
 _MODES = ("int", "one_hot", "multi_hot", "count")
 
 
+def on_device_of(inputs, out):
+    """``out`` (a host array) on the device of ``inputs`` when that is a device array or a Tensor holding one."""
+    data = inputs.data if isinstance(inputs, Tensor) else inputs
+    return out if backend.is_host(data) else backend.to_device(out, backend.device_of(data))
+
+
 def hashable_values(inputs, who) -> np.ndarray:
-    """Strings (str/bytes/object) or numbers as an array the hashes read; a clear error for anything else."""
-    arr = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+    """Strings (str/bytes/object) or numbers as a host array the hashes read; a clear error for anything else.
+    The hashes run on the host (FarmHash/SipHash of each value's text): numbers on a device are read back here,
+    an explicit transfer. Shapes: any -> same."""
+    arr = inputs.data if isinstance(inputs, Tensor) else inputs
+    arr = np.asarray(arr) if backend.is_host(arr) else backend.to_host(arr)
     if arr.dtype == object:
         flat = [v.decode("utf-8") if isinstance(v, bytes) else v for v in arr.reshape(-1).tolist()]
         if not all(isinstance(v, str) for v in flat):
@@ -72,9 +81,12 @@ class Hashing(Layer):
     def call(self, inputs, training=None):
         return Tensor(self.hash(inputs))
 
-    def hash(self, inputs) -> np.ndarray:
-        """The layer's output for ``inputs`` as a NumPy array."""
-        values = hashable_values(inputs, self._who)
+    def hash(self, inputs):
+        """The layer's output for ``inputs``: a NumPy array, or for numbers on a device an array on that device
+        (hashed on the host, as the hashes read each value's text)."""
+        return on_device_of(inputs, self._hash(hashable_values(inputs, self._who)))
+
+    def _hash(self, values) -> np.ndarray:
         bins = self.num_bins
         masked = None
         if self.mask_value is not None and bins > 1:
@@ -99,4 +111,4 @@ class Hashing(Layer):
                 "output_mode": self.output_mode, "sparse": False}
 
 
-__all__ = ["Hashing", "hashable_values"]
+__all__ = ["Hashing", "hashable_values", "on_device_of"]

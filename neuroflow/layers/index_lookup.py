@@ -4,7 +4,8 @@ A vocabulary of tokens maps to ids laid out as Keras lays them out: ``[mask] + [
 (the mask slot only in ``'int'`` output). Lookups are vectorised: the vocabulary is kept sorted once, and a batch
 is looked up with one ``np.searchsorted``; out-of-vocabulary values go to the OOV ids (one: the single OOV id;
 several: ``value % num_oov_indices`` for integers, a FarmHash/SipHash bucket for strings, as Keras), and only the
-distinct OOV values are hashed. ``invert=True`` maps ids back to tokens.
+distinct OOV values are hashed. ``invert=True`` maps ids back to tokens. Integer ids on a device are looked up
+there (:mod:`neuroflow.layers.lookup_on_device`).
 
 The layers hold no weights: the vocabulary (and the ``tf_idf`` weights) live in the config, so a saved model keeps
 them; ``adapt`` orders tokens by count, ties by the token itself, highest first (Keras' order).
@@ -20,6 +21,7 @@ from ..errors import ConfigError, DataError
 from .base import Layer
 from .category_layers import encode_categorical
 from .farmhash import hash_buckets
+from .lookup_on_device import lookup_on_device, vocabulary_table
 from .symbolic import SymbolicTensor
 
 _OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
@@ -36,10 +38,16 @@ def normalize_salt(salt, who):
     raise ConfigError(f"{who}: salt must be one integer or a tuple of 2 integers, got {salt!r}")
 
 
+def _host_array(values) -> np.ndarray:
+    """``values`` as a NumPy array: device data (``adapt``'s batches, a vocabulary) is read once, explicitly."""
+    data = values.data if isinstance(values, Tensor) else values
+    return np.asarray(data) if backend.is_host(data) else backend.to_host(data)
+
+
 def as_string_array(values, encoding="utf-8", who="layer") -> np.ndarray:
     """Strings (str, bytes, or an object array of them; any shape) as a NumPy unicode array. Bytes are decoded
     with ``encoding``, each distinct value once."""
-    arr = values.data if isinstance(values, Tensor) else np.asarray(values)
+    arr = _host_array(values)
     if arr.dtype.kind == "U":
         return arr
     if arr.dtype.kind == "S":
@@ -56,8 +64,9 @@ def as_string_array(values, encoding="utf-8", who="layer") -> np.ndarray:
 
 
 def as_integer_array(values, who="layer") -> np.ndarray:
-    """Integer ids (ints, or floats holding whole numbers) as int64; strings and fractions are refused."""
-    arr = values.data if isinstance(values, Tensor) else np.asarray(values)
+    """Integer ids (ints, or floats holding whole numbers) as a NumPy int64 array; strings and fractions are
+    refused."""
+    arr = _host_array(values)
     if arr.dtype.kind in "iub":
         return arr.astype(np.int64, copy=False)
     if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
@@ -68,7 +77,7 @@ def as_integer_array(values, who="layer") -> np.ndarray:
 
 def batches_of(data, steps):
     """``adapt``'s data: one array (a list, an ndarray, a Tensor) or an iterable of batches (at most ``steps``)."""
-    if isinstance(data, (list, tuple, np.ndarray, Tensor)) or np.isscalar(data):
+    if isinstance(data, (list, tuple, np.ndarray, Tensor)) or np.isscalar(data) or not backend.is_host(data):
         return [data]
     batches = []
     for i, batch in enumerate(data):
@@ -212,11 +221,13 @@ class IndexLookup(Layer):
         self._tokens = np.asarray(tokens)
         self._order = np.argsort(self._tokens, kind="stable")
         self._sorted = self._tokens[self._order]
+        self.__dict__["_device_tables"] = {}  # device copies of the old vocabulary are stale
 
     def _set_idf(self, weights, front, front_value):
         back = self.max_tokens - front - len(weights) if self.pad_to_max_tokens else 0
         self.idf_weights = np.pad(weights, (front, max(back, 0)), constant_values=(front_value, 0.0)).astype(
             backend.floatx())
+        self.__dict__["_device_tables"] = {}
 
     def adapt(self, data, steps=None):
         """Learn the vocabulary from ``data`` (an array or list, or an iterable of batches): the most frequent
@@ -269,27 +280,35 @@ class IndexLookup(Layer):
         out = self.lookup(inputs)
         return out if out.dtype.kind in "USO" else Tensor(out)
 
-    def lookup(self, inputs) -> np.ndarray:
-        """The layer's output for ``inputs`` as a NumPy array (ids, encodings, or tokens with ``invert``)."""
+    def lookup(self, inputs):
+        """The layer's output for ``inputs`` (ids, encodings, or tokens with ``invert``): a NumPy array for host
+        inputs; for integer ids on a device, an array on that device (strings are host data by nature)."""
         if self._tokens is None:
             raise ConfigError(f"{self._who}: the vocabulary is not set; pass vocabulary= or call adapt(data) "
                               f"before calling the layer")
+        data = inputs.data if isinstance(inputs, Tensor) else inputs
+        if not backend.is_host(data):
+            return lookup_on_device(self, data)
         if self.invert:
             return self._invert(as_integer_array(inputs, self._who))
         values = self._values(inputs)
-        ids = self._ids(values)
+        return self._encode(values, self._ids(values))
+
+    def _encode(self, values, ids):
+        """``ids`` (int64, the shape of ``values``) in the output mode, computed with their array module."""
         if self.output_mode == "int":
             return ids
+        xp = backend.get_array_module(ids)
         depth = self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()
         masked = None if self.mask_token is None else values == self.mask_token
-        if masked is not None and masked.any():
-            ids = np.where(masked, depth, ids)  # an extra column, cut off below: the mask token counts nowhere
+        if masked is not None and (xp is not np or masked.any()):  # a device mask is not read: always applied
+            ids = xp.where(masked, depth, ids)  # an extra column, cut off below: the mask token counts nowhere
         mode = "count" if self.output_mode == "tf_idf" else self.output_mode
         encoded = encode_categorical(ids, mode, depth + (masked is not None), backend.floatx(), who=self._who)
         if masked is not None:
             encoded = encoded[..., :depth]
         if self.output_mode == "tf_idf":
-            encoded = encoded * self.idf_weights[:depth]
+            encoded = encoded * vocabulary_table(self, "idf", xp)[:depth]
         return encoded
 
     def _ids(self, values) -> np.ndarray:
@@ -316,11 +335,13 @@ class IndexLookup(Layer):
             return np.mod(values, self.num_oov_indices) + start
         return hash_buckets(values, self.num_oov_indices, self.salt) + start
 
-    def _invert(self, ids) -> np.ndarray:
-        table = np.asarray(self.get_vocabulary(include_special_tokens=True))  # wide enough for the OOV token
+    def _invert(self, ids):
+        xp = backend.get_array_module(ids)
+        table = vocabulary_table(self, "vocabulary", xp)  # wide enough for the OOV token
         inside = (ids >= 0) & (ids < len(table))  # ids outside the vocabulary read as the OOV token (Keras)
-        oov = np.asarray(self.oov_token if self.oov_token is not None else table[0], dtype=table.dtype)
-        return np.where(inside, table[np.clip(ids, 0, len(table) - 1)], oov)
+        oov = self.oov_token if self.oov_token is not None else self.get_vocabulary()[0]
+        oov = xp.asarray(np.asarray(oov, dtype=table.dtype))
+        return xp.where(inside, table[xp.clip(ids, 0, len(table) - 1)], oov)
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)

@@ -12,11 +12,16 @@ from ..registry import register_builtin
 from .base import Layer
 
 
-def mask_array(mask):
-    """A mask (Tensor, device array or host array-like) as an array on its own device: device masks stay where they
-    are (no transfer), anything else becomes a NumPy array. Shapes: any -> same."""
+def mask_array(mask, like=None):
+    """A mask (Tensor, device array or host array-like) as an array: device masks stay where they are (no
+    transfer); host ones become a NumPy array, copied to the device of ``like`` (the data the mask applies to)
+    when that lives on a device, as Keras converts a NumPy mask to a tensor. Shapes: any -> same."""
     data = mask.data if isinstance(mask, Tensor) else mask
-    return data if not backend.is_host(data) else np.asarray(data)
+    if not backend.is_host(data):
+        return data
+    data = np.asarray(data)
+    device = "cpu" if like is None else backend.device_of(like)
+    return data if device == "cpu" else backend.to_device(data, device)
 
 
 @register_builtin

@@ -52,8 +52,8 @@ def causal_mask(t: int, s: int, xp=None):
     return xp.tril(xp.ones((t, s), dtype=bool))[None]
 
 
-def _mask_array(mask):
-    return None if mask is None else mask_array(mask).astype(bool)
+def _mask_array(mask, like):
+    return None if mask is None else mask_array(mask, like).astype(bool)
 
 
 @register_builtin
@@ -210,14 +210,14 @@ class MultiHeadAttention(Layer):
         def both(a, b):
             return b if a is None else a & b
         if query_mask is not None:
-            mask = _mask_array(query_mask)[..., None]
+            mask = _mask_array(query_mask, query)[..., None]
         for m in (value_mask, key_mask):
             if m is not None:
-                mask = both(mask, _mask_array(m)[..., None, :])
+                mask = both(mask, _mask_array(m, query)[..., None, :])
         if use_causal_mask:
             mask = both(mask, causal_mask(query.shape[1], value.shape[1], backend.get_array_module(query)))
         if attention_mask is not None:
-            mask = both(mask, _mask_array(attention_mask))
+            mask = both(mask, _mask_array(attention_mask, query))
         return mask
 
     def compute_mask(self, inputs, mask=None):

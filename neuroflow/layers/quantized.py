@@ -19,6 +19,7 @@ import numpy as np
 from .. import ops
 from ..autograd.function import is_grad_enabled
 from ..autograd.tensor import Tensor
+from ..backend import get_array_module
 from ..dtype_policies import QUANTIZATION_MODES, QuantizedDTypePolicy
 from ..errors import ConfigError
 from ..quantizers import AbsMaxQuantizer, get as get_quantizer_object, resolve_config
@@ -94,10 +95,11 @@ def _to_int8(layer, with_values: bool) -> None:
     if with_values:
         quantizer = layer.quantization_config.weight_quantizer or AbsMaxQuantizer(axis=reduced)
         q, scale = quantizer(weight.data)
-        q, scale = q.data, np.squeeze(scale.data, axis=reduced)
-    else:
-        q = np.zeros(weight.shape, np.int8)
-        scale = np.ones(tuple(n for i, n in enumerate(weight.shape) if i not in reduced), weight.dtype)
+        q, scale = q.data, scale.data.squeeze(axis=reduced)
+    else:  # the values are assigned (loaded) next: placeholders of the right shape on the weight's device
+        xp = get_array_module(weight.data)
+        q = xp.zeros(weight.shape, np.int8)
+        scale = xp.ones(tuple(n for i, n in enumerate(weight.shape) if i not in reduced), weight.dtype)
     layer._variables.remove(weight)
     for holder in (layer._weight_regularizers, layer._weight_constraints):
         holder[:] = [(v, fn) for v, fn in holder if v is not weight]  # an int8 weight is neither trained nor kept
@@ -144,7 +146,8 @@ def einsum_dense_call(layer, inputs):
     # input axes by position from the side without an ellipsis
     in_axes = tuple(i if side == "right" else i - len(in_spec) for i, c in enumerate(in_spec) if c not in out_spec)
     kernel_axes = tuple(i for i, c in enumerate(kernel_spec) if c not in out_spec)
-    x = _int8_product(inputs, layer.kernel.data, np.expand_dims(layer.kernel_scale.data, kernel_axes),
+    scale = layer.kernel_scale.data
+    x = _int8_product(inputs, layer.kernel.data, get_array_module(scale).expand_dims(scale, kernel_axes),
                       layer.equation, in_axes, layer.quantization_config.activation_quantizer)
     if layer.bias is not None:
         x = x + layer.bias
@@ -185,7 +188,8 @@ def _int8_product(inputs, q_kernel, kernel_scale, equation, in_axes, input_quant
     if dense:  # the input scale is (..., 1)
         out = (q_in @ kernel) / (scale * in_scale.data)
     else:  # both scales have size 1 on the contracted axes: their einsum is their product, aligned with the output
-        out = np.einsum(equation, q_in, kernel, optimize=True) / np.einsum(equation, in_scale.data, scale)
+        xp = get_array_module(q_in)
+        out = xp.einsum(equation, q_in, kernel, optimize=True) / xp.einsum(equation, in_scale.data, scale)
     if not (is_grad_enabled() and inputs.requires_grad):
         return Tensor._from_op(out, None)
     dequantized = Tensor._from_op(kernel / scale, None)

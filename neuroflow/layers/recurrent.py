@@ -51,8 +51,20 @@ def first_mask(mask):
 
 
 def _init_array(init, shape, dtype, rng):
-    return init(shape, dtype=dtype, rng=rng) if isinstance(init, nf_initializers.Initializer) \
-        else np.asarray(init(shape, dtype))
+    if isinstance(init, nf_initializers.Initializer):
+        return init(shape, dtype=dtype, rng=rng)
+    value = init(shape, dtype)  # a plain callable's array: device arrays stay where they are
+    return np.asarray(value) if backend.is_host(value) else value
+
+
+def state_arrays(states, dtype) -> list:
+    """Given states (Tensors, host or device arrays) as copies of ``dtype`` on the current device, where the
+    layer's steps run (host ones copied there once, not at every call). Shapes: unchanged."""
+    arrays = []
+    for s in states:
+        a = s.data if isinstance(s, Tensor) else s
+        arrays.append(backend.to_device(np.array(a, dtype=dtype) if backend.is_host(a) else a.astype(dtype)))
+    return arrays
 
 
 class RNNLayer(Layer):
@@ -199,7 +211,7 @@ class RNNLayer(Layer):
         if len(states) != self.n_states:
             raise ShapeError(f"{self._describe()}: reset_states expects {self.n_states} state array(s), "
                              f"got {len(states)}")
-        arrays = [np.array(s.data if isinstance(s, Tensor) else s, dtype=self.dtype) for s in states]
+        arrays = state_arrays(states, self.dtype)
         for a in arrays:
             if a.ndim != 2 or a.shape[1] != self.units:
                 raise ShapeError(f"{self._describe()}: each state must have shape (batch, {self.units}), got "

@@ -49,6 +49,9 @@ class ReversibleEmbedding(Embedding):
         finally:
             self._reverse_call = False
 
+    def _looks_up(self) -> bool:
+        return not self._reverse_call
+
     def call(self, inputs, reverse=False):
         if not reverse:
             return super().call(inputs)

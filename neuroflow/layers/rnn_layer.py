@@ -7,15 +7,13 @@ list of cells.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .. import _validate as check, backend, ops
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
 from ..registry import register_builtin
 from .base import Layer
 from .masking import mask_array
-from .recurrent import first_mask, is_shape_list, pack_initial_state
+from .recurrent import first_mask, is_shape_list, pack_initial_state, state_arrays
 from .rnn_cells import StackedRNNCells, call_cell, state_sizes
 from .serialization import deserialize_layer, serialize_layer
 
@@ -78,7 +76,7 @@ class RNN(Layer):
                              f"{len(states)} initial state(s)")
         states = [s if isinstance(s, Tensor) else Tensor(s, dtype=x.dtype) for s in states]
         mask = first_mask(mask)
-        keep = None if mask is None else mask_array(mask).astype(bool)
+        keep = None if mask is None else mask_array(mask, like=x).astype(bool)
         if hasattr(self.cell, "reset_dropout_mask"):
             self.cell.reset_dropout_mask()  # one dropout mask per sequence
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
@@ -110,7 +108,7 @@ class RNN(Layer):
 
     def reset_states(self, states=None):
         """Forget the kept states (``stateful=True``); or set them to ``states`` (arrays (batch, size))."""
-        self.states = None if states is None else [np.asarray(s, dtype=self.dtype) for s in states]
+        self.states = None if states is None else state_arrays(states, self.dtype)
 
     reset_state = reset_states
 

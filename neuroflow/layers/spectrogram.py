@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _validate as check, initializers as nf_initializers, ops
 from ..autograd.tensor import Tensor, as_tensor
+from ..backend import get_array_module
 from ..errors import ConfigError, DTypeError, ShapeError
 from ..ops.conv import resolve_padding
 from ..registry import register_builtin
@@ -184,17 +185,18 @@ class MelSpectrogram(Layer):
         if x.ndim not in (1, 2):
             raise ShapeError(f"{self._who}: expects audio (batch, time) or (time,), got shape {x.shape}")
         dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float32)
-        real, imag = ops.stft(Tensor(x.numpy(), dtype=dtype), self.sequence_length, self.sequence_stride,
+        xp = get_array_module(x)  # computed where the audio lives; a fresh leaf: the layer is not differentiable
+        real, imag = ops.stft(Tensor(x.data.astype(dtype), dtype=dtype), self.sequence_length, self.sequence_stride,
                               self.fft_length, window=self.window, center=True)
-        spec = np.sqrt(real.numpy() ** 2 + imag.numpy() ** 2) ** self.mag_exp
+        spec = xp.sqrt(real.data ** 2 + imag.data ** 2) ** self.mag_exp
         matrix = linear_to_mel_weight_matrix(self.num_mel_bins, spec.shape[-1], self.sampling_rate, self.min_freq,
                                              self.max_freq, dtype)
-        mel = np.tensordot(spec, matrix, axes=1)
+        mel = xp.tensordot(spec, xp.asarray(matrix), axes=1)
         if self.power_to_db:
-            mel = 10.0 * np.log10(np.maximum(mel, self.min_power))
-            mel -= 10.0 * np.log10(max(abs(self.ref_power), self.min_power))
-            mel = np.maximum(mel, mel.max() - self.top_db)
-        return Tensor(np.swapaxes(mel, -1, -2).astype(self.dtype), dtype=self.dtype)
+            mel = 10.0 * xp.log10(xp.maximum(mel, self.min_power))
+            mel -= 10.0 * math.log10(max(abs(self.ref_power), self.min_power))
+            mel = xp.maximum(mel, mel.max() - self.top_db)
+        return Tensor(xp.swapaxes(mel, -1, -2).astype(self.dtype), dtype=self.dtype)
 
     def compute_output_shape(self, input_shape):
         steps = input_shape[-1]

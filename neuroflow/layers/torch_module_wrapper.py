@@ -17,15 +17,19 @@ Shapes: those of the module (one Tensor in, or a list of Tensors passed as posit
 out). The module's buffers (BatchNorm's running statistics) stay inside the module, not Variables. A module is
 Python code: the layer's config cannot hold it, so a model with this layer is saved with ``save_weights`` (the
 Variables) and rebuilt in code, as Keras' ``safe_mode`` demands for it too.
+
+Host only: the module runs in PyTorch on host memory shared with the Variables, so the layer is made and called on
+the CPU device; on another device (``nf.device("strict")``, ``"cuda"``) it raises a DeviceError saying so.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..autograd.function import Function, is_grad_enabled
+from .. import backend
 from ..autograd.tensor import as_tensor
 from ..autograd.variable import Variable
-from ..errors import ConfigError, MissingDependencyError
+from ..errors import ConfigError, DeviceError, MissingDependencyError
 from ..ops._registry import differentiable
 from .base import Layer
 
@@ -46,6 +50,7 @@ class TorchModuleWrapper(Layer):
     def __init__(self, module, name=None, output_shape=None, **kwargs):
         super().__init__(name=name, **kwargs)
         torch = _torch()
+        _refuse_device(f"TorchModuleWrapper {self.name!r}", backend.get_device())
         if not isinstance(module, torch.nn.Module):
             raise ConfigError(f"TorchModuleWrapper {self.name!r}: module must be a torch.nn.Module, got "
                               f"{type(module).__name__}")
@@ -68,9 +73,10 @@ class TorchModuleWrapper(Layer):
                 p.data = torch.from_numpy(v.data)
 
     def call(self, inputs, training=None):
+        xs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        _refuse_device(f"TorchModuleWrapper {self.name!r}", backend.module_device(backend.get_array_module(*xs)))
         self.module.train(training is not False)  # Keras: eval() only when training is False
         self._point_parameters_at_variables()
-        xs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         return torch_module(self.module, *xs, parameters=self._parameters, variables=self.torch_variables)
 
     def compute_output_shape(self, input_shape):
@@ -81,6 +87,13 @@ class TorchModuleWrapper(Layer):
     def get_config(self):
         raise ConfigError(f"TorchModuleWrapper {self.name!r}: a torch module is Python code, which a neuroflow "
                           f"config cannot hold; save the weights (save_weights) and rebuild the module in code")
+
+
+def _refuse_device(who, device):
+    if device != "cpu":
+        raise DeviceError(f"{who}: the torch module runs on host memory shared with the layer's Variables, so the "
+                          f"layer must be made and called on the 'cpu' device; got the {device!r} device (use "
+                          f"nf.device('cpu') around it and move its inputs there with neuroflow.backend.to_host)")
 
 
 @differentiable

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _validate as check, ops
 from ..autograd.function import no_grad
+from ..backend import to_host
 from ..data.trees import batch_trees, build_vocabulary
 from ..errors import DataError
 from ..layers.base import Layer
@@ -19,6 +20,7 @@ from ..layers.core import Dense
 from ..layers.tree_composition import TreeComposition
 from ..optimizers import get as get_optimizer
 from ..random import generator
+from ..training import device_scalar
 from ..registry import register_builtin
 
 
@@ -90,10 +92,10 @@ class RNTN(Layer):
                 loss = self._loss(batch)
                 loss.backward()
                 opt.apply([v.grad for v in variables], variables)
-                total += float(loss.data) * batch.n_nodes
+                total = total + device_scalar.keep(loss.data) * batch.n_nodes  # on the device: no read
                 count += batch.n_nodes
-            history["loss"].append(total / count)
-            line = f"epoch {epoch + 1}/{epochs} - loss {total / count:.4f}"
+            history["loss"].append(device_scalar.read([total])[0] / count)  # one read an epoch
+            line = f"epoch {epoch + 1}/{epochs} - loss {history['loss'][-1]:.4f}"
             if validation_trees is not None:
                 scores = self.evaluate(validation_trees)
                 for key, value in scores.items():
@@ -111,7 +113,7 @@ class RNTN(Layer):
             for start in range(0, len(trees), batch_size):
                 chunk = trees[start:start + batch_size]
                 batch = batch_trees(chunk, self.vocabulary)
-                pred = self.call(batch).numpy().argmax(axis=-1)
+                pred = to_host(self.call(batch).data.argmax(axis=-1))  # the classes, not the logits, come back
                 out += [pred[p] for p in batch.positions]
         return out
 

@@ -7,6 +7,7 @@ import pytest
 import neuroflow as nf
 from neuroflow import layers
 from neuroflow.errors import ConfigError, ShapeError
+from tests.conftest import host
 
 from ..keras_oracle import keras
 from .layer_check import check_layer
@@ -85,7 +86,7 @@ def test_gradients_match_finite_differences_in_float64():
         numeric = (loss(xp.reshape(x0.shape)) - loss(xm.reshape(x0.shape))) / (2 * eps)
         np.testing.assert_allclose(x.grad.reshape(-1)[i], numeric, rtol=1e-5, atol=1e-7)
     for w in layer.trainable_weights:
-        grad = np.array(w.grad).reshape(-1)
+        grad = host(w.grad).reshape(-1)
         flat = w.numpy().reshape(-1)
         for i in RNG.choice(flat.size, 4, replace=False):
             old = flat[i]

@@ -5,6 +5,7 @@ import pytest
 import neuroflow as nf
 from neuroflow.errors import DataError, IndexOutOfRangeError
 from neuroflow.layers.embedding import Embedding
+from tests.conftest import host
 
 from .layer_check import check_layer
 
@@ -47,7 +48,7 @@ def test_embedding_matches_torch_forward_and_gradient():
 def test_default_initializer_is_uniform_005():
     layer = Embedding(100, 20)
     layer(np.zeros((1, 1), np.int64))
-    w = layer.embeddings.data
+    w = host(layer.embeddings.data)
     assert w.dtype == np.float32 and np.abs(w).max() <= 0.05 and w.std() > 0.02
 
 

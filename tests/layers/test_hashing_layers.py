@@ -4,7 +4,9 @@ tests state; the hash functions themselves are checked against published values.
 import numpy as np
 import pytest
 
+import neuroflow as nf
 from neuroflow import layers
+from neuroflow.backends import strict
 from neuroflow.errors import ConfigError, DataError, ShapeError
 from neuroflow.layers import farmhash
 
@@ -105,3 +107,20 @@ def test_hashed_crossing_layer_check():
     data = [np.array([["A"], ["B"], ["C"]]), np.array([["x"], ["y"], ["x"]])]
     check_layer(lambda: layers.HashedCrossing(num_bins=6, output_mode="one_hot"), [(3, 1), (3, 1)],
                 input_data=data)
+
+
+def test_integers_on_a_device_are_hashed_on_the_host_and_come_back():
+    # the hashes read each value's text: one explicit read of the batch, the bucket ids go back to its device
+    ids = np.array([[0, 3], [5, 9]])
+    layer = layers.Hashing(num_bins=4, output_mode="multi_hot", mask_value=0)
+    crossing = layers.HashedCrossing(num_bins=5)
+    expected, crossed = layer(ids).numpy(), crossing((ids[:, :1], ids[:, 1:])).numpy()
+    with nf.device("strict"):
+        on_device = nf.backend.to_device(ids)
+        with strict.counting() as reads:
+            out = layer(on_device)
+        assert reads.count == 1 and nf.backend.device_of(out) == "strict"
+        np.testing.assert_array_equal(nf.backend.to_host(out.data), expected)
+        out = crossing((on_device[:, :1], on_device[:, 1:]))
+        assert nf.backend.device_of(out) == "strict"
+        np.testing.assert_array_equal(nf.backend.to_host(out.data), crossed)

@@ -6,6 +6,7 @@ import pytest
 
 import neuroflow as nf
 from neuroflow import layers
+from neuroflow.backends import strict
 from neuroflow.errors import ConfigError, DataError
 
 from .layer_check import check_layer
@@ -147,3 +148,45 @@ def test_adapted_vocabulary_survives_save_and_load(tmp_path):
     restored = [l for l in loaded.layers if isinstance(l, layers.StringLookup)][0]
     assert restored.get_vocabulary() == lookup.get_vocabulary()
     restored.adapt(np.array(["x"]))  # an adapted (not given) vocabulary may be learned again
+
+
+INTEGER_LOOKUPS = {
+    "int": lambda: layers.IntegerLookup(vocabulary=[3, 5, 7]),
+    "mask": lambda: layers.IntegerLookup(vocabulary=[3, 5, 7], mask_token=0),
+    "floormod-oov": lambda: layers.IntegerLookup(vocabulary=[3, 5, 7], num_oov_indices=3),
+    "one_hot": lambda: layers.IntegerLookup(vocabulary=[3, 5, 7], output_mode="one_hot"),
+    "multi_hot-mask": lambda: layers.IntegerLookup(vocabulary=[3, 5, 7], mask_token=0, output_mode="multi_hot"),
+    "tf_idf": lambda: layers.IntegerLookup(vocabulary=[3, 5, 7], output_mode="tf_idf", idf_weights=[1., 2., 3.]),
+    "invert": lambda: layers.IntegerLookup(vocabulary=[3, 5, 7], invert=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INTEGER_LOOKUPS))
+def test_integer_ids_on_a_device_are_looked_up_there(name):
+    # Keras on a GPU returns a device tensor: the ids stay on their device, the vocabulary is copied there once
+    ids = np.array([[3, 0, 9], [7, 5, 12]])
+    with nf.device("cpu"):
+        expected = INTEGER_LOOKUPS[name]()(ids).numpy()
+    layer = INTEGER_LOOKUPS[name]()
+    with nf.device("strict"):
+        on_device = nf.backend.to_device(ids)
+        layer(on_device)  # copies the vocabulary to the device
+        with strict.counting() as reads:
+            out = layer(on_device)
+    assert reads.count == 0 and nf.backend.device_of(out) == "strict"
+    np.testing.assert_array_equal(nf.backend.to_host(out.data), expected)
+
+
+def test_device_ids_that_need_their_values_are_read_once_and_come_back_to_the_device():
+    farmhash = layers.IntegerLookup(vocabulary=[3, 5, 7], num_oov_indices=2, oov_method="farmhash")
+    expected = farmhash(np.array([[3, 11, 13]])).numpy()
+    with nf.device("strict"):
+        ids = nf.backend.to_device(np.array([[3, 11, 13]]))
+        with strict.counting() as reads:
+            out = farmhash(ids)
+        assert reads.count == 1 and nf.backend.device_of(out) == "strict"
+        np.testing.assert_array_equal(nf.backend.to_host(out.data), expected)
+        tokens = layers.StringLookup(vocabulary=VOCAB, invert=True)(nf.backend.to_device(np.array([1, 4, 0])))
+        assert tokens.tolist() == ["a", "d", "[UNK]"]  # strings are host data
+        with pytest.raises(DataError, match="num_oov_indices=0"):
+            layers.IntegerLookup(vocabulary=[3, 5], num_oov_indices=0)(nf.backend.to_device(np.array([3, 4])))

@@ -6,6 +6,7 @@ import pytest
 import neuroflow as nf
 from neuroflow.errors import ConfigError, ShapeError
 from neuroflow.layers.normalization import BatchNormalization, LayerNormalization
+from tests.conftest import host
 
 from .layer_check import check_layer
 
@@ -202,7 +203,8 @@ def test_batch_norm_in_fit_updates_moving_stats_and_predict_uses_them():
     bn = model.layers[0]
     np.testing.assert_allclose(bn.moving_mean.data, x.mean(0) * (1 - 0.5 ** 5), rtol=1e-4)
     pred = model.predict(x, verbose=0)
-    expected = (x - bn.moving_mean.data) / np.sqrt(bn.moving_variance.data + EPS) * bn.gamma.data + bn.beta.data
+    mean, variance, gamma, beta = host([bn.moving_mean, bn.moving_variance, bn.gamma, bn.beta])
+    expected = (x - mean) / np.sqrt(variance + EPS) * gamma + beta
     np.testing.assert_allclose(pred, expected, rtol=1e-5, atol=1e-5)
 
 

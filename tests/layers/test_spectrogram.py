@@ -5,8 +5,10 @@ import pytest
 
 import neuroflow as nf
 from neuroflow import layers
+from neuroflow.backends import strict
 from neuroflow.errors import ConfigError, ShapeError
 from neuroflow.layers.spectrogram import linear_to_mel_weight_matrix
+from tests.conftest import host
 
 from ..keras_oracle import keras
 from .layer_check import check_layer
@@ -79,8 +81,8 @@ def test_stft_spectrogram_kernels_learn():
     layer = layers.STFTSpectrogram(mode="log", frame_length=16, frame_step=8)
     x = nf.Tensor(SIGNAL[:, :64, :1], requires_grad=True)
     nf.ops.sum(layer(x)).backward()
-    assert x.grad is not None and np.abs(x.grad).sum() > 0
-    assert all(w.grad is not None and np.isfinite(w.grad).all() for w in layer.trainable_weights)
+    assert x.grad is not None and np.abs(host(x.grad)).sum() > 0
+    assert all(w.grad is not None and np.isfinite(host(w.grad)).all() for w in layer.trainable_weights)
 
 
 def test_errors_name_the_argument():
@@ -98,3 +100,16 @@ def test_errors_name_the_argument():
         layers.MelSpectrogram(fft_length=256, sequence_length=512)
     with pytest.raises(ShapeError, match="MelSpectrogram"):
         layers.MelSpectrogram()(np.zeros((2, 3, 300), np.float32))
+
+
+def test_mel_spectrogram_computes_on_the_device_of_the_audio():
+    layer = layers.MelSpectrogram(fft_length=64, sequence_stride=32, num_mel_bins=8)
+    audio = np.random.default_rng(3).normal(size=(2, 256)).astype(np.float32)
+    with nf.device("cpu"):
+        expected = layer(audio).numpy()
+    with nf.device("strict"):
+        on_device = nf.Tensor(audio)
+        with strict.counting() as reads:
+            out = layer(on_device)
+    assert reads.count == 0 and nf.backend.device_of(out) == "strict"  # nothing read back to the host
+    np.testing.assert_allclose(nf.backend.to_host(out.data), expected, rtol=1e-6, atol=1e-5)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import neuroflow as nf
-from neuroflow.errors import ConfigError, MissingDependencyError
+from neuroflow.errors import ConfigError, DeviceError, MissingDependencyError
 
 torch = pytest.importorskip("torch", reason="TorchModuleWrapper wraps PyTorch modules")
 
@@ -90,3 +90,16 @@ def test_training_flag_switches_train_and_eval():
     np.testing.assert_array_equal(first, second)  # eval(): no dropout
     layer(X, training=True)
     assert module.training
+
+
+def test_a_device_is_refused_with_a_clear_error():
+    # the module runs in PyTorch on host memory shared with the Variables: on another device the layer says so
+    with nf.device("strict"):
+        with pytest.raises(DeviceError, match=r"TorchModuleWrapper 'on_device'.*'cpu' device.*'strict'"):
+            nf.layers.TorchModuleWrapper(_module(), name="on_device")
+    with nf.device("cpu"):
+        layer = nf.layers.TorchModuleWrapper(_module(), name="host")
+    with nf.device("strict"):
+        x = nf.Tensor(X)
+    with pytest.raises(DeviceError, match=r"TorchModuleWrapper 'host'.*'strict'"):
+        layer(x)

@@ -5,6 +5,7 @@ import pytest
 import neuroflow as nf
 from neuroflow import layers, quantizers
 from neuroflow.errors import ConfigError
+from tests.conftest import host
 
 from ..keras_oracle import keras
 from ..layers.layer_check import check_layer
@@ -67,7 +68,7 @@ def test_quantized_input_gradient_passes_through_the_dequantized_kernel():
     layer(x)
     layer.quantize("int8")
     layer(x).sum().backward()
-    dequantized = layer.kernel.data / layer.kernel_scale.data
+    dequantized = host(layer.kernel.data / layer.kernel_scale.data)
     np.testing.assert_allclose(x.grad, np.ones((4, 3), "float32") @ dequantized.T, rtol=1e-5)
 
 

@@ -10,6 +10,7 @@ import neuroflow as nf
 from neuroflow.errors import ConfigError, DataError, NotCompiledError, SavingError, ShapeError
 from neuroflow.models.dbn import DBN
 from neuroflow.models.sequential import Sequential
+from tests.conftest import host
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +122,7 @@ def test_to_classifier_copies_the_weights_exactly(pretrained, digits):
     model = pretrained.to_classifier(10)
     h = x[:100]
     for layer, expected in zip(model.layers[:-1], pretrained.transform_all(x[:100])):
-        h = np.asarray(layer(nf.Tensor(h)).data)
+        h = host(layer(nf.Tensor(h)))
         assert h.dtype == np.float32
         np.testing.assert_allclose(h, expected, rtol=1e-6, atol=1e-6)
     probs = model.predict(x[:100], verbose=0)

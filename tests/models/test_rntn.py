@@ -5,10 +5,12 @@ import pytest
 
 import neuroflow as nf
 from neuroflow import layers
+from neuroflow.backends import strict
 from neuroflow.data.trees import (Tree, batch_trees, build_vocabulary, parse_tree, read_ptb_trees,
                                   synthetic_sentiment_treebank)
 from neuroflow.errors import ConfigError, DataError
 from neuroflow.models.rntn import RNTN
+from tests.conftest import host
 
 SST_LINES = ["(3 (2 not) (3 (3 very) (4 good)))", "(1 (2 (2 the) (2 movie)) (1 (2 but) (1 dull)))", "(4 great)"]
 
@@ -75,7 +77,7 @@ def test_gradients_match_finite_differences_in_float64():
         loss.backward()
         eps = 1e-6
         for v in (model.composition.tensor, model.composition.kernel, model.embedding, model.classifier.kernel):
-            flat, grad = v.data.reshape(-1), v.grad.reshape(-1)
+            flat, grad = v.data.reshape(-1), host(v.grad).reshape(-1)
             for j in range(0, flat.size, max(1, flat.size // 12)):
                 old = flat[j]
                 flat[j] = old + eps
@@ -118,3 +120,20 @@ def test_arguments_are_checked():
     with pytest.raises(DataError, match="no trees"):
         batch_trees([], {})
     assert isinstance(Tree(1, word="x"), Tree)
+
+
+def test_fit_on_a_device_reads_the_loss_once_an_epoch_and_equals_the_cpu_run():
+    train = synthetic_sentiment_treebank(40, seed=3)
+
+    def run(device):
+        nf.utils.set_random_seed(0)
+        with nf.device(device):
+            model = RNTN(build_vocabulary(train), units=4, num_classes=3)
+            with strict.counting() as reads:
+                history = model.fit(train, epochs=2, batch_size=10, optimizer="adagrad", seed=0, verbose=0)
+            return history["loss"], reads.count, model.predict_nodes(train[:5])
+    cpu_loss, _, cpu_nodes = run("cpu")
+    loss, reads, nodes = run("strict")
+    assert reads <= 2  # one read of the summed loss per epoch, nothing per step
+    np.testing.assert_allclose(loss, cpu_loss, rtol=1e-6)
+    assert all(np.array_equal(a, b) for a, b in zip(nodes, cpu_nodes))
