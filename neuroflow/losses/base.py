@@ -52,11 +52,21 @@ def as_pred(y_pred, dtype=None) -> Tensor:
     return out
 
 
-def as_true(y_true):
-    """``y_true`` as a constant array (a Tensor's graph is ignored: targets get no gradient)."""
+def as_true(y_true, like=None):
+    """``y_true`` as a constant array (a Tensor's graph is ignored: targets get no gradient); host data (lists,
+    NumPy arrays) goes to the device of ``like`` (an array or Tensor; default: the current device)."""
     if isinstance(y_true, Tensor):
         return y_true.data
-    return get_array_module().asarray(y_true)
+    return (get_array_module() if like is None else get_array_module(like)).asarray(y_true)
+
+
+def host_values(x):
+    """``x``'s values as a NumPy array when they live on the host (a list, a number, a NumPy array, a CPU Tensor),
+    else ``None``. Checks that read label values run on these only: host values are read for free, while on a
+    device each read would be a device-to-host transfer per call (there, a bad label follows the device library's
+    rule, as in CuPy and PyTorch). Shapes: unchanged."""
+    data = x.data if isinstance(x, Tensor) else x
+    return np.asarray(data) if is_host(data) else None
 
 
 def _expand_last(x):
@@ -103,7 +113,7 @@ def prepare(y_true, y_pred, who: str, batch_of_scalars: bool = True):
     Raises ShapeError when the shapes differ (beyond the ``(N,)`` / ``(N, 1)`` rule).
     """
     y_pred = as_pred(y_pred)
-    y_true = as_true(y_true)
+    y_true = as_true(y_true, like=y_pred)
     if y_pred.ndim == 0:
         raise ShapeError(f"{who}: y_pred is a scalar; expected a batch, shape (batch_size, ...)")
     y_true, y_pred = align_ranks(y_true, y_pred)
@@ -174,7 +184,7 @@ def reduce_weighted(values: Tensor, sample_weight=None, reduction="sum_over_batc
     xp = get_array_module(values.data)
     sw = None
     if sample_weight is not None:
-        sw = as_true(sample_weight).astype(values.dtype, copy=False)
+        sw = as_true(sample_weight, like=values).astype(values.dtype, copy=False)
     if mask is not None:
         mask = mask.astype(values.dtype, copy=False)
         if reduction in ("sum_over_batch_size", "mean"):
@@ -202,7 +212,7 @@ def reduce_weighted(values: Tensor, sample_weight=None, reduction="sum_over_batc
     total = ops.sum(values)
     if reduction == "sum":
         return total
-    divisor = xp.sum(sw) if reduction == "mean_with_sample_weight" and sw is not None else values.size
+    divisor = sw.sum() if reduction == "mean_with_sample_weight" and sw is not None else values.size
     if not is_host(divisor):  # device weights: divide_no_nan on the device, no read
         safe = xp.where(divisor != 0, divisor, 1).astype(total.dtype)
         return ops.where(Tensor._from_op(divisor != 0, None), total / safe, total * 0)
@@ -261,7 +271,12 @@ class Loss:
         broadcastable to the per-sample losses -> scalar Tensor (per-sample Tensor for reduction ``"none"``)."""
         y_pred = as_pred(y_pred, self.dtype)
         if not isinstance(y_true, Tensor):
-            y_true = Tensor._from_op(as_true(y_true), None)
+            if self._checks_host_labels():
+                # host labels reach neuroflow's own functions on the host: their label checks read them there for
+                # free, then the functions move them to y_pred's device
+                y_true = host_values(y_true) if is_host(y_true) else y_true
+            else:  # a user's loss gets a Tensor on y_pred's device, as Keras hands it one
+                y_true = Tensor._from_op(as_true(y_true, like=y_pred), None)
         if sample_weight is None and self.reduction in ("sum_over_batch_size", "mean") and y_pred.size:
             mean = self.call_mean(y_true, y_pred)
             if mean is not None:
@@ -271,6 +286,11 @@ class Loss:
         values = self.call(y_true, y_pred)
         mask = self.compute_mask(y_true, values)
         return reduce_weighted(values, sample_weight, self.reduction, mask, who=type(self).__name__)
+
+    def _checks_host_labels(self) -> bool:
+        """Whether ``call`` is neuroflow's own loss function (which takes host labels and checks them)."""
+        return type(self).__module__.startswith("neuroflow.") and getattr(
+            getattr(self, "fn", None), "__module__", "").startswith("neuroflow.")
 
     def with_logits(self) -> "Loss":
         """An equivalent loss that takes logits (``from_logits=True``); see the fusion contract above."""

@@ -50,7 +50,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     _check_smoothing(label_smoothing, "categorical_focal_crossentropy")
     _check_gamma(gamma, "categorical_focal_crossentropy")
     y_pred = as_pred(y_pred)
-    y_true = as_true(y_true)
+    y_true = as_true(y_true, like=y_pred)
     _check_categorical(y_true, y_pred, axis, "categorical_focal_crossentropy")
     y_true = y_true.astype(y_pred.dtype, copy=False)
     if label_smoothing:
@@ -70,7 +70,7 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q):
     if not 0 < q < 1:
         raise ConfigError(f"categorical_generalized_cross_entropy: q must be in the interval (0, 1); got {q!r}")
     y_pred = as_pred(y_pred)
-    ids = _class_ids(as_true(y_true), y_pred, "categorical_generalized_cross_entropy")
+    ids = as_true(_class_ids(y_true, y_pred, "categorical_generalized_cross_entropy"), like=y_pred)
     picked = ops.take_along_axis(y_pred, ops.expand_dims(ops.convert_to_tensor(ids), -1), axis=-1)
     return (1.0 - ops.power(ops.squeeze(picked, -1), q)) / q
 

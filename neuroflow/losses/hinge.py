@@ -39,7 +39,7 @@ def categorical_hinge(y_true, y_pred):
     """``max(neg - pos + 1, 0)`` with ``pos = sum(y_true * y_pred)`` and ``neg = max((1 - y_true) * y_pred)`` over
     the last axis. Shapes: ``y_true`` one-hot and ``y_pred`` ``(N, ..., classes)`` -> ``(N, ...)``."""
     y_pred = as_pred(y_pred)
-    y_true = as_true(y_true)
+    y_true = as_true(y_true, like=y_pred)
     _check_categorical(y_true, y_pred, -1, "categorical_hinge")
     y_true = y_true.astype(y_pred.dtype, copy=False)
     pos = ops.sum(y_pred * y_true, axis=-1)

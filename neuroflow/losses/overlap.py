@@ -13,7 +13,7 @@ from .base import LossFunctionWrapper, as_pred, as_true
 
 def _pair(y_true, y_pred):
     y_pred = as_pred(y_pred)
-    return as_true(y_true).astype(y_pred.dtype, copy=False), y_pred
+    return as_true(y_true, like=y_pred).astype(y_pred.dtype, copy=False), y_pred
 
 
 def _axis(axis):

@@ -16,11 +16,21 @@ import warnings
 from .. import ops
 from ..backend import epsilon, get_array_module, is_host
 from ..errors import ConfigError, DataError, ShapeError
-from .base import LossFunctionWrapper, as_pred, as_true, prepare
+from .base import LossFunctionWrapper, as_pred, as_true, host_values, prepare
 
 
 def _range_text(a) -> str:
     return f"[{a.min():g}, {a.max():g}]" if a.size else "[]"
+
+
+def _check_binary_labels(y_true, who):
+    """0/1 labels (or probabilities) only: class ids 0..9 get an error that names the loss to use. Reads host
+    labels only (see :func:`~neuroflow.losses.base.host_values`)."""
+    labels = host_values(y_true)
+    if labels is not None and labels.size and (labels.min() < 0 or labels.max() > 1):
+        raise DataError(f"{who}: y_true must hold labels 0/1 (or probabilities in [0, 1]); got values in "
+                        f"{_range_text(labels)}. For integer class ids use sparse_categorical_crossentropy with a "
+                        f"softmax output of num_classes units")
 
 
 def _check_smoothing(label_smoothing, who):
@@ -37,11 +47,8 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     ``y_true`` holds labels 0/1 or probabilities; ``y_pred`` holds probabilities (clipped to ``[eps, 1 - eps]``
     as Keras does) or, with ``from_logits=True``, logits.
     """
+    _check_binary_labels(y_true, "binary_crossentropy")
     y_true, y_pred = prepare(y_true, y_pred, "binary_crossentropy")
-    if y_true.size and is_host(y_true) and (y_true.min() < 0 or y_true.max() > 1):  # device labels: not read
-        raise DataError(f"binary_crossentropy: y_true must hold labels 0/1 (or probabilities in [0, 1]); got values "
-                        f"in {_range_text(y_true)}. For integer class ids use sparse_categorical_crossentropy with "
-                        f"a softmax output of num_classes units")
     if label_smoothing:
         _check_smoothing(label_smoothing, "binary_crossentropy")
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
@@ -74,7 +81,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     (renormalised and clipped as in Keras) or logits with ``from_logits=True``.
     """
     y_pred = as_pred(y_pred)
-    y_true = as_true(y_true)
+    y_true = as_true(y_true, like=y_pred)
     _check_categorical(y_true, y_pred, axis, "categorical_crossentropy")
     classes = y_pred.shape[axis]
     if classes == 1:
@@ -88,7 +95,11 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 
 def _class_ids(y_true, y_pred, who):
-    """Validated integer class ids of shape ``y_pred.shape[:-1]``."""
+    """Validated integer class ids of shape ``y_pred.shape[:-1]``: host labels stay on the host (their values are
+    checked there, for free: whole numbers here, the range in ``ops.sparse_categorical_crossentropy``, which
+    then moves them to y_pred's device); device labels are used as they are, unread."""
+    labels = host_values(y_true)
+    y_true = labels if labels is not None else as_true(y_true, like=y_pred)
     xp = get_array_module(y_true)
     classes = y_pred.shape[-1]
     if y_true.shape == y_pred.shape and classes > 1:
@@ -123,7 +134,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     if y_pred.ndim == 0 or axis not in (-1, y_pred.ndim - 1):
         raise ConfigError(f"{who}: the classes must lie on the last axis of y_pred (axis=-1), got axis={axis} for "
                           f"y_pred shape {y_pred.shape}")
-    ids = _class_ids(as_true(y_true), y_pred, who)
+    ids = _class_ids(y_true, y_pred, who)
     valid = None
     if ignore_class is not None:
         xp = get_array_module(ids)
@@ -219,7 +230,7 @@ class SparseCategoricalCrossentropy(_Crossentropy):
         ignore = self._fn_kwargs["ignore_class"]
         if ignore is None:
             return None
-        ids = as_true(y_true)
+        ids = as_true(y_true, like=values)
         if ids.ndim == values.ndim + 1:
             ids = ids[..., 0]
         return ids != ignore

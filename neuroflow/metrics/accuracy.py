@@ -12,13 +12,15 @@ from .base import MeanMetricWrapper, align_ranks, to_array
 
 def accuracy(y_true, y_pred):
     """Exact element-wise equality. Shapes: equal (or ``(N,)`` against ``(N, 1)``) -> same shape of 0/1."""
-    y_true, y_pred = align_ranks(to_array(y_true), to_array(y_pred))
+    y_pred = to_array(y_pred)
+    y_true, y_pred = align_ranks(to_array(y_true, like=y_pred), y_pred)
     return (y_true == y_pred).astype("float32")
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """``y_true == (y_pred > threshold)``. Shapes: ``(N, ...)`` twice (or ``(N,)`` against ``(N, 1)``) -> same."""
-    y_true, y_pred = align_ranks(to_array(y_true), to_array(y_pred))
+    y_pred = to_array(y_pred)
+    y_true, y_pred = align_ranks(to_array(y_true, like=y_pred), y_pred)
     if y_true.shape != y_pred.shape:
         raise ShapeError(f"binary_accuracy: y_true shape {y_true.shape} does not match y_pred shape {y_pred.shape}")
     return (y_true == (y_pred > threshold)).astype("float32")
@@ -35,7 +37,8 @@ def _check_one_hot(y_true, y_pred, who):
 
 def categorical_accuracy(y_true, y_pred):
     """``argmax(y_true) == argmax(y_pred)`` over the last axis. Shapes: ``(N, ..., C)`` twice -> ``(N, ...)``."""
-    y_true, y_pred = to_array(y_true), to_array(y_pred)
+    y_pred = to_array(y_pred)
+    y_true = to_array(y_true, like=y_pred)
     _check_one_hot(y_true, y_pred, "categorical_accuracy")
     return (y_true.argmax(axis=-1) == y_pred.argmax(axis=-1)).astype("float32")
 
@@ -58,7 +61,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
     """``y_true == argmax(y_pred)``. Shapes: ids ``(N, ...)`` or ``(N, ..., 1)``, ``y_pred`` ``(N, ..., C)`` ->
     ``(N, ...)``."""
     y_pred = to_array(y_pred)
-    y_true = _sparse_ids(to_array(y_true), y_pred, "sparse_categorical_accuracy")
+    y_true = _sparse_ids(to_array(y_true, like=y_pred), y_pred, "sparse_categorical_accuracy")
     return (y_true == y_pred.argmax(axis=-1)).astype("float32")
 
 
@@ -73,7 +76,8 @@ def _in_top_k(ids, y_pred, k):
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """Whether the true class (argmax of one-hot ``y_true``) is among the ``k`` highest predictions.
     Shapes: ``(N, C)`` twice -> ``(N,)``."""
-    y_true, y_pred = to_array(y_true), to_array(y_pred)
+    y_pred = to_array(y_pred)
+    y_true = to_array(y_true, like=y_pred)
     _check_one_hot(y_true, y_pred, "top_k_categorical_accuracy")
     return _in_top_k(y_true.argmax(axis=-1), y_pred, k)
 
@@ -82,7 +86,7 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     """Whether the class id ``y_true`` is among the ``k`` highest predictions. Shapes: ids ``(N,)`` or
     ``(N, 1)``, ``y_pred`` ``(N, C)`` -> ``(N,)``."""
     y_pred = to_array(y_pred)
-    y_true = _sparse_ids(to_array(y_true), y_pred, "sparse_top_k_categorical_accuracy")
+    y_true = _sparse_ids(to_array(y_true, like=y_pred), y_pred, "sparse_top_k_categorical_accuracy")
     return _in_top_k(y_true, y_pred, k)
 
 

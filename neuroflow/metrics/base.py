@@ -9,16 +9,26 @@ from __future__ import annotations
 
 from ..autograd.function import no_grad
 from ..autograd.tensor import Tensor
-from ..backend import floatx, get_array_module, is_host
+from ..backend import device_of, floatx, get_array_module, is_host, to_device
 from ..errors import ShapeError
 from ..losses.base import LossFunctionWrapper, align_ranks, snake_case, warn_unaligned
 
 
-def to_array(x):
-    """A Tensor's data or an array-like as an array (no copy when possible)."""
+def to_array(x, like=None):
+    """A Tensor's data or an array-like as an array (no copy when possible); host data goes to the device of
+    ``like`` (an array or Tensor; default: the current device)."""
     if isinstance(x, Tensor):
         return x.data
-    return get_array_module().asarray(x)
+    return (get_array_module() if like is None else get_array_module(like)).asarray(x)
+
+
+def follow(state, data):
+    """A metric's running ``state`` array on the device of ``data``: a batch from another device moves the state
+    there once (a host state is copied up), so the state accumulates where the data lives and is read only by
+    ``result()``. Shapes: unchanged."""
+    if state is None or get_array_module(state) is get_array_module(data):
+        return state
+    return to_device(state, device_of(data))
 
 
 class Metric:
@@ -71,7 +81,7 @@ def samplewise(values, sample_weight, who, reduce="mean"):
     xp = get_array_module(values)
     values = values.astype("float64", copy=False)
     if sample_weight is not None:
-        sw = to_array(sample_weight).astype("float64", copy=False)
+        sw = to_array(sample_weight, like=values).astype("float64", copy=False)
         values, sw = align_ranks(values, sw)
         if values.ndim > sw.ndim:
             values = getattr(values, reduce)(axis=tuple(range(sw.ndim, values.ndim)))

@@ -7,17 +7,20 @@ every threshold at once, O(N log T) for N predictions and T thresholds.
 """
 from __future__ import annotations
 
-from ..backend import epsilon, get_array_module, is_host
+import numpy as np
+
+from ..backend import epsilon, get_array_module, is_host, to_host
 from ..errors import ConfigError, DataError, ShapeError
-from .base import Metric, align_ranks, to_array
+from ..losses.base import host_values
+from .base import Metric, align_ranks, follow, to_array
 
 NEG_INF = -1e10  # Keras' threshold when only top_k decides
 
 
 def _as_thresholds(thresholds, default, who):
-    """Thresholds as a float64 array ``(T,)`` and whether ``result`` returns one float (one threshold)."""
-    xp = get_array_module()
-    t = xp.atleast_1d(xp.asarray(default if thresholds is None else thresholds, dtype="float64"))
+    """Thresholds as a host float64 array ``(T,)`` (configuration: :func:`_config_on` copies it to the data's
+    device) and whether ``result`` returns one float (one threshold)."""
+    t = np.atleast_1d(np.asarray(default if thresholds is None else thresholds, dtype="float64"))
     if t.size == 0 or t.ndim != 1:
         raise ConfigError(f"{who}: thresholds must be a number or a list of numbers, got {thresholds!r}")
     if not (((t >= 0) & (t <= 1)) | (t == NEG_INF)).all():
@@ -25,21 +28,42 @@ def _as_thresholds(thresholds, default, who):
     return t, t.size == 1
 
 
+def _config_on(metric, name, like):
+    """The host configuration array ``metric.<name>`` (thresholds, label weights; ``None`` stays ``None``) on
+    the device of ``like``, copied there once per device and kept."""
+    value = getattr(metric, name)
+    xp = get_array_module(like)
+    if value is None or xp is np:
+        return value
+    cache = metric.__dict__.setdefault("_config_on_device", {})
+    if (name, xp) not in cache:
+        cache[name, xp] = xp.asarray(value)
+    return cache[name, xp]
+
+
+def _check_probabilities(y_pred, who):
+    """Host predictions must be probabilities (device ones are not read: a transfer per batch)."""
+    values = host_values(y_pred)
+    if values is not None and values.size and (values.min() < 0 or values.max() > 1):
+        raise DataError(f"{who}: y_pred holds values in [{values.min():g}, {values.max():g}] but this metric takes "
+                        f"probabilities in [0, 1]; apply a sigmoid/softmax first (AUC also takes from_logits=True)")
+
+
 def _flatten_inputs(y_true, y_pred, sample_weight, who, class_id=None, top_k=None, multi_label=False,
                     label_weights=None):
-    """Labels, predictions and weights as 2-D ``(M, L)`` arrays (``L == 1`` unless ``multi_label``)."""
-    xp = get_array_module()
-    y_true, y_pred = align_ranks(to_array(y_true), to_array(y_pred))
+    """Labels, predictions and weights as 2-D ``(M, L)`` arrays (``L == 1`` unless ``multi_label``) on the
+    predictions' device (``label_weights`` already there)."""
+    _check_probabilities(y_pred, who)
+    y_pred = to_array(y_pred)
+    xp = get_array_module(y_pred)
+    y_true, y_pred = align_ranks(to_array(y_true, like=y_pred), y_pred)
     if y_true.shape != y_pred.shape:
         raise ShapeError(f"{who}: y_true shape {y_true.shape} does not match y_pred shape {y_pred.shape}")
     y_pred = y_pred.astype("float64", copy=False)
-    if y_pred.size and is_host(y_pred) and (y_pred.min() < 0 or y_pred.max() > 1):  # device values: not read
-        raise DataError(f"{who}: y_pred holds values in [{y_pred.min():g}, {y_pred.max():g}] but this metric takes "
-                        f"probabilities in [0, 1]; apply a sigmoid/softmax first (AUC also takes from_logits=True)")
     if sample_weight is None:
         w = xp.ones(y_pred.shape)
     else:
-        w = to_array(sample_weight).astype("float64", copy=False)
+        w = to_array(sample_weight, like=y_pred).astype("float64", copy=False)
         if w.ndim == y_pred.ndim + 1 and w.shape[-1] == 1:
             w = w[..., 0]
         while 1 <= w.ndim < y_pred.ndim:  # (N,) weights: one per sample, spread over its entries
@@ -102,23 +126,23 @@ class _ConfusionMetric(Metric):
         self.thresholds, self._scalar = _as_thresholds(thresholds, default, who)
         # What get_config reports: None (the default), one float, or a list of floats (JSON-friendly).
         self._config_thresholds = (None if thresholds is None else float(self.thresholds[0])
-                                   if get_array_module().ndim(thresholds) == 0 else self.thresholds.tolist())
+                                   if np.ndim(thresholds) == 0 else self.thresholds.tolist())
         if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
             raise ConfigError(f"{who}: top_k must be a positive integer, got {top_k!r}")
         self.top_k, self.class_id = top_k, class_id
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
-        xp = get_array_module()
+        xp = get_array_module()  # on the current device; the first batch from another device moves them (follow)
         self.tp, self.fp, self.tn, self.fn = (xp.zeros(self.thresholds.size) for _ in range(4))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         t, p, w = _flatten_inputs(y_true, y_pred, sample_weight, type(self).__name__, self.class_id, self.top_k)
-        tp, fp, tn, fn = confusion_counts(t, p, w, self.thresholds)
-        self.tp += tp[:, 0]
-        self.fp += fp[:, 0]
-        self.tn += tn[:, 0]
-        self.fn += fn[:, 0]
+        tp, fp, tn, fn = confusion_counts(t, p, w, _config_on(self, "thresholds", p))
+        self.tp = follow(self.tp, p) + tp[:, 0]
+        self.fp = follow(self.fp, p) + fp[:, 0]
+        self.tn = follow(self.tn, p) + tn[:, 0]
+        self.fn = follow(self.fn, p) + fn[:, 0]
 
     def _out(self, values):
         if not is_host(values):  # stays on the device: the loop reads every log value in one transfer
@@ -207,7 +231,6 @@ class AUC(Metric):
         if summation_method not in ("interpolation", "minoring", "majoring"):
             raise ConfigError(f"AUC: summation_method must be 'interpolation', 'minoring' or 'majoring', got "
                               f"{summation_method!r}")
-        xp = get_array_module()
         if thresholds is not None:
             inner = sorted(float(t) for t in thresholds)
             num_thresholds = len(inner) + 2
@@ -218,34 +241,34 @@ class AUC(Metric):
         self.num_thresholds = num_thresholds
         self.curve, self.summation_method = curve, summation_method
         self._init_thresholds = None if thresholds is None else inner
-        self.thresholds = xp.asarray([0.0 - epsilon()] + inner + [1.0 + epsilon()])
+        # configuration on the host; _config_on copies it to the data's device once
+        self.thresholds = np.asarray([0.0 - epsilon()] + inner + [1.0 + epsilon()])
         self.multi_label, self.num_labels, self.from_logits = bool(multi_label), num_labels, bool(from_logits)
-        self.label_weights = None if label_weights is None else xp.asarray(label_weights, dtype="float64")
+        self.label_weights = None if label_weights is None else np.asarray(label_weights, dtype="float64")
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
         self.tp = self.fp = self.tn = self.fn = None  # (T, L), created on the first batch (L known then)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        xp = get_array_module()
-        y_pred = to_array(y_pred)
         if self.from_logits:
-            y_pred = 0.5 * (1.0 + xp.tanh(0.5 * y_pred.astype("float64")))  # sigmoid without overflow
-        pooled_weights = None if self.multi_label else self.label_weights
+            y_pred = to_array(y_pred)
+            y_pred = 0.5 * (1.0 + get_array_module(y_pred).tanh(0.5 * y_pred.astype("float64")))  # overflow-free
+        pooled_weights = None if self.multi_label else _config_on(self, "label_weights", y_pred)
         t, p, w = _flatten_inputs(y_true, y_pred, sample_weight, "AUC", multi_label=self.multi_label,
                                   label_weights=pooled_weights)
-        counts = confusion_counts(t, p, w, self.thresholds)
+        counts = confusion_counts(t, p, w, _config_on(self, "thresholds", p))
         if self.tp is None:
             self.tp, self.fp, self.tn, self.fn = counts
         else:
             if counts[0].shape != self.tp.shape:
                 raise ShapeError(f"AUC: got {counts[0].shape[1]} labels in this batch but {self.tp.shape[1]} before")
-            for state, c in zip((self.tp, self.fp, self.tn, self.fn), counts):
-                state += c
+            self.tp, self.fp, self.tn, self.fn = (follow(state, c) + c for state, c in
+                                                  zip((self.tp, self.fp, self.tn, self.fn), counts))
 
     def _interpolate_pr_auc(self):
         """Davis & Goadrich (2006) interpolation of the PR curve between thresholds (Keras' formula)."""
-        xp = get_array_module()
+        xp = get_array_module(self.tp)
         tp, fp, fn = self.tp, self.fp, self.fn
         dtp = tp[:-1] - tp[1:]
         p = tp + fp
@@ -260,7 +283,7 @@ class AUC(Metric):
     def result(self) -> float:
         if self.tp is None:
             return 0.0
-        xp = get_array_module()
+        xp = get_array_module(self.tp)
         if self.curve == "PR" and self.summation_method == "interpolation":
             by_label = self._interpolate_pr_auc()
         else:
@@ -281,7 +304,8 @@ class AUC(Metric):
         elif self.label_weights is None:
             value = by_label.mean()
         else:
-            value = _divide_no_nan((by_label * self.label_weights).sum(), self.label_weights.sum())
+            label_weights = _config_on(self, "label_weights", by_label)
+            value = _divide_no_nan((by_label * label_weights).sum(), label_weights.sum())
         return float(value) if is_host(value) else value  # a device value is read with the other logs
 
     def get_config(self) -> dict:
@@ -300,18 +324,24 @@ def confusion_matrix(y_true, y_pred, num_classes=None, sample_weight=None):
     Shapes: ``y_true`` class ids ``(N,)`` (or ``(N, 1)``, or one-hot ``(N, C)``); ``y_pred`` class ids ``(N,)``,
     scores/probabilities ``(N, C)`` (argmax taken) or binary probabilities ``(N,)`` / ``(N, 1)`` (thresholded at
     0.5) -> ``(num_classes, num_classes)``, int64 (float64 with ``sample_weight``). ``num_classes`` defaults to
-    ``max(id) + 1``.
+    ``max(id) + 1``. Computed where the data lives (host data: a NumPy matrix); ids on a device are checked on the
+    device, unread, and read back only for the matrix's size when ``num_classes`` is not given.
     """
-    xp = get_array_module()
-
     def ids(a, who):
-        a = to_array(a)
+        host = host_values(a)
+        a = host if host is not None else to_array(a)  # computed where the data lives
         if a.ndim == 2 and a.shape[1] > 1:
             return a.argmax(axis=1)
         a = a.reshape(-1) if a.ndim == 2 else a
         if a.ndim != 1:
             raise ShapeError(f"confusion_matrix: {who} must be class ids (N,) or scores (N, C), got shape {a.shape}")
-        if a.dtype.kind == "f" and not xp.all(a == xp.round(a)):
+        if a.dtype.kind != "f":
+            return a.astype("int64")
+        xp = get_array_module(a)
+        whole = xp.all(a == xp.round(a))
+        if not is_host(whole):  # decided on the device, unread: whole numbers are ids, others probabilities
+            return xp.where(whole, a, a > 0.5).astype("int64")
+        if not whole:
             if a.size and a.min() >= 0 and a.max() <= 1:
                 return (a > 0.5).astype("int64")  # binary probabilities
             raise DataError(f"confusion_matrix: {who} holds non-integer values; expected class ids")
@@ -320,13 +350,21 @@ def confusion_matrix(y_true, y_pred, num_classes=None, sample_weight=None):
     t, p = ids(y_true, "y_true"), ids(y_pred, "y_pred")
     if t.shape != p.shape:
         raise ShapeError(f"confusion_matrix: y_true has {t.shape[0]} samples but y_pred has {p.shape[0]}")
-    if t.size and min(t.min(), p.min()) < 0:
+    checked = is_host(t) and is_host(p)  # ids on a device are read only for the size, when it is not given
+    if checked and t.size and min(t.min(), p.min()) < 0:
         raise DataError("confusion_matrix: class ids must be >= 0")
-    seen = int(max(t.max(), p.max())) + 1 if t.size else 0
+    xp = get_array_module(t, p)
+    t, p = xp.asarray(t), xp.asarray(p)
+    if not t.size:
+        seen = 0
+    elif checked or num_classes is None:  # the matrix's size: one explicit read on a device
+        seen = int(to_host(xp.maximum(t.max(), p.max()))) + 1
+    else:
+        seen = int(num_classes)
     n = seen if num_classes is None else int(num_classes)
     if seen > n:
         raise DataError(f"confusion_matrix: found class id {seen - 1} but num_classes={n}")
-    weights = None if sample_weight is None else to_array(sample_weight).reshape(-1).astype("float64")
+    weights = None if sample_weight is None else to_array(sample_weight, like=t).reshape(-1).astype("float64")
     cm = xp.bincount(t * n + p, weights=weights, minlength=n * n).reshape(n, n)
     return cm if weights is not None else cm.astype("int64")
 

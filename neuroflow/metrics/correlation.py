@@ -11,7 +11,7 @@ from .base import MeanMetricWrapper, align_ranks, to_array
 def _pair(y_true, y_pred):
     y_pred = to_array(y_pred)
     y_pred = y_pred.astype(y_pred.dtype if y_pred.dtype.kind == "f" else "float32")
-    return align_ranks(to_array(y_true).astype(y_pred.dtype), y_pred)
+    return align_ranks(to_array(y_true, like=y_pred).astype(y_pred.dtype), y_pred)
 
 
 def pearson_correlation(y_true, y_pred, axis=-1):

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..backend import epsilon, get_array_module, is_host
 from ..errors import ConfigError, ShapeError
-from .base import Metric, to_array
+from .base import Metric, follow, to_array
 
 _AVERAGES = (None, "micro", "macro", "weighted")
 
@@ -39,8 +39,8 @@ class FBetaScore(Metric):
         self.true_positives = self.false_positives = self.false_negatives = self.intermediate_weights = None
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true = to_array(y_true).astype("float64")
         y_pred = to_array(y_pred).astype("float64")
+        y_true = to_array(y_true, like=y_pred).astype("float64")
         if y_true.ndim != 2 or y_pred.ndim != 2 or y_true.shape != y_pred.shape:
             raise ShapeError(f"{type(self).__name__}: expected y_true and y_pred of one shape (batch_size, "
                              f"output_dim); got {y_true.shape} and {y_pred.shape}")
@@ -50,7 +50,8 @@ class FBetaScore(Metric):
         else:
             predicted = y_pred > self.threshold
         predicted = predicted.astype("float64")
-        weights = 1.0 if sample_weight is None else to_array(sample_weight).astype("float64").reshape(-1, 1)
+        weights = (1.0 if sample_weight is None
+                   else to_array(sample_weight, like=y_pred).astype("float64").reshape(-1, 1))
         axis = None if self.average == "micro" else 0
         stats = [(v * weights).sum(axis=axis) for v in
                  (predicted * y_true, predicted * (1 - y_true), (1 - predicted) * y_true, y_true)]
@@ -60,10 +61,10 @@ class FBetaScore(Metric):
         if self.true_positives is None:
             self.true_positives, self.false_positives, self.false_negatives, self.intermediate_weights = stats
         else:
-            self.true_positives = self.true_positives + stats[0]
-            self.false_positives = self.false_positives + stats[1]
-            self.false_negatives = self.false_negatives + stats[2]
-            self.intermediate_weights = self.intermediate_weights + stats[3]
+            self.true_positives = follow(self.true_positives, stats[0]) + stats[0]
+            self.false_positives = follow(self.false_positives, stats[1]) + stats[1]
+            self.false_negatives = follow(self.false_negatives, stats[2]) + stats[2]
+            self.intermediate_weights = follow(self.intermediate_weights, stats[3]) + stats[3]
 
     def result(self):
         if self.true_positives is None:

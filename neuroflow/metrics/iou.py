@@ -11,7 +11,7 @@ import numpy as np
 
 from ..backend import epsilon, get_array_module, is_host
 from ..errors import ConfigError, ShapeError
-from .base import Metric, to_array
+from .base import Metric, follow, to_array
 
 
 class IoU(Metric):
@@ -52,7 +52,7 @@ class IoU(Metric):
             raise ShapeError(f"{type(self).__name__}: y_true holds {true.size} labels but y_pred {pred.size} "
                              f"predictions")
         xp = get_array_module(true)
-        weights = xp.ones(true.shape) if sample_weight is None else to_array(sample_weight).astype("float64")
+        weights = xp.ones(true.shape) if sample_weight is None else to_array(sample_weight, like=true).astype("float64")
         if 1 <= weights.ndim < true.ndim and weights.shape == true.shape[:weights.ndim]:
             # one weight per sample spreads over its entries (Keras would need them repeated)
             weights = weights.reshape(weights.shape + (1,) * (true.ndim - weights.ndim))
@@ -69,9 +69,7 @@ class IoU(Metric):
         # invalid entries go to cell 0 with weight 0 (no boolean indexing: its size would be read on a device)
         cells = xp.where(valid, true * n + pred, 0)
         counts = xp.bincount(cells, weights=xp.where(valid, weights, 0.0), minlength=n * n).reshape(n, n)
-        if xp is not np and is_host(self.total_cm):
-            self.total_cm = xp.asarray(self.total_cm)  # the first device batch: the matrix moves there
-        self.total_cm += counts
+        self.total_cm = follow(self.total_cm, counts) + counts  # the matrix lives where the data does
 
     def result(self) -> float:
         xp = get_array_module(self.total_cm)

@@ -9,12 +9,13 @@ import math
 
 from ..backend import epsilon, get_array_module, is_host
 from ..errors import ConfigError, ShapeError
-from .base import Mean, MeanMetricWrapper, Metric, align_ranks, to_array
+from .base import Mean, MeanMetricWrapper, Metric, align_ranks, follow, to_array
 
 
 def _pair(y_true, y_pred, who):
     """Targets and predictions as float64 arrays of one shape (1-D pairs read as one value per sample)."""
-    y_true, y_pred = align_ranks(to_array(y_true), to_array(y_pred))
+    y_pred = to_array(y_pred)
+    y_true, y_pred = align_ranks(to_array(y_true, like=y_pred), y_pred)
     if y_true.shape != y_pred.shape:
         raise ShapeError(f"{who}: y_true shape {y_true.shape} does not match y_pred shape {y_pred.shape}")
     y_true, y_pred = y_true.astype("float64"), y_pred.astype("float64")
@@ -37,22 +38,22 @@ def mean_absolute_error(y_true, y_pred):
 
 def mean_absolute_percentage_error(y_true, y_pred):
     """``100 * mean(|y_true - y_pred| / max(|y_true|, eps), axis=-1)``. Shapes: as MSE."""
-    xp = get_array_module()
     t, p = _pair(y_true, y_pred, "mean_absolute_percentage_error")
+    xp = get_array_module(p)
     return 100.0 * (abs(p - t) / xp.maximum(abs(t), epsilon())).mean(axis=-1)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
     """``mean((log1p(max(y_pred, eps)) - log1p(max(y_true, eps))) ** 2, axis=-1)``. Shapes: as MSE."""
-    xp = get_array_module()
     t, p = _pair(y_true, y_pred, "mean_squared_logarithmic_error")
+    xp = get_array_module(p)
     return ((xp.log1p(xp.maximum(p, epsilon())) - xp.log1p(xp.maximum(t, epsilon()))) ** 2).mean(axis=-1)
 
 
 def log_cosh(y_true, y_pred):
     """``mean(log(cosh(y_pred - y_true)), axis=-1)`` (overflow-free form). Shapes: as MSE."""
-    xp = get_array_module()
     t, p = _pair(y_true, y_pred, "log_cosh")
+    xp = get_array_module(p)
     x = p - t
     return (x + xp.logaddexp(0.0, -2.0 * x) - math.log(2.0)).mean(axis=-1)
 
@@ -60,8 +61,9 @@ def log_cosh(y_true, y_pred):
 def cosine_similarity(y_true, y_pred, axis=-1):
     """Cosine similarity along ``axis`` (positive: 1 is best; the loss is its negative).
     Shapes: ``(N, ..., d)`` twice -> ``(N, ...)``."""
-    xp = get_array_module()
-    t, p = align_ranks(to_array(y_true).astype("float64"), to_array(y_pred).astype("float64"))
+    p = to_array(y_pred).astype("float64")
+    xp = get_array_module(p)
+    t, p = align_ranks(to_array(y_true, like=p).astype("float64"), p)
     if t.shape != p.shape:
         raise ShapeError(f"cosine_similarity: y_true shape {t.shape} does not match y_pred shape {p.shape}")
     t = t / xp.sqrt(xp.maximum((t * t).sum(axis=axis, keepdims=True), epsilon()))
@@ -152,7 +154,8 @@ class R2Score(Metric):
         xp = get_array_module(t)
         if t.ndim != 2:
             raise ShapeError(f"R2Score: expected (N, outputs) or (N,) inputs, got shape {t.shape}")
-        w = xp.ones_like(t) if sample_weight is None else to_array(sample_weight).astype("float64").reshape(-1, 1)
+        w = (xp.ones_like(t) if sample_weight is None
+             else to_array(sample_weight, like=t).astype("float64").reshape(-1, 1))
         w = xp.broadcast_to(w, t.shape)
         stats = ((w * t).sum(axis=0), (w * t * t).sum(axis=0), (w * (t - p) ** 2).sum(axis=0), w.sum(axis=0))
         if self.sum is None:
@@ -160,7 +163,7 @@ class R2Score(Metric):
         else:
             if stats[0].shape != self.sum.shape:
                 raise ShapeError(f"R2Score: got {t.shape[1]} outputs in this batch but {self.sum.shape[0]} before")
-            self.sum, self.squared_sum, self.residual, self.count = (a + b for a, b in
+            self.sum, self.squared_sum, self.residual, self.count = (follow(a, b) + b for a, b in
                                                                      zip((self.sum, self.squared_sum,
                                                                           self.residual, self.count), stats))
         self.num_samples += t.shape[0]

@@ -1,7 +1,8 @@
 """Complex-number ops (Keras' ``ops.polar``, ``ops.view_as_complex``, ``ops.view_as_real``).
 
 neuroflow's tensors hold real numbers only (the graph, the optimizers and the file format are real), so a complex
-result is a NumPy ``complex64``/``complex128`` array: its values equal Keras', it carries no gradient, and
+result is a ``complex64``/``complex128`` array of the inputs' array module (NumPy on the CPU, the device's module
+on a device): its values equal Keras', it carries no gradient, and
 ``view_as_real`` turns it back into a real Tensor. The differentiable route through complex values is the pair
 ``(real, imag)`` that neuroflow's FFTs use: ``view_as_real((re, im))`` stacks the two Tensors with a gradient.
 """
@@ -30,20 +31,22 @@ def _real_data(x, who: str, arg: str):
 
 @not_differentiable
 def polar(abs_, angle):
-    """The complex numbers ``abs_ * (cos(angle) + 1j sin(angle))`` (``torch.polar``), as a NumPy complex array.
+    """The complex numbers ``abs_ * (cos(angle) + 1j sin(angle))`` (``torch.polar``), as a complex array (of the
+    inputs' device).
 
     Shapes: ``abs_`` and ``angle`` broadcast together -> that shape, complex64 (complex128 for float64 inputs).
     No gradient: neuroflow's tensors are real (see the module docstring).
     """
     r, theta = _real_data(abs_, "polar", "abs_"), _real_data(angle, "polar", "angle")
-    xp = get_array_module()
+    xp = get_array_module(r, theta)
     dtype = _complex_dtype(np.result_type(r.dtype, theta.dtype))
     return (r * xp.cos(theta) + 1j * (r * xp.sin(theta))).astype(dtype)
 
 
 @not_differentiable
 def view_as_complex(x):
-    """``x[..., 0] + 1j * x[..., 1]`` as a NumPy complex array (no gradient: neuroflow's tensors are real).
+    """``x[..., 0] + 1j * x[..., 1]`` as a complex array of ``x``'s device (no gradient: neuroflow's tensors are
+    real).
 
     Shapes: ``(..., 2)`` real -> ``(...)`` complex64 (complex128 for float64 input).
     """
@@ -58,7 +61,7 @@ def view_as_complex(x):
 def view_as_real(x):
     """The real and imaginary parts stacked on a new last axis.
 
-    ``x``: a complex array (the result of :func:`polar`, :func:`view_as_complex` or NumPy), or the pair
+    ``x``: a complex array (the result of :func:`polar`, :func:`view_as_complex`, NumPy or CuPy), or the pair
     ``(real, imag)`` of Tensors that neuroflow's FFTs return (then the result has their gradient).
     Shapes: ``(...)`` -> ``(..., 2)``; float32 for complex64 (float64 for complex128).
     """
@@ -71,8 +74,9 @@ def view_as_real(x):
         return stack([re, im], axis=-1)
     data = x.data if isinstance(x, Tensor) else get_array_module().asarray(x)
     dtype = np.float64 if data.dtype == np.complex128 else (data.dtype if data.dtype.kind == "f" else np.float32)
-    imag = data.imag if data.dtype.kind == "c" else np.zeros_like(data)
-    return Tensor(np.stack([data.real, imag], axis=-1).astype(dtype), dtype=dtype)
+    xp = get_array_module(data)
+    imag = data.imag if data.dtype.kind == "c" else xp.zeros_like(data)
+    return Tensor(xp.stack([data.real, imag], axis=-1).astype(dtype), dtype=dtype)
 
 
 __all__ = ["polar", "view_as_complex", "view_as_real"]

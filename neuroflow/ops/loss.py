@@ -226,7 +226,9 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1, 
     (a scalar) with ``reduce_mean``.
     """
     output = as_tensor(output)
-    labels = target.data if isinstance(target, Tensor) else get_array_module().asarray(target)
+    labels = target.data if isinstance(target, Tensor) else target
+    # host labels are checked where they are (for free), then copied to the output's device
+    labels = np.asarray(labels) if is_host(labels) else labels
     if axis not in (-1, output.ndim - 1):
         raise ShapeError("sparse_categorical_crossentropy: only the last axis can hold the classes")
     if labels.ndim == output.ndim and labels.shape[-1] == 1:
@@ -247,6 +249,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1, 
                 else "; does the output layer have enough units?")
         raise DataError(f"sparse_categorical_crossentropy: class id {bad} is out of range for y_pred of shape "
                         f"{output.shape} with {n} class{'es' if n != 1 else ''} (expected ids 0..{n - 1}){hint}")
+    labels = get_array_module(output.data).asarray(labels)
     output, from_logits = _logits_if_carried(output, from_logits, "sparse_categorical_crossentropy")
     if from_logits:
         return SparseSoftmaxCE(reduce_mean).apply(output, Tensor._from_op(labels, None))
