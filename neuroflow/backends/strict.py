@@ -99,6 +99,12 @@ def array(obj, dtype=None, copy=True, order="K", ndmin=0, **kwargs):
     return ndarray._of(_np.array(obj, dtype=dtype, copy=True, order=order, ndmin=ndmin))
 
 
+def upload(array):
+    """The device adapters' host-to-device copy (``neuroflow.backends.cupy.upload`` stages it through pinned memory
+    on a stream): here a plain copy, counted in :func:`uploads`. Shapes: any -> same, dtype kept."""
+    return asarray(_np.asarray(array))
+
+
 def asnumpy(a, stream=None, order="C", out=None, blocking=True):
     """A host NumPy array for ``a`` (a counted transfer when ``a`` is a device array). Shapes: any."""
     if type(a) is ndarray:
@@ -190,5 +196,5 @@ def __getattr__(name):
     return value
 
 
-__all__ = ["ndarray", "asarray", "array", "asnumpy", "get_array_module", "transfers", "uploads", "counting",
+__all__ = ["ndarray", "asarray", "array", "asnumpy", "upload", "get_array_module", "transfers", "uploads", "counting",
            "random", "linalg", "fft", "fuse", "ElementwiseKernel", "Generator"]

@@ -8,6 +8,7 @@ guard has passed, so that a step abandoned for a re-trace has changed nothing.
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ..backend import to_device
 
 
 class Assign(Function):
@@ -42,22 +43,25 @@ class Assign(Function):
 
 class FeedView(Function):
     """A feed as the traced code saw it after NumPy reshaped or cast it outside the graph (labels ``(N,)`` read as
-    ``(N, 1)``, integer labels as floats). Shapes: the feed -> ``shape`` in ``dtype``."""
+    ``(N, 1)``, integer labels as floats), and, with ``device``, a host feed the code copied to that device
+    (``Tensor(host_array)`` on a device: copied again at every run, as eagerly). Shapes: the feed -> ``shape`` in
+    ``dtype``."""
 
-    __slots__ = ("shape", "dtype")
+    __slots__ = ("shape", "dtype", "device")
 
-    def __init__(self, shape, dtype):
-        self.shape, self.dtype = tuple(shape), dtype
+    def __init__(self, shape, dtype, device=None):
+        self.shape, self.dtype, self.device = tuple(shape), dtype, device
 
     @property
     def name(self) -> str:
         return "feed_view"
 
     def describe(self) -> str:
-        return f"{self.shape}, {self.dtype}"
+        return f"{self.shape}, {self.dtype}" + (f", to {self.device}" if self.device else "")
 
     def forward(self, feed):
-        return feed.reshape(self.shape).astype(self.dtype, copy=False)
+        view = feed.reshape(self.shape).astype(self.dtype, copy=False)
+        return view if self.device is None else to_device(view, self.device)
 
     def backward(self, g):
         return (None,)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np
-
 from ..autograd import function as _function
 from ..autograd.function import is_grad_enabled
 from ..autograd.tensor import Tensor
+from ..backend import is_array
 from ..errors import ConfigError
 from .. import random as nf_random
 from .program_cache import ProgramCache
@@ -105,7 +104,7 @@ class CompiledFunction:
                     return self.fn(*args, **kwargs)
                 feeds.append(leaf.data)
                 sig.append(("tensor", leaf.data.shape, leaf.data.dtype.str))
-            elif isinstance(leaf, np.ndarray):
+            elif is_array(leaf):  # a NumPy or device array
                 feeds.append(leaf)
                 sig.append(("array", leaf.shape, leaf.dtype.str))
             else:
@@ -132,7 +131,7 @@ class CompiledFunction:
         if rec.backward_called:
             trace.unsafe = trace.unsafe or ("the function calls backward(): gradients and optimizer updates are "
                                             "not recorded, so it runs eagerly")
-        if any(isinstance(t, np.ndarray) for t in out_leaves):
+        if any(is_array(t) for t in out_leaves):  # NumPy's or a device's: either was computed outside the graph
             trace.unsafe = trace.unsafe or ("the function returns a NumPy array, computed outside the graph: it "
                                             "runs eagerly (return Tensors to compile it)")
         trace.output_shape = out_shape

@@ -6,7 +6,10 @@ by one instruction. Its forward evaluates the whole expression per element in on
 (:mod:`neuroflow.compile.fusion_c`); its backward recomputes the members from the saved inputs and applies the
 chain rule per element, in one more pass. Where no kernel is available (no compiler, ``NEUROFLOW_NATIVE=0``,
 dtypes other than one shared float32/float64) the NumPy twin runs the same ops with ufuncs, reusing dead
-intermediates as ``out=`` buffers.
+intermediates as ``out=`` buffers. On a device (CuPy, the strict stand-in) the same twin is written with the
+device's array module and fused by that module's ``fuse`` (CuPy: one generated elementwise kernel forward, one
+backward; the stand-in runs it as written, NumPy's values); where the device's fusion cannot express a member
+the ops run one by one on the device. The C kernels serve NumPy arrays only.
 
 Shapes: inputs are each either the output's shape or a single value (others are broadcast and copied); the
 output has the broadcast shape. Tolerance against the unfused nodes: see ``FORWARD_RTOL``.
@@ -19,6 +22,7 @@ import numpy as np
 
 from ..autograd.function import Function, enable_grad, sum_to
 from ..autograd.higher_order import sum_to_graph
+from ..backend import get_array_module
 from . import fusion_c
 
 _CTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
@@ -54,10 +58,25 @@ class FusionPlan:
             self._kernels[key] = fusion_c.load(fusion_c.kernel_source(self, _CTYPES[dtype], scalar))
         return self._kernels[key] if fusion_c.native_enabled() else None
 
-    # --- the NumPy twin ----------------------------------------------------------------------------------------
-    def values_numpy(self, xs, reuse: bool = True) -> list:
-        """Every member's value, computed with NumPy ufuncs; with ``reuse``, into (``out=``) the buffers of
-        members already consumed where shape and dtype allow (their values are then overwritten)."""
+    def device_kernel(self, xp, direction: str):
+        """The twin for device module ``xp`` fused by ``xp.fuse`` (made once per module): ``"forward"``:
+        ``(*xs) -> out``; ``"backward"``: ``(g, *xs) -> tuple`` of the needed inputs' full-shaped gradients."""
+        key = (direction, xp)
+        if key not in self._kernels:
+            if direction == "forward":
+                def plain(*xs):
+                    return self.values_xp(xp, xs, reuse=False)[-1]
+            else:
+                def plain(g, *xs):
+                    return tuple(d for d in self.backward_xp(xp, xs, g) if d is not None)
+            self._kernels[key] = _DeviceKernel(xp, plain)
+        return self._kernels[key]
+
+    # --- the array-module twin ---------------------------------------------------------------------------------
+    def values_xp(self, xp, xs, reuse: bool = True) -> list:
+        """Every member's value, computed with ``xp``'s ufuncs (NumPy, CuPy, the strict stand-in); with ``reuse``
+        (NumPy), into (``out=``) the buffers of members already consumed where shape and dtype allow (their values
+        are then overwritten)."""
         vals, free = [], []
         for row, refs in self.ops:
             operands = [xs[i] if kind == "x" else vals[i] for kind, i in refs]
@@ -69,15 +88,15 @@ class FusionPlan:
                     if buf.shape == shape and buf.dtype == dtype:
                         out = free.pop(k)
                         break
-            vals.append(row.np_fwd(*operands, out=out))
+            vals.append(row.np_fwd(xp, *operands, out=out))
             # members have one consumer each: their buffers are free once read (the output is never freed)
-            if reuse:
+            if reuse and xp is np:
                 free.extend(vals[i] for kind, i in refs if kind == "v" and isinstance(vals[i], np.ndarray))
         return vals
 
-    def backward_numpy(self, xs, g) -> list:
-        """Per-input gradients (full-shaped, before ``sum_to``; None where not needed), NumPy twin."""
-        vals = self.values_numpy(xs, reuse=False)  # the backward reads every member's value
+    def backward_xp(self, xp, xs, g) -> list:
+        """Per-input gradients (full-shaped, before ``sum_to``; None where not needed), written with ``xp``."""
+        vals = self.values_xp(xp, xs, reuse=False)  # the backward reads every member's value
         adj = [None] * len(self.ops)
         adj[-1] = g
         dx = [None] * self.n_inputs
@@ -86,13 +105,33 @@ class FusionPlan:
                 continue
             row, refs = self.ops[j]
             operands = [xs[i] if kind == "x" else vals[i] for kind, i in refs]
-            terms = row.np_grads(adj[j], operands, vals[j])
+            terms = row.np_grads(xp, adj[j], operands, vals[j])
             for (kind, i), term in zip(refs, terms):
                 if kind == "v":
                     adj[i] = term if self.wants[i] else None
                 elif self.needs[i]:
                     dx[i] = term if dx[i] is None else dx[i] + term
         return dx
+
+
+class _DeviceKernel:
+    """``plain`` (a function of device arrays) fused by the device module's ``fuse``; should fusing fail (an op the
+    device's fusion cannot express), ``plain`` runs unfused, op by op on the device, from then on."""
+
+    __slots__ = ("plain", "fused")
+
+    def __init__(self, xp, plain):
+        self.plain = plain
+        fuse = getattr(xp, "fuse", None)
+        self.fused = None if fuse is None else fuse(plain)
+
+    def __call__(self, *arrays):
+        if self.fused is not None:
+            try:
+                return self.fused(*arrays)
+            except Exception:  # noqa: BLE001 - CuPy's fusion raises several types for what it cannot compile
+                self.fused = None
+        return self.plain(*arrays)
 
 
 def _layout(plan, xs):
@@ -166,10 +205,13 @@ class FusedElementwise(Function):
     def forward(self, *xs):
         self.xs = xs
         plan = self.plan
+        xp = get_array_module(*xs)
+        if xp is not np:  # a device: its own fusion (the C kernels read host memory)
+            return plan.device_kernel(xp, "forward")(*xs)
         layout = _layout(plan, xs)
         lib = None if layout is None else plan.kernel(layout[0], layout[2])
         if lib is None:
-            return plan.values_numpy(xs)[-1]
+            return plan.values_xp(np, xs)[-1]
         dtype, shape, _, ready = layout
         out = np.empty(shape, dtype)
         arrays = [*ready, out]
@@ -178,12 +220,17 @@ class FusedElementwise(Function):
 
     def backward(self, g):
         plan, xs = self.plan, self.xs
+        xp = get_array_module(g, *xs)
+        if xp is not np:
+            got = iter(plan.device_kernel(xp, "backward")(g, *xs))
+            dx = [next(got) if need else None for need in plan.needs]
+            return tuple(None if d is None else sum_to(d, x.shape) for d, x in zip(dx, xs))
         layout = _layout(plan, xs)
         lib = None
         if layout is not None and isinstance(g, np.ndarray) and g.dtype == layout[0] and g.shape == layout[1]:
             lib = plan.kernel(layout[0], layout[2])
         if lib is None:
-            dx = plan.backward_numpy(xs, g)
+            dx = plan.backward_xp(np, xs, g)
         else:
             dtype, shape, _, ready = layout
             dx = [np.empty(shape, dtype) if need else None for need in plan.needs]

@@ -24,6 +24,11 @@ from ..autograd.inspect import _q, _short, format_table
 from ..errors import GraphError
 
 
+#: consts with at most this many elements are compared by value (CSE merges equal ones; the tracer reads small
+#: device consts to the host for that while comparing two traces)
+SMALL_CONST = 1024
+
+
 class Instr:
     """One recorded op: ``slots[out] = node.forward(*slots[args])``.
 
@@ -204,7 +209,8 @@ class Program:
             ins = self.instrs[producers[s]] if s in producers else None
             value = env[s] if env is not None else self.consts.get(s)
             recorded = self.meta.get("shapes", {}).get(s)
-            shape = str(np.shape(value)) if value is not None else ("" if recorded is None else str(tuple(recorded)))
+            shape = str(tuple(value.shape) if hasattr(value, "shape") else np.shape(value)) if value is not None \
+                else ("" if recorded is None else str(tuple(recorded)))
             rows.append((str(s), self.name(s), self._source(s, producers),
                          "" if ins is None else ", ".join(self.name(a) for a in ins.args),
                          shape, "" if value is None else _short(value),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import get_array_module, to_host
 from .ir import is_effect
 
 
@@ -25,7 +26,7 @@ def _holds(kind, expected, value) -> bool:
         return float(value) == expected
     if kind == "int":
         return int(value) == expected
-    value = np.asarray(value)
+    value = to_host(value)  # on a device a counted transfer, as the eager step's read was
     if kind == "item":
         return value.item() == expected
     return value.shape == expected.shape and bool(np.array_equal(value, expected))
@@ -108,7 +109,7 @@ class Executable:
         :meth:`forward`; leaves' ``.grad`` accumulate."""
         slots = self.slots
         root = slots[self.root]
-        pending = {self.root: np.ones_like(root)}
+        pending = {self.root: get_array_module(root).ones_like(root)}
         for out, node, inputs in self.plan:
             g = pending.pop(out, None)
             if g is None:

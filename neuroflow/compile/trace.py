@@ -18,14 +18,16 @@ import threading
 
 import numpy as np
 
+from .. import backend
 from ..autograd import function as _function
 from ..autograd.function import Function, run_node
 from ..autograd.graph import topological_order
 from ..autograd.tensor import Tensor
 from ..autograd.variable import Variable
 from ..random import SeedGenerator
+from .device_values import device_name, host_copy, is_device_array, read_on_device, values_equal
 from .effects import Assign, FeedView
-from .ir import Instr, Program
+from .ir import SMALL_CONST, Instr, Program
 
 
 class Recorder:
@@ -66,7 +68,8 @@ class Recorder:
     def read(self, tensor, kind):
         if threading.get_ident() == self.thread:
             data = tensor.data
-            value = {"bool": bool, "float": float, "int": int}.get(kind, lambda a: np.array(a, copy=True))(data)
+            # a host read: on a device the eager code reads the value too (one counted transfer), so does this
+            value = {"bool": bool, "float": float, "int": int}.get(kind, host_copy)(data)
             self.reads.append((tensor, kind, value))
 
     def backward(self):
@@ -189,56 +192,60 @@ class Trace:
             slot = self._feed_slot(i)
             self.slot_of[id(t)] = slot
             return slot
-        i = self._view_of_feed(data)
+        i, device = self._view_of_feed(data)
         if i is not None:
-            key = (i, data.shape, data.dtype.str)
+            key = (i, data.shape, data.dtype.str, device)
             if key not in self.views:
                 slot = self._new(None)
-                self.instrs.append(Instr(FeedView(data.shape, data.dtype), (self._feed_slot(i),), slot))
+                self.instrs.append(Instr(FeedView(data.shape, data.dtype, device), (self._feed_slot(i),), slot))
                 self.views[key] = slot
                 self.shape.append(("view",) + key)
             self.slot_of[id(t)] = self.views[key]
             return self.views[key]
         if self._batch_shaped(data):
-            self._unsafe(f"an array shaped like the batch {np.shape(data)} is computed outside the graph (NumPy on "
+            self._unsafe(f"an array shaped like the batch {tuple(data.shape)} is computed outside the graph (NumPy on "
                          f"tensor.data, a mask?): as a constant it would be replayed for every batch")
         slot = self._new(t)
         self.consts[slot] = data
         self.const_list.append(data)
-        self.shape.append(("const", np.shape(data), getattr(data, "dtype", None)))
+        self.shape.append(("const", tuple(getattr(data, "shape", ())), getattr(data, "dtype", None)))
         return slot
 
     def _batch_shaped(self, data) -> bool:
         """Whether ``data`` has the batch's leading size (the first feed's): such an array almost always depends on
         the batch (two traces that happen to agree would not show it), so it is never taken for a constant."""
         first = self.feeds[0] if self.feeds else None
-        return (isinstance(data, np.ndarray) and data.ndim >= 1 and data.size > 1 and isinstance(first, np.ndarray)
+        return (backend.is_array(data) and data.ndim >= 1 and data.size > 1 and backend.is_array(first)
                 and first.ndim >= 1 and first.shape[0] > 1 and data.shape[0] == first.shape[0])
 
     def _view_of_feed(self, data):
-        """Index of the feed ``data`` is a reshaped/cast form of (sharing its memory, or equal by value), or None."""
-        if not isinstance(data, np.ndarray) or data.ndim == 0:
-            return None  # a 0-d array is a scalar of the code, never taken for a batch
+        """``(index, device)``: the feed ``data`` is a reshaped/cast form of (sharing its memory, or equal by value)
+        and, for a host feed the step copied to a device, that device (else None); ``(None, None)`` if none."""
+        if not backend.is_array(data) or data.ndim == 0:
+            return None, None  # a 0-d array is a scalar of the code, never taken for a batch
+        xp = backend.get_array_module(data)
         for i, feed in enumerate(self.feeds):
-            if not isinstance(feed, np.ndarray) or feed.size != data.size or feed.ndim == 0:
+            if not backend.is_array(feed) or feed.size != data.size or feed.ndim == 0 or data.shape[0] != feed.shape[0]:
                 continue
-            if data.shape[0] != feed.shape[0]:
-                continue
-            if np.shares_memory(data, feed):
-                return i
-            try:
-                if np.array_equal(feed.reshape(data.shape).astype(data.dtype, copy=False), data):
-                    return i
+            source = backend.get_array_module(feed)
+            try:  # on a device one transfer (the comparison's result), at tracing time only
+                if source is xp:
+                    if xp.shares_memory(data, feed) or \
+                            bool(xp.array_equal(feed.reshape(data.shape).astype(data.dtype, copy=False), data)):
+                        return i, None
+                elif source is np and np.array_equal(feed.reshape(data.shape).astype(data.dtype, copy=False),
+                                                     backend.to_host(data)):
+                    return i, device_name(data)  # a host feed copied to the device (Tensor(feed))
             except (TypeError, ValueError):
                 continue
-        return None
+        return None, None
 
     def _effect(self, effect, assigned):
         _, variable, value, mode = effect
         if isinstance(value, Tensor):
             arg = self.slot_of[id(value)] if id(value) in self.slot_of else self._leaf(value)
         else:
-            arr = np.asarray(value)
+            arr = value if backend.is_array(value) else np.asarray(value)
             arg = self._new(None)
             self.consts[arg] = arr
             self.const_list.append(arr)
@@ -311,10 +318,20 @@ class Trace:
         constants): if not, the step depends on values through code the recorder cannot see."""
         if len(self.shape) != len(other.shape) or len(self.const_list) != len(other.const_list):
             return False
+        on_device = []  # device array pairs, compared together at the end: one transfer, not one per array
         for a, b in zip(self.shape, other.shape):
-            if not _equal(a, b):
+            if not values_equal(a, b, on_device):
                 return False
-        return all(_equal(a, b) for a, b in zip(self.const_list, other.const_list))
+        if not all(values_equal(a, b, on_device) for a, b in zip(self.const_list, other.const_list)):
+            return False
+        if not on_device:
+            return True
+        # the same transfer brings the small device consts over, for CSE to compare by value (passes/cse.py)
+        small = [(s, a) for s, a in other.consts.items() if is_device_array(a) and a.size <= SMALL_CONST]
+        equal, copies = read_on_device(on_device, [a for _, a in small])
+        if equal:
+            other.program.meta["host_consts"] = {s: c for (s, _), c in zip(small, copies)}
+        return equal
 
 
 def _normalize(values, node_index):
@@ -328,19 +345,6 @@ def _normalize(values, node_index):
         else:
             out.append(v)
     return tuple(out)
-
-
-def _equal(a, b) -> bool:
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, np.ndarray):
-        return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
-    if isinstance(a, (tuple, list)):
-        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
-    try:
-        return bool(a == b)
-    except Exception:  # noqa: BLE001 - an object without a usable ==: same only if the same object
-        return a is b
 
 
 def _unique(generators):

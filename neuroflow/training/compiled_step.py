@@ -1,6 +1,9 @@
 """``fit``'s compiled training step (``compile(jit_compile="auto" | True)``): the StepRunner's step recorded once per
 input signature and replayed (``neuroflow/compile``), with the same results as the eager step bit for bit.
 
+On a device (CuPy, the strict stand-in) the feeds are the batch's device arrays and the program replays there:
+its loss stays a device scalar (``device_scalar.keep``), read with the metrics once per logging step.
+
 What runs eagerly, and why, is inspectable: ``model._jit_status()`` lists each signature (traces, replays, and
 the reason a signature stays eager). A custom ``train_step``, data-parallel training and a loss-scaling optimizer
 (its scale changes between steps) stay eager.
@@ -12,12 +15,13 @@ import warnings
 import numpy as np
 
 from .. import random as nf_random
+from ..backend import is_array
 from ..compile.optimized import compile_level, optimized_executable
 from ..compile.program_cache import ProgramCache
 from ..compile.trace import Recorder
 from ..layers.loss_scope import collect_losses
 from ..random import SeedGenerator
-from . import custom_steps, data_adapter as da
+from . import custom_steps, data_adapter as da, device_scalar
 
 JIT_VALUES = ("auto", True, False)
 
@@ -81,7 +85,7 @@ class CompiledTrain:
         if runner.variables is None:  # a subclassed model builds its layers on its first call
             return runner.train_eager(x, y, w)
         feeds = da.leaves(x) + da.leaves(y) + ([w] if w is not None else [])
-        if not all(isinstance(a, np.ndarray) for a in feeds):
+        if not all(is_array(a) for a in feeds):
             return runner.train_eager(x, y, w)
         return self.cache.run(self._key("train", x, y, feeds), lambda exe: self._replay(exe, x, y, w, feeds),
                               lambda: self._trace(x, y, w, feeds),
@@ -91,8 +95,7 @@ class CompiledTrain:
         """One evaluation step (forward and loss, no graph) through the cache."""
         runner = self.runner
         feeds = da.leaves(x) + da.leaves(y) + ([w] if w is not None else [])
-        if runner.variables is None or runner.sync is not None or \
-                not all(isinstance(a, np.ndarray) for a in feeds):
+        if runner.variables is None or runner.sync is not None or not all(is_array(a) for a in feeds):
             return runner.test_eager(x, y, w)
         return self.cache.run(self._key("test", x, y, feeds), lambda exe: self._replay_test(exe, y, w, feeds),
                               lambda: self._trace_test(x, y, w, feeds),
@@ -105,12 +108,12 @@ class CompiledTrain:
             ys, outs, loss = runner.test_forward_loss(x, y, w)
         trace = rec.finish([loss] + list(outs))
         runner._update_metrics(ys, [o.data for o in outs], w)
-        return float(loss.data), trace
+        return device_scalar.keep(loss.data), trace
 
     def _replay_test(self, exe, y, w, feeds):
         arrays = exe.forward(feeds)
         self.runner._update_metrics(self.runner.targets(y), arrays[1:], w)
-        return float(arrays[0])
+        return device_scalar.keep(arrays[0])
 
     def _trace(self, x, y, w, feeds):
         runner, model = self.runner, self.runner.model
@@ -120,7 +123,7 @@ class CompiledTrain:
             ys, outs, loss = runner.forward_loss(x, y, w)
             root = model.optimizer.scale_loss(loss) if runner.variables else loss
         trace = rec.finish([loss] + list(outs), root if runner.variables else None)
-        value = float(loss.data)
+        value = device_scalar.keep(loss.data)  # on a device it stays there: read once per logging step
         if runner.variables:
             root.backward(retain_graph=True)  # the nodes stay usable for replays
         return runner.update(x, ys, [o.data for o in outs], w, value), trace
@@ -129,7 +132,7 @@ class CompiledTrain:
         runner = self.runner
         runner.clear_grads()
         arrays = exe.forward(feeds)
-        value = float(arrays[0])
+        value = device_scalar.keep(arrays[0])
         if runner.variables:
             exe.backward()
         return runner.update(x, runner.targets(y), arrays[1:], w, value)

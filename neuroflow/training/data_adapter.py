@@ -329,8 +329,10 @@ def _to_device(value, device_name):
 def on_device(batches, device_name: str, prefetch: bool):
     """The ``(x, y, sample_weight)`` batches of the iterator ``batches`` copied to ``device_name`` once each (one
     host-to-device copy per array per step); unchanged for ``'cpu'``. With ``prefetch`` the next batch is copied
-    before the current one is handed out, so on CuPy its upload overlaps the current step's kernels (only for
-    in-memory arrays: a generator must not be read past the step it is asked for)."""
+    before the current one is handed out, so on CuPy its upload overlaps the current step's kernels: ``to_device``
+    stages it in a pinned buffer and copies it on a non-blocking stream that the step's stream waits on
+    (``backends/cupy.Uploader``); only for in-memory arrays: a generator must not be read past the step it is
+    asked for."""
     if device_name == "cpu":
         yield from batches
         return

@@ -64,3 +64,35 @@ def test_device_random_draws_are_reproducible_from_the_same_seed():
         mask = nf.ops.dropout(nf.Tensor(np.ones(1000)), 0.5, seed=1).numpy()
     np.testing.assert_array_equal(a, b)
     assert 0.4 < (mask == 0).mean() < 0.6 and set(np.unique(mask)) == {0.0, 2.0}
+
+
+def test_uploads_go_through_pinned_memory_on_a_stream_and_equal_the_host():
+    import cupy
+    host = RNG.normal(size=(256, 64)).astype(np.float32)
+    before = cupy_backend.uploads()
+    copies = [nf.backend.to_device(host * k, "cuda") for k in range(3)]  # three uploads, two buffers in turn
+    assert cupy_backend.uploads() == before + 3
+    uploader = cupy_backend._uploaders[cupy.cuda.Device().id]
+    assert all(b is not None and b.size >= host.nbytes for b in uploader.buffers[:2])
+    for k, copy in enumerate(copies):
+        assert isinstance(copy, cupy.ndarray) and copy.dtype == np.float32
+        np.testing.assert_array_equal(cupy.asnumpy(copy), host * k)  # the current stream waited on each copy
+
+
+def test_fit_and_the_compiled_step_on_cuda_match_numpy():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 5)).astype(np.float32), rng.integers(0, 2, 64)
+
+    def run(device):
+        with nf.device(device):
+            nf.random.set_seed(2)
+            model = nf.Sequential([nf.layers.Input((5,)), nf.layers.Dense(8, activation="tanh"),
+                                   nf.layers.Dense(2, activation="softmax")])
+            model.compile("adam", "sparse_categorical_crossentropy", jit_compile="auto")
+            loss = model.fit(x, y, batch_size=16, epochs=3, verbose=0, shuffle=False).history["loss"]
+            return loss, model._jit_status()
+
+    cpu, _ = run("cpu")
+    gpu, status = run("cuda")
+    np.testing.assert_allclose(gpu, cpu, rtol=1e-4)
+    assert status and status[0]["replays"] > 0, status

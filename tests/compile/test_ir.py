@@ -6,6 +6,7 @@ import neuroflow as nf
 from neuroflow.compile.ir import Instr, Program, program_from_tensors
 from neuroflow.errors import GraphError
 from neuroflow.ops import math as m
+from tests.conftest import host
 
 
 def _small_graph(seed=0):
@@ -24,7 +25,7 @@ def test_program_from_tensors_replays_forward_and_gradients_bit_for_bit():
     assert program.feeds == [program.feeds[0]] and len(program.variables) == 2
     out, = program.run_forward([x.data])
     assert out.tobytes() == loss.data.tobytes()
-    grads = program.run_backward([np.ones((), np.float32)])
+    grads = program.run_backward([nf.backend.to_device(np.ones((), np.float32))])
     loss.backward()
     assert grads[program.variables[0][0]].tobytes() == w.grad.tobytes()
     assert grads[program.variables[1][0]].tobytes() == b.grad.tobytes()
@@ -36,7 +37,7 @@ def test_replay_reads_variables_at_every_run():
     first, = program.run_forward([x.data])
     w.assign(w.data * 0.5)
     second, = program.run_forward({program.feeds[0]: x.data})
-    expected = np.sum(np.tanh(x.data @ w.data + b.data) * np.float32(2.0))
+    expected = np.sum(np.tanh(host(x.data) @ host(w.data) + host(b.data)) * np.float32(2.0))
     np.testing.assert_allclose(second, expected, rtol=1e-6)
     assert second != first
 

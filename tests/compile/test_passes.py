@@ -136,8 +136,8 @@ def test_optimize_levels_and_report():
     report = q.meta["optimize"]
     assert report["cse"] == 1 and report["instrs_after"] == len(program.instrs) - 1
     assert q.meta["unoptimized"] is program and 99 not in q.consts
-    assert q.run_forward([X])[0].tobytes() == loss.data.tobytes()
-    g = q.run_backward([np.ones((), np.float32)])[q.variables[0][0]]
+    assert q.run_forward([x.data])[0].tobytes() == loss.data.tobytes()  # the feed on the tensors' device
+    g = q.run_backward([nf.backend.to_device(np.ones((), np.float32))])[q.variables[0][0]]
     loss.backward()
     np.testing.assert_allclose(g, w.grad, rtol=1e-6)  # merged: f'(x)(g1 + g2), equal up to rounding
     with pytest.raises(ConfigError, match="level must be one of"):
@@ -154,7 +154,7 @@ def test_real_dropout_and_assign_survive_every_level():
     dead = len(program.instrs)  # a random node and an effect nothing reads: both must stay
     noise = type(dropped.node)(shape=(4, 5), rate=0.5, dtype=np.float32, rng=np.random.default_rng(1))
     program.instrs.append(Instr(noise, (program.variables[0][0],), dead + 90))
-    program.consts[dead + 91] = np.ones((), np.float32)
+    program.consts[dead + 91] = nf.backend.to_device(np.ones((), np.float32))  # where the variable lives
     program.instrs.append(Instr(Assign(counter, "add"), (dead + 91,), dead + 92))
     program.n_slots = dead + 93
     for level in (1, 2):

@@ -12,8 +12,12 @@ from neuroflow.compile.ir import Instr, Program, program_from_tensors
 from neuroflow.compile.passes import fuse_elementwise, optimize
 from neuroflow.errors import ConfigError
 from neuroflow.ops import math as m
+from tests.conftest import ON_DEVICE, host
 
 ops = nf.ops
+#: on a device the fused node runs the device's own fusion (the strict stand-in: NumPy's ops as written)
+C_ONLY = pytest.mark.skipif(ON_DEVICE, reason="checks the compiled C kernels, which run on NumPy arrays only; on a "
+                                              "device a fused node runs the device module's fusion instead")
 UNARY = [ops.tanh, ops.sigmoid, ops.negative, lambda x: ops.exp(ops.tanh(x)), lambda x: ops.log(1.5 + ops.tanh(x)),
          lambda x: ops.sqrt(ops.square(x) + 0.5), ops.softplus, ops.silu, lambda x: ops.leaky_relu(x, 0.2),
          lambda x: x ** 3, ops.relu, ops.abs, lambda x: ops.log1p(ops.square(x)), lambda x: ops.expm1(ops.tanh(x))]
@@ -48,7 +52,7 @@ def _inputs(dtype, shape=(40, 25), seed=0):
 
 def _run(program, arrays, g):
     out, = program.run_forward({})
-    grads = program.run_backward([g])
+    grads = program.run_backward([nf.backend.to_device(g)])  # the seed on the program's (current) device
     return out, [grads.get(s) for s, _ in program.variables]
 
 
@@ -98,16 +102,17 @@ def test_fused_program_equals_unfused_within_the_stated_tolerance(dtype, seed):
     out1, grads1 = _run(fused, arrays, g)
     dt = np.dtype(dtype)
     depth_scale = len(program.instrs)  # each member may add its own last-ulp difference
-    scale = np.abs(out0).max()
+    scale = np.abs(host(out0)).max()
     np.testing.assert_allclose(out1, out0, rtol=FORWARD_RTOL[dt] * depth_scale, atol=FORWARD_RTOL[dt] * scale)
     for a, b in zip(grads1, grads0):
         if a is None and b is None:
             continue
         np.testing.assert_allclose(a, b, rtol=GRAD_RTOL[dt] * depth_scale,
-                                   atol=GRAD_RTOL[dt] * depth_scale * np.abs(b).max())
+                                   atol=GRAD_RTOL[dt] * depth_scale * np.abs(host(b)).max())
     assert grads1[2] is None or grads1[2].shape == ()  # a scalar input's gradient is reduced to its shape
 
 
+@C_ONLY
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_c_kernel_and_numpy_twin_agree_and_the_twin_is_eager_bit_for_bit(dtype):
     if fusion_c.find_compiler() is None or not fusion_c.native_enabled():
@@ -145,6 +150,7 @@ def test_no_compiler_or_native_off_runs_the_numpy_twin(monkeypatch, tmp_path):
     assert fusion_c.load("int x;") is None
 
 
+@C_ONLY
 def test_kernels_are_compiled_once_into_the_cache_dir(monkeypatch, tmp_path):
     if fusion_c.find_compiler() is None:
         pytest.skip("no C compiler")
@@ -235,7 +241,7 @@ def test_double_backward_equals_the_unfused_chain(seed):
         y = apply(*xs)
         first = nf.grad(ops.sum(y * nf.Tensor(u, dtype=np.float64)), xs[:2], create_graph=True)
         ops.sum(first[0] * nf.Tensor(v, dtype=np.float64) + first[1]).backward()
-        return [None if x.grad is None else np.asarray(x.grad) for x in xs]
+        return [None if x.grad is None else host(x.grad) for x in xs]
 
     fused = second_order(lambda *xs: fused_elementwise(fn, *xs))
     eager = second_order(fn)

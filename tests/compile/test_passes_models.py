@@ -7,6 +7,7 @@ import neuroflow as nf
 from neuroflow.compile.fused import FORWARD_RTOL, GRAD_RTOL
 from neuroflow.compile.ir import program_from_tensors
 from neuroflow.compile.passes import optimize
+from tests.conftest import host
 
 L = nf.layers
 
@@ -37,12 +38,12 @@ def _record(kind, seed=0):
     program = program_from_tensors([loss, out], feeds=[xt, yt], variables=variables)
     loss.backward(retain_graph=True)
     eager_grads = [v.grad.copy() for v in variables]
-    return program, [x, yt.data], [loss.data.copy(), out.data.copy()], eager_grads
+    return program, [xt.data, yt.data], [loss.data.copy(), out.data.copy()], eager_grads
 
 
 def _replay(program, feeds):
     outs = [o.copy() for o in program.run_forward(feeds)]
-    grads = program.run_backward([np.ones((), np.float32), None])
+    grads = program.run_backward([nf.backend.to_device(np.ones((), np.float32)), None])
     return outs, [grads[s] for s, _ in program.variables]
 
 
@@ -69,8 +70,8 @@ def test_level_2_fuses_and_stays_within_tolerance(kind):
     outs, grads = _replay(optimized, feeds)
     rtol, gtol = FORWARD_RTOL[np.dtype(np.float32)], GRAD_RTOL[np.dtype(np.float32)]
     for a, b in zip(outs, eager_outs):
-        np.testing.assert_allclose(a, b, rtol=10 * rtol, atol=10 * rtol * np.abs(b).max())
+        np.testing.assert_allclose(a, b, rtol=10 * rtol, atol=10 * rtol * np.abs(host(b)).max())
     # absolute part scaled by the largest gradient: BatchNorm makes the bias before it a sum that cancels to 0
-    scale = max(np.abs(b).max() for b in eager_grads)
+    scale = max(np.abs(host(b)).max() for b in eager_grads)
     for a, b in zip(grads, eager_grads):
         np.testing.assert_allclose(a, b, rtol=10 * gtol, atol=10 * gtol * scale)

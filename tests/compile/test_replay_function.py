@@ -6,6 +6,7 @@ import neuroflow as nf
 from neuroflow import layers, ops
 from neuroflow.compile.replay import Executable, GuardFailed
 from neuroflow.compile.trace import Recorder
+from tests.conftest import host
 
 RNG = np.random.default_rng(3)
 
@@ -163,7 +164,7 @@ def test_executable_replays_a_recorded_step_and_its_backward():
     trace = rec.finish([loss], loss)
     assert trace.unsafe is None
     loss.backward(retain_graph=True)
-    grads = [np.array(v.grad) for v in model.trainable_weights]
+    grads = [np.array(host(v.grad)) for v in model.trainable_weights]
     for v in model.trainable_weights:
         v.grad = None
     exe = Executable(trace)

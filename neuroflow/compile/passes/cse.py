@@ -19,10 +19,8 @@ import textwrap
 
 import numpy as np
 
-from ..ir import Instr, Program, is_effect, is_random
-
-#: consts with at most this many elements are compared by value
-SMALL_CONST = 1024
+from ... import backend
+from ..ir import SMALL_CONST, Instr, Program, is_effect, is_random
 
 _config_slots_cache: dict = {}
 
@@ -67,7 +65,7 @@ def _freeze(value):
         return value
     if isinstance(value, (int, float, complex, np.generic)):
         return (type(value).__name__, value)
-    if isinstance(value, np.ndarray) or hasattr(value, "__array_interface__"):
+    if isinstance(value, np.ndarray) or hasattr(value, "__array_interface__") or backend.is_array(value):
         raise _Unmergeable
     if isinstance(value, (tuple, list)):
         return (type(value).__name__, tuple(_freeze(v) for v in value))
@@ -92,18 +90,29 @@ def node_key(node):
 
 
 def _const_key(arr):
-    arr = np.asarray(arr)
-    if arr.size > SMALL_CONST:
+    if getattr(arr, "size", 1) > SMALL_CONST:  # checked first: a large device array is never read
         return None
+    arr = np.asarray(arr)
     return (arr.dtype.str, arr.shape, arr.tobytes())
+
+
+def _readable_consts(program) -> dict:
+    """The consts CSE may compare by value, as host arrays: host consts, and device consts whose host copy the
+    tracer read while comparing two traces (``meta["host_consts"]``, no transfer of its own); other device consts
+    (folded ones, say) are left out and never merged by value, so that optimising costs no transfer."""
+    copies = program.meta.get("host_consts", {})
+    return {s: copies.get(s) if backend.is_array(a) and not isinstance(a, np.ndarray) else a
+            for s, a in program.consts.items()
+            if copies.get(s) is not None or not backend.is_array(a) or isinstance(a, np.ndarray)}
 
 
 def eliminate_common_subexpressions(program: Program) -> Program:
     """A copy of ``program`` where each value is computed once (see the module docstring)."""
     rename: dict = {}
     consts, seen_consts = {}, {}
+    readable = _readable_consts(program)
     for slot, arr in program.consts.items():
-        key = _const_key(arr)
+        key = _const_key(readable[slot]) if slot in readable else None
         if key is not None and key in seen_consts:
             rename[slot] = seen_consts[key]
             continue
