@@ -51,7 +51,8 @@ def confusion_matrix(y_true, y_pred):
     except ImportError:
         from sklearn.metrics import confusion_matrix as sk_confusion_matrix
         return sk_confusion_matrix(y_true, y_pred)
-    return np.asarray(nf_confusion_matrix(y_true, y_pred))
+    # the counts may live on a device (as Keras' tensors do): read them to NumPy as Keras code does
+    return keras.ops.convert_to_numpy(nf_confusion_matrix(y_true, y_pred))
 
 
 def main(argv=None):

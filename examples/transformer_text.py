@@ -42,10 +42,11 @@ class TokenAndPositionEmbedding(layers.Layer):
         self.mask_zero = mask_zero
 
     def call(self, ids):
-        return self.tokens(ids) + self.positions(np.arange(ids.shape[-1]))
+        # keras.ops, not NumPy: the ids may live on a device (a GPU, as Keras' tensors do)
+        return self.tokens(ids) + self.positions(keras.ops.arange(ids.shape[-1]))
 
     def compute_mask(self, ids, mask=None):
-        return np.asarray(ids.data if hasattr(ids, "data") else ids) != 0 if self.mask_zero else None
+        return keras.ops.not_equal(ids, 0) if self.mask_zero else None
 
 
 class TransformerBlock(layers.Layer):

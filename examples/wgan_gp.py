@@ -51,11 +51,16 @@ class WGANGP(keras.Model):
     def call(self, z, training=None):
         return self.generator(z, training=training)
 
+    def _noise_like(self, batch):
+        """``self.noise`` drawing where ``batch`` lives: the NumPy generator itself on the CPU, on a device its
+        device twin (the same seed stream), so that nothing is copied between host and device each step."""
+        return keras.random.device_generator(self.noise, keras.backend.get_array_module(batch))
+
     def gradient_penalty(self, real, fake):
         """``mean((||dD/dx_hat||_2 - 1)^2)`` on random interpolates; a graph that reaches the critic's weights.
         Shapes: real, fake ``(n, 28, 28, 1)`` -> a scalar."""
         n = len(real)
-        e = self.noise.uniform(size=(n, 1, 1, 1)).astype("float32")
+        e = self._noise_like(real).uniform(size=(n, 1, 1, 1)).astype("float32")
         x_hat = keras.Tensor(e * real + (1 - e) * fake, requires_grad=True)
         scores = self.critic(x_hat, training=True)
         grads, = keras.grad(ops.sum(scores), x_hat, create_graph=True)
@@ -67,9 +72,9 @@ class WGANGP(keras.Model):
         n = len(real)
         d_vars = self.critic.trainable_weights
         for _ in range(self.n_critic):
-            z = self.noise.normal(size=(n, self.latent_dim)).astype("float32")
+            z = self._noise_like(real).normal(size=(n, self.latent_dim)).astype("float32")
             with keras.no_grad():
-                fake = self.generator(z, training=True).numpy()
+                fake = self.generator(z, training=True).data  # no graph to keep; stays on the batch's device
             self.d_opt.zero_grad(d_vars)
             wasserstein = ops.mean(self.critic(fake, training=True)) - ops.mean(self.critic(real, training=True))
             penalty = self.gradient_penalty(real, fake)
@@ -78,7 +83,7 @@ class WGANGP(keras.Model):
             self.d_opt.step(d_vars)
         g_vars = self.generator.trainable_weights
         self.g_opt.zero_grad(g_vars)
-        z = self.noise.normal(size=(n, self.latent_dim)).astype("float32")
+        z = self._noise_like(real).normal(size=(n, self.latent_dim)).astype("float32")
         g_loss = -ops.mean(self.critic(self.generator(z, training=True), training=True))
         g_loss.backward()
         self.g_opt.step(g_vars)

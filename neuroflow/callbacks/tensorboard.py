@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from ..backend import to_host
 from ..errors import ConfigError
 from .base import Callback
 
@@ -216,7 +217,7 @@ class TensorBoard(Callback):
         for layer in self.model.layers:
             for weight in layer.weights:
                 name = str(getattr(weight, "path", None) or weight.name).replace(":", "_")
-                values = np.asarray(weight.data)
+                values = to_host(weight.data)  # an explicit copy when the weights live on a device
                 writer.add_histogram(f"{name}/histogram", values, global_step=epoch)
                 if self.write_images:
                     image = _weight_image(values)
@@ -238,7 +239,7 @@ class TensorBoard(Callback):
     def _write_embeddings(self, epoch: int) -> None:
         writer = self._writer("train")
         for name, (layer, metadata_file) in self._embedding_layers().items():
-            matrix = np.asarray(layer.embeddings.data)
+            matrix = to_host(layer.embeddings.data)
             labels = None
             if metadata_file is not None:
                 with open(metadata_file, encoding="utf-8") as f:

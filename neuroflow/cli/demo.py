@@ -67,7 +67,10 @@ def confusion(y_true, y_pred, classes):
         from ..metrics import confusion_matrix
     except ImportError:
         return np.bincount(y_true * classes + y_pred, minlength=classes * classes).reshape(classes, classes)
-    return np.asarray(confusion_matrix(y_true, y_pred, num_classes=classes))
+    from ..ops import convert_to_numpy
+
+    # counts made on a device (as Keras' are) come to the host for the printed table in one explicit copy
+    return convert_to_numpy(confusion_matrix(y_true, y_pred, num_classes=classes))
 
 
 def format_matrix(cm) -> str:

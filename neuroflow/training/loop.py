@@ -16,7 +16,7 @@ from ..autograd.function import no_grad
 from .. import backend as backend_module
 from ..backend import device_of, keep_freed_memory, module_device
 from ..errors import ConfigError, DataError, NotCompiledError
-from . import arguments as args, compiled_step, custom_steps, data_adapter as da, device_scalar
+from . import arguments as args, compiled_step, custom_steps, data_adapter as da, device_scalar, label_checks
 from ..layers.loss_scope import collect_losses
 from .added_losses import total_loss
 from ..distribution import data_parallel as dp
@@ -92,13 +92,9 @@ class StepRunner:
             self._resolve_variables()
         self.metrics = [m for s in self.specs for m in s.metrics]
         self.sync = dp.gradient_sync()  # None unless a data-parallel job runs: then gradients are averaged
-        # None: every step eager (jit_compile=False, custom step...; a device model for now: the recorder reads
-        # shapes and constants with NumPy)
         self.device = _model_device(model)
-        self.compiled = compiled_step.for_runner(self) if self.device == "cpu" else None
-        if self.device != "cpu" and model.__dict__.get("_jit_compile") is True:
-            warnings.warn(f"model {model.name!r}: jit_compile=True, but on the {self.device!r} device the training "
-                          f"step runs eagerly (the compiled step records NumPy arrays only)", stacklevel=3)
+        # None: every step eager (jit_compile=False, custom step...); on a device the step replays there too
+        self.compiled = compiled_step.for_runner(self)
 
     def _forward(self, x, training):
         return _outputs_list(self.model(x, training=training))
@@ -236,6 +232,8 @@ def _batches(model, x, y, sample_weight, batch_size, shuffle, steps, class_weigh
     da.check_finite(x, "x")
     if y is not None:
         da.check_finite(y, "y")
+        if label_checks.has_sparse_loss(model) and _model_device(model) != "cpu":  # the CPU's loss checks itself
+            label_checks.check_sparse_class_ids(model, _y_per_output(model, y), who)
     if sample_weight is not None:
         da.check_finite(sample_weight, "sample_weight")
     if class_weight is not None and y is not None:

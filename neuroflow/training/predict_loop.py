@@ -94,9 +94,10 @@ def _served(model, x, batch_size):
     The chain exists for this (shape without batch, dtype) signature only once a general call checked such an
     input, so the argument checks, the data adapter and the batching are skipped, not dropped. ``to_array``'s
     one conversion (float data to the default float dtype) is kept; anything else it would change (bools,
-    strings, objects) and device arrays take the general path.
+    strings, objects) takes the general path. On a device, as in the general path, the input is copied there
+    once and the output copied back once (Keras' predict returns NumPy arrays).
     """
-    if batch_size <= 0 or x.ndim == 0 or not 0 < x.shape[0] <= batch_size or backend.xp is not np:
+    if batch_size <= 0 or x.ndim == 0 or not 0 < x.shape[0] <= batch_size:
         return None
     a = x
     kind = x.dtype.kind
@@ -108,9 +109,14 @@ def _served(model, x, batch_size):
     chain = ready_chain(model, a)
     if chain is None:
         return None
+    on_device = backend.xp is not np
+    if on_device:
+        a = backend.to_device(a)  # where the general path's Tensor(x) puts it: the current device
     with no_grad():
         for fn in chain:
             a = fn(a)
+    if on_device:
+        return to_host(a)
     return a.copy() if a is x else a  # never hand back the caller's own array
 
 

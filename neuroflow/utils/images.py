@@ -14,6 +14,7 @@ import numpy as np
 from ..backend import default_float_dtype, image_data_format
 from ..data.directory import check_split, labelled_files, split_and_batch
 from ..errors import ConfigError, DataError, MissingDependencyError
+from ..ops import convert_to_numpy
 
 _EXTENSIONS = (".jpeg", ".jpg", ".png", ".bmp", ".gif")
 _INTERPOLATIONS = {"nearest": 0, "bilinear": 2, "bicubic": 3, "lanczos": 1, "box": 4, "hamming": 5}
@@ -78,7 +79,7 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
     """A ``PIL.Image`` from an array of shape ``(height, width, 1|3|4)`` (or channels first); ``scale=True``
     stretches the values to 0-255."""
     image = _pil()
-    x = np.asarray(x.data if hasattr(x, "data") and not isinstance(x, np.ndarray) else x, dtype=np.float64)
+    x = convert_to_numpy(x).astype(np.float64)  # a Tensor or device array: read to the host once, explicitly
     if x.ndim != 3:
         raise DataError(f"array_to_img: expected a 3-D image array, got shape {x.shape}")
     if _format(data_format) == "channels_first":

@@ -11,6 +11,7 @@ import os
 import numpy as np
 
 from ..errors import ShapeError
+from ..ops import convert_to_numpy
 
 __all__ = ["plot_history", "plot_image_grid", "plot_confusion_matrix"]
 
@@ -65,7 +66,7 @@ def plot_image_grid(images, path, ncols=8, titles=None) -> str:
     Shapes: ``images`` ``(N, H, W)`` (grayscale), ``(N, H, W, 1)`` or ``(N, H, W, 3|4)`` (RGB(A), floats in
     [0, 1] or uint8). ``titles``: ``N`` strings or None. Writes ``path`` and returns it.
     """
-    images = np.asarray(images)
+    images = convert_to_numpy(images)  # a Tensor or device array is read to the host once, explicitly
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] not in (3, 4)):
@@ -95,7 +96,7 @@ def plot_confusion_matrix(cm, path, labels=None) -> str:
     Shapes: ``cm`` ``(C, C)``, rows = true class, columns = predicted class (scikit-learn's layout).
     ``labels``: ``C`` class names (default ``0..C-1``). Writes ``path`` and returns it.
     """
-    cm = np.asarray(cm)
+    cm = convert_to_numpy(cm)  # e.g. metrics.confusion_matrix's counts, made on a device
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
         raise ShapeError(f"plot_confusion_matrix: cm must be square (C, C), got shape {cm.shape}")
     c = cm.shape[0]

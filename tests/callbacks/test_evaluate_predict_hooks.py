@@ -13,9 +13,10 @@ HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on
 
 
 def _shapes(outputs):
+    # ``.shape``, not ``np.shape``: on a device the batch outputs are device arrays (as Keras' are on a GPU)
     if isinstance(outputs, (list, tuple)):
-        return tuple(tuple(np.shape(o)) for o in outputs)
-    return tuple(np.shape(outputs))
+        return tuple(tuple(o.shape) for o in outputs)
+    return tuple(outputs.shape)
 
 
 def recorder(base):

@@ -138,6 +138,11 @@ def test_plot_image_grid_and_confusion_matrix(tmp_path):
     assert Path(plot_image_grid(rgb, tmp_path / "rgb.png", ncols=4)).is_file()
     assert Path(plot_confusion_matrix(np.array([[5, 1], [2, 7]]), tmp_path / "cm.png",
                                       labels=["stay", "leave"])).is_file()
+    # Tensors and the metrics' counts, which live on the current device (a GPU too), are read explicitly
+    import neuroflow as nf
+    assert Path(plot_image_grid(nf.Tensor(images), tmp_path / "t.png", ncols=3)).is_file()
+    counts = nf.metrics.confusion_matrix(np.array([0, 1, 1]), np.array([0, 1, 0]), num_classes=2)
+    assert Path(plot_confusion_matrix(counts, tmp_path / "counts.png")).is_file()
 
 
 def test_plotting_errors_name_the_shapes(tmp_path):

@@ -6,6 +6,8 @@ import sys
 import numpy as np
 import pytest
 
+from tests.conftest import host
+
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
 MNIST = EXAMPLES.parent.parent / "shared" / "data" / "mnist"
 
@@ -46,7 +48,7 @@ def test_penalty_gradient_reaches_the_critic_and_matches_finite_differences():
 
     kernel.grad = None
     penalty().backward()
-    analytic = np.asarray(kernel.grad)[3, 5]
+    analytic = host(kernel.grad)[3, 5]
     old, eps = kernel.data[3, 5], 1e-2
     kernel.data[3, 5] = old + eps
     plus = penalty().item()

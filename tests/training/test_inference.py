@@ -9,6 +9,7 @@ import pytest
 
 import neuroflow as keras
 from neuroflow import layers
+from tests.conftest import host
 
 inference = importlib.import_module("neuroflow.training.inference")
 
@@ -48,7 +49,7 @@ def test_predict_equals_the_ordinary_call(name):
     model = keras.Sequential(MODELS[name]())
     x = np.random.default_rng(1).normal(size=(7,) + model.input_shape[1:]).astype(np.float32)
     np.testing.assert_array_equal(model.predict(x, batch_size=7, verbose=0), ordinary(model, x))
-    batched = np.concatenate([ordinary(model, x[i:i + 3]) for i in range(0, 7, 3)])  # BLAS sums by batch size
+    batched = np.concatenate([host(ordinary(model, x[i:i + 3])) for i in range(0, 7, 3)])  # BLAS sums by batch size
     np.testing.assert_array_equal(model.predict(x, batch_size=3, verbose=0), batched)  # 3 + 3 + 1
     entries = chain_of(model)
     assert len(entries) == 1 and entries[0][1] is not None  # one chain serves every batch size
@@ -122,3 +123,17 @@ def test_a_wrong_input_still_names_the_layer():
     model.predict(np.ones((1, 4), np.float32), verbose=0)
     with pytest.raises(keras.errors.ShapeError, match="incompatible with layer 'dense"):
         model.predict(np.ones((1, 5), np.float32), verbose=0)
+
+
+@pytest.mark.parametrize("batch_size", [3, 32])
+def test_predict_returns_host_arrays_with_at_most_one_copy_per_batch(batch_size):
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, [layers.Dense(2)(inputs), layers.Dense(3, activation="softmax")(inputs)])
+    x = np.random.default_rng(1).normal(size=(7, 4)).astype(np.float32)
+    before = keras.backend.transfers()
+    outs = model.predict(x, batch_size=batch_size, verbose=0)
+    assert [type(o) for o in outs] == [np.ndarray, np.ndarray] and [o.shape for o in outs] == [(7, 2), (7, 3)]
+    # Keras returns NumPy from predict; on a device the batches are joined there and each output copied once
+    copies = keras.backend.transfers() - before
+    assert copies == (len(outs) if keras.backend.get_device() != "cpu" else 0)

@@ -7,6 +7,7 @@ import pytest
 import neuroflow as keras
 from neuroflow import initializers, layers
 from neuroflow.errors import ConfigError, SavingError
+from tests.conftest import host
 
 
 def test_keras_names_resolve():
@@ -37,17 +38,17 @@ def test_keras_names_resolve():
      else np.allclose(w @ w.T, np.eye(200), atol=1e-4)),
 ])
 def test_initializers_by_name(name, check):
-    w = initializers.get(name)((200, 300), rng=np.random.default_rng(0))
+    w = host(initializers.get(name)((200, 300), rng=np.random.default_rng(0)))  # made on the current device
     assert w.dtype == np.float32 and w.shape == (200, 300)
     assert check(w.astype(np.float64))
 
 
 def test_initializer_objects_identity_and_constant():
-    assert np.array_equal(initializers.Identity(2.0)((3, 3)), 2 * np.eye(3))
-    assert (initializers.Constant(0.5)((2,)) == 0.5).all()
+    assert np.array_equal(host(initializers.Identity(2.0)((3, 3))), 2 * np.eye(3))
+    assert (host(initializers.Constant(0.5)((2,))) == 0.5).all()
     cfg = initializers.serialize(initializers.RandomUniform(-1, 1, seed=3))
     again = initializers.get(cfg)
-    assert np.array_equal(again((4,)), initializers.RandomUniform(-1, 1, seed=3)((4,)))
+    assert np.array_equal(host(again((4,))), host(initializers.RandomUniform(-1, 1, seed=3)((4,))))
     with pytest.raises(ConfigError, match="glorot_uniform"):
         initializers.get("glorot_uniformm")
 

@@ -103,6 +103,8 @@ def test_image_files_round_trip_like_keras(tmp_path):
     theirs = k.utils.img_to_array(k.utils.load_img(path, color_mode="grayscale", target_size=(3, 4)))
     assert np.array_equal(small, theirs)
     assert utils.img_to_array(utils.array_to_img(img), data_format="channels_first").shape == (3, 5, 7)
+    from_tensor = utils.img_to_array(utils.array_to_img(nf.Tensor(img), scale=False))  # a device one too
+    assert np.array_equal(from_tensor, np.floor(img).astype("float32"))
 
 
 def test_image_dataset_from_directory(tmp_path):
