@@ -57,7 +57,7 @@ def as_true(y_true, like=None):
     NumPy arrays) goes to the device of ``like`` (an array or Tensor; default: the current device)."""
     if isinstance(y_true, Tensor):
         return y_true.data
-    return (get_array_module() if like is None else get_array_module(like)).asarray(y_true)
+    return get_array_module(like).asarray(y_true)  # like None (or no array): the current device's module
 
 
 def host_values(x):
@@ -274,7 +274,7 @@ class Loss:
             if self._checks_host_labels():
                 # host labels reach neuroflow's own functions on the host: their label checks read them there for
                 # free, then the functions move them to y_pred's device
-                y_true = host_values(y_true) if is_host(y_true) else y_true
+                y_true = np.asarray(y_true) if is_host(y_true) else y_true
             else:  # a user's loss gets a Tensor on y_pred's device, as Keras hands it one
                 y_true = Tensor._from_op(as_true(y_true, like=y_pred), None)
         if sample_weight is None and self.reduction in ("sum_over_batch_size", "mean") and y_pred.size:

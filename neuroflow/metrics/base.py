@@ -8,18 +8,14 @@ metrics do; thresholds default as in Keras.
 from __future__ import annotations
 
 from ..autograd.function import no_grad
-from ..autograd.tensor import Tensor
 from ..backend import device_of, floatx, get_array_module, is_host, to_device
 from ..errors import ShapeError
-from ..losses.base import LossFunctionWrapper, align_ranks, snake_case, warn_unaligned
+from ..losses.base import LossFunctionWrapper, align_ranks, as_true, snake_case, warn_unaligned
 
 
-def to_array(x, like=None):
-    """A Tensor's data or an array-like as an array (no copy when possible); host data goes to the device of
-    ``like`` (an array or Tensor; default: the current device)."""
-    if isinstance(x, Tensor):
-        return x.data
-    return (get_array_module() if like is None else get_array_module(like)).asarray(x)
+#: ``to_array(x, like=None)``: a Tensor's data or an array-like as an array (no copy when possible); host data goes
+#: to the device of ``like`` (an array or Tensor; default: the current device). The losses' ``as_true``.
+to_array = as_true
 
 
 def follow(state, data):

@@ -65,7 +65,6 @@ class Muon(Optimizer):
         self.exclude_layers = list(exclude_layers or [])
         self.exclude_embeddings = bool(exclude_embeddings)
         self._by_array = {}  # id(variable array) -> its unit: the kernel sees arrays, the rule needs the variable
-        self._step_numbers = (0.0, 1.0)  # this update's (learning rate, t), set by _scalars
 
     def uses_adamw(self, variable) -> bool:
         """Keras' rule: AdamW for a variable that is not 2-D, an embedding (with ``exclude_embeddings``) or whose
@@ -85,15 +84,12 @@ class Muon(Optimizer):
         self._by_array = {id(u.weights): (u, self.uses_adamw(u.variable)) for u in self._units}
 
     def _scalars(self, lr, t):
-        # Kept here as Python numbers: the kernel does host arithmetic with them per variable (which rule, the
-        # bias corrections), and on a device the kernel's ``k`` must never be read back.
-        self._step_numbers = (lr, float(t))
         return lr, float(t)
 
     def _update(self, w, g, slots, scratch, k):
         unit, adamw = self._by_array.get(id(w), (None, w.ndim != 2))
-        lr, t = self._step_numbers
-        lr = float(w.dtype.type(lr))  # the learning rate in the variable's dtype, as the kernels' scalars are
+        # k holds NumPy scalars (0-d NumPy arrays on the host), also for a device variable: reading them is free
+        lr, t = float(k[0]), float(k[1])
         decay = (self.adam_weight_decay or 0.0) if adamw else self.muon_weight_decay
         if decay and (unit is None or unit.decay):
             w *= w.dtype.type(1.0 - decay * lr)
