@@ -151,7 +151,7 @@ class RandomInvert(_ColorAugmentation):
     def _augment(self, images):
         xp = get_array_module(images)
         inverted = self.value_range[1] - images
-        return xp.where(self._chosen(images.shape[0], xp), inverted, images).astype(images.dtype)
+        return xp.where(self._chosen(images), inverted, images).astype(images.dtype)
 
 
 @register_builtin

@@ -6,10 +6,8 @@ Shapes: images as for :mod:`neuroflow.layers.augmentation` (``(batch, h, w, c)``
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .. import _validate as check
-from .. import backend, random as nf_random
+from .. import backend
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
 from ..errors import ConfigError, ShapeError
@@ -51,11 +49,8 @@ def random_boxes(rng, h: int, w: int, height_share, width_share):
     """One box per image covering ``height_share`` of the height and ``width_share`` of the width (each
     ``(batch,)``, on the images' device) at a uniformly random place. Returns its mask ``(batch, h, w, 1)`` (a
     pixel is in when its index lies in ``[start, start + length)``) and its real-valued share of the image area
-    ``(batch,)``, both on the shares' device. ``rng``: the layer's host generator (its draws are made on the
-    shares' device through ``random.device_generator``) or a generator of that device already."""
+    ``(batch,)``, both on the shares' device. ``rng``: a generator drawing on that device (``self._draws``)."""
     xp = get_array_module(height_share, width_share)
-    if isinstance(rng, np.random.Generator):
-        rng = nf_random.device_generator(rng, xp)
 
     def span(size, share):
         length = share * size
@@ -96,11 +91,10 @@ class _DataAugmentation(_ImageAugmentation):
         Shapes: images ``(b, h, w, c)``, labels ``(b, ...)``, boxes ``{"boxes": (b, n, 4), "labels": (b, n)}``."""
         return self._augment(images), labels, boxes
 
-    def _chosen(self, b, xp=None):
-        """Which of ``b`` images a change applies to ``(b, 1, 1, 1)`` bool on ``xp``'s device (default: the current
-        device's module; pass ``get_array_module(images)``): each with probability ``p``, ``p`` drawn per image
-        from ``self.factor`` (Keras' two-draw rule)."""
-        rng = nf_random.device_generator(self.rng, backend.xp if xp is None else xp)
+    def _chosen(self, images):
+        """Which images of ``images`` ``(b, h, w, c)`` a change applies to: ``(b, 1, 1, 1)`` bool on their device,
+        each with probability ``p``, ``p`` drawn per image from ``self.factor`` (Keras' two-draw rule)."""
+        b, rng = images.shape[0], self._draws(images)
         p = rng.uniform(*self.factor, size=b)
         return (rng.random(b) < p)[:, None, None, None]
 

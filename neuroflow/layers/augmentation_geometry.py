@@ -86,7 +86,7 @@ class RandomPerspective(_ChanceAugmentation):
     def _augment(self, images):
         b, h, w, _ = images.shape
         xp = get_array_module(images)
-        apply = self._chosen(b, xp)
+        apply = self._chosen(images)
         shift = self._draws(images).uniform(-0.5 * self.scale, 0.5 * self.scale, size=(b, 4, 2))
         corners = xp.asarray([[0.0, 0.0], [w - 1, 0.0], [0.0, h - 1], [w - 1, h - 1]])
         start = xp.broadcast_to(corners, (b, 4, 2))
@@ -127,7 +127,7 @@ class RandomElasticTransform(_ChanceAugmentation):
             return images
         b, h, w, _ = images.shape
         xp = get_array_module(images)
-        apply = self._chosen(b, xp)
+        apply = self._chosen(images)
         # one strength per batch, a host number: it sets the blur's kernel size
         d = float(self.rng.uniform(*self.scale))
         alpha, sigma = max(h, w) * 0.1 * d, max(min(h, w) * 0.05 * d, 1e-3)
@@ -176,7 +176,7 @@ class RandomErasing(_ChanceAugmentation):
         else:
             fill = xp.broadcast_to(xp.asarray(self.fill_value, dtype=images.dtype), images.shape)
         fill = xp.clip(fill, *self.value_range)
-        return xp.where(box & self._chosen(b, xp), fill, images).astype(images.dtype)
+        return xp.where(box & self._chosen(images), fill, images).astype(images.dtype)
 
     def get_config(self):
         return {**super().get_config(), "scale": list(self.scale), "fill_value": self.fill_value,

@@ -292,7 +292,7 @@ class RandomGaussianBlur(_ColorAugmentation):
 
     def _augment(self, images):
         xp = get_array_module(images)
-        apply = self._chosen(images.shape[0], xp)
+        apply = self._chosen(images)
         # One pair per batch that builds the kernel (Python numbers for gaussian_blur): drawn on the host.
         sigma = tuple(float(s) + 1e-6 for s in self.rng.uniform(*self.sigma, size=2))
         blurred = image_ops.gaussian_blur(images, self.kernel_size, sigma).data.astype(images.dtype, copy=False)

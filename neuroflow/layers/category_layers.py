@@ -139,10 +139,10 @@ class Discretization(Layer):
         if self.num_bins is None:
             raise ConfigError(f"{self._who}: adapt needs num_bins (this layer was given bin_boundaries)")
         if isinstance(data, (np.ndarray, list, tuple, Tensor)) or not is_host(data):
-            values = to_host(_array(data)).ravel()
+            values = to_host(data).ravel()
         else:
             batches = [b for i, b in enumerate(data) if steps is None or i < steps]
-            values = np.concatenate([to_host(_array(b)).ravel() for b in batches]) if batches else np.zeros(0)
+            values = np.concatenate([to_host(b).ravel() for b in batches]) if batches else np.zeros(0)
         values = values.astype(np.float64)
         if not values.size:
             raise DataError(f"{self._who}: adapt got no data")

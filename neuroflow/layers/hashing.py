@@ -27,8 +27,7 @@ def hashable_values(inputs, who) -> np.ndarray:
     """Strings (str/bytes/object) or numbers as a host array the hashes read; a clear error for anything else.
     The hashes run on the host (FarmHash/SipHash of each value's text): numbers on a device are read back here,
     an explicit transfer. Shapes: any -> same."""
-    arr = inputs.data if isinstance(inputs, Tensor) else inputs
-    arr = np.asarray(arr) if backend.is_host(arr) else backend.to_host(arr)
+    arr = backend.to_host(inputs)
     if arr.dtype == object:
         flat = [v.decode("utf-8") if isinstance(v, bytes) else v for v in arr.reshape(-1).tolist()]
         if not all(isinstance(v, str) for v in flat):

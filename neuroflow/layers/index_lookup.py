@@ -38,16 +38,10 @@ def normalize_salt(salt, who):
     raise ConfigError(f"{who}: salt must be one integer or a tuple of 2 integers, got {salt!r}")
 
 
-def _host_array(values) -> np.ndarray:
-    """``values`` as a NumPy array: device data (``adapt``'s batches, a vocabulary) is read once, explicitly."""
-    data = values.data if isinstance(values, Tensor) else values
-    return np.asarray(data) if backend.is_host(data) else backend.to_host(data)
-
-
 def as_string_array(values, encoding="utf-8", who="layer") -> np.ndarray:
     """Strings (str, bytes, or an object array of them; any shape) as a NumPy unicode array. Bytes are decoded
     with ``encoding``, each distinct value once."""
-    arr = _host_array(values)
+    arr = backend.to_host(values)  # device data (adapt's batches, a vocabulary): read once
     if arr.dtype.kind == "U":
         return arr
     if arr.dtype.kind == "S":
@@ -66,7 +60,7 @@ def as_string_array(values, encoding="utf-8", who="layer") -> np.ndarray:
 def as_integer_array(values, who="layer") -> np.ndarray:
     """Integer ids (ints, or floats holding whole numbers) as a NumPy int64 array; strings and fractions are
     refused."""
-    arr = _host_array(values)
+    arr = backend.to_host(values)  # device data (adapt's batches, a vocabulary): read once
     if arr.dtype.kind in "iub":
         return arr.astype(np.int64, copy=False)
     if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
@@ -339,8 +333,7 @@ class IndexLookup(Layer):
         xp = backend.get_array_module(ids)
         table = vocabulary_table(self, "vocabulary", xp)  # wide enough for the OOV token
         inside = (ids >= 0) & (ids < len(table))  # ids outside the vocabulary read as the OOV token (Keras)
-        oov = self.oov_token if self.oov_token is not None else self.get_vocabulary()[0]
-        oov = xp.asarray(np.asarray(oov, dtype=table.dtype))
+        oov = table[0] if self.oov_token is None else xp.asarray(self.oov_token, dtype=table.dtype)
         return xp.where(inside, table[xp.clip(ids, 0, len(table) - 1)], oov)
 
     def compute_output_shape(self, input_shape):

@@ -21,7 +21,7 @@ def lookup_on_device(layer, data):
         out = layer.lookup(backend.to_host(data))  # float ids are checked for whole numbers there too
         return out if out.dtype.kind in "USO" else backend.to_device(out, device)
     xp = backend.get_array_module(data)
-    values = data.astype(np.int64)
+    values = data.astype(np.int64, copy=False)
     if layer.invert:
         return layer._invert(values)
     n = len(layer._sorted)

@@ -186,7 +186,7 @@ class MelSpectrogram(Layer):
             raise ShapeError(f"{self._who}: expects audio (batch, time) or (time,), got shape {x.shape}")
         dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float32)
         xp = get_array_module(x)  # computed where the audio lives; a fresh leaf: the layer is not differentiable
-        real, imag = ops.stft(Tensor(x.data.astype(dtype), dtype=dtype), self.sequence_length, self.sequence_stride,
+        real, imag = ops.stft(Tensor(x.data, dtype=dtype), self.sequence_length, self.sequence_stride,
                               self.fft_length, window=self.window, center=True)
         spec = xp.sqrt(real.data ** 2 + imag.data ** 2) ** self.mag_exp
         matrix = linear_to_mel_weight_matrix(self.num_mel_bins, spec.shape[-1], self.sampling_rate, self.min_freq,

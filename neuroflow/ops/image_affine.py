@@ -17,10 +17,9 @@ from ._registry import not_differentiable
 def image_array(images):
     """The array behind ``images`` for an image op: a Tensor's data or a device array as they are (no copy), host
     data (NumPy arrays, lists) on the current device as ``Tensor`` places it, its dtype kept. Shapes: unchanged."""
-    data = images.data if isinstance(images, Tensor) else images
-    if module_device(get_array_module(data)) != "cpu":
-        return data
-    return backend.xp.asarray(data)
+    if isinstance(images, Tensor):
+        return images.data
+    return backend.xp.asarray(images) if backend.is_host(images) else images
 
 
 # --- affine warps -----------------------------------------------------------------------------------------------

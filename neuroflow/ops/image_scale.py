@@ -67,8 +67,7 @@ def weight_matrix(input_size: int, output_size: int, scale: float, translation: 
 
 def _per_axis(value, k: int, name: str):
     # a few numbers that shape the weight matrices: read on the host (an explicit copy for device values)
-    arr = np.asarray(backend.to_host(value.data if isinstance(value, Tensor) else value), dtype=np.float64)
-    arr = arr.reshape(-1)
+    arr = np.asarray(backend.to_host(value), dtype=np.float64).reshape(-1)
     if arr.size != k:
         raise ShapeError(f"scale_and_translate: {name} needs one value per spatial dimension ({k}), got {arr.size}")
     return arr

@@ -127,6 +127,15 @@ def test_image_ops_on_strict_equal_the_cpu_run_without_transfers(op):
     np.testing.assert_array_equal(dev, cpu)
 
 
+def test_image_ops_take_host_lists_onto_the_current_device():
+    x = _images((2, 6, 7, 3))
+    want = image_ops.resize(x.tolist(), (3, 4)).numpy()
+    with nf.device("strict"):
+        out = image_ops.resize(x.tolist(), (3, 4))  # a list is host data: placed on the device as Tensor does
+    assert out.device == "strict"
+    np.testing.assert_allclose(backend.to_host(out.data), want, rtol=1e-6)
+
+
 def test_normalization_adapts_on_the_device():
     x = np.random.default_rng(2).normal(3.0, 2.0, (50, 4)).astype(np.float32)
     want = L.Normalization().adapt(x)
