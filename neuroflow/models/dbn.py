@@ -9,17 +9,22 @@ Files (``save``/``load``, written by :mod:`neuroflow.saving.rbm_file`): one zip 
 name, version, the SHA-256 of every member), ``config.json`` (the constructor arguments, the pre-training history,
 the random-generator states) and ``weights.safetensors`` (``rbm_<i>/W``, ``rbm_<i>/b_visible``,
 ``rbm_<i>/b_hidden``). No pickle; written atomically; checked on load like model files.
+
+Devices: the RBMs compute on the device they were built on (see :mod:`.rbm`); ``pretrain`` copies host data there
+once and passes every layer's hidden probabilities up on the device, leaving it only for each epoch's monitoring.
 """
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
 
 from .. import _validate as check
+from .. import backend
 from ..errors import ConfigError, DataError, NotCompiledError, SavingError, ShapeError
 from ..registry import register_builtin
-from .rbm import RBM, VISIBLE_TYPES, _positive_int
+from .rbm import RBM, VISIBLE_TYPES, _positive_int, _returned, _unwrap
 
 FORMAT = "neuroflow.dbn"
 _PARAMS = ("W", "b_visible", "b_hidden")
@@ -89,14 +94,14 @@ class DBN:
         return [w for rbm in self.rbms for w in rbm.get_weights()]
 
     def set_weights(self, weights):
-        """Load ``get_weights()``-style arrays (builds the DBN if needed). Checks every shape before changing
-        anything, so a bad list leaves the model as it was."""
+        """Load ``get_weights()``-style arrays, host or device (builds the DBN if needed). Checks every shape before
+        changing anything, so a bad list leaves the model as it was."""
         weights = list(weights)
         n = 3 * len(self.rbms)
         if len(weights) != n:
             raise ShapeError(f"DBN {self.name!r}.set_weights: expected {n} arrays (W, b_visible, b_hidden for each "
                              f"of {len(self.rbms)} RBMs), got {len(weights)}")
-        arrays = [np.asarray(w) for w in weights]
+        arrays = [_unwrap(w) for w in weights]
         n_in = arrays[0].shape[0] if arrays[0].ndim == 2 else None
         if self.built:
             n_in = self.n_visible
@@ -128,10 +133,11 @@ class DBN:
         RBM 0 is fit on ``x``; RBM i on ``rbms[i-1].transform`` of its input. ``epochs`` is an int (every layer)
         or one int per layer. ``verbose`` is passed to ``RBM.fit`` (1: a bar per layer, 2: a line per epoch,
         0: silent); with verbose > 0 a header line names each layer. A second call continues from the current
-        weights. Returns self.
+        weights. On a device, host ``x`` is copied there once and each layer's input stays there. Returns self.
         """
-        feature_shape = np.shape(getattr(x, "data", x))[1:]
-        x = self._prepare(x, "pretrain")
+        x = _unwrap(x)
+        feature_shape = x.shape[1:]
+        x, _ = self._prepare(x, "pretrain")
         if isinstance(epochs, (list, tuple)):
             if len(epochs) != len(self.rbms):
                 raise ConfigError(f"DBN {self.name!r}.pretrain: epochs must be an int or one int per RBM "
@@ -154,24 +160,34 @@ class DBN:
         return self
 
     def transform(self, x):
-        """The top RBM's hidden probabilities: (N, n_visible) -> (N, hidden_units[-1]) float32."""
-        return self.transform_all(x)[-1]
+        """The top RBM's hidden probabilities: (N, n_visible) -> (N, hidden_units[-1]) float32 (on the host for host
+        ``x``, else on the device)."""
+        outputs, on_host = self._transform_all(x)
+        return _returned(outputs[-1], on_host)
 
     def transform_all(self, x):
-        """Every RBM's hidden probabilities, bottom first: a list of (N, hidden_units[i]) float32 arrays."""
-        data = self._prepare(x, "transform", need_built=True)
+        """Every RBM's hidden probabilities, bottom first: a list of (N, hidden_units[i]) float32 arrays (on the
+        host for host ``x``, else on the device)."""
+        outputs, on_host = self._transform_all(x)
+        return [_returned(out, on_host) for out in outputs]
+
+    def _transform_all(self, x):
+        """``(outputs on the device, whether x came from the host)``: the stages of ``transform_all``."""
+        data, on_host = self._prepare(x, "transform", need_built=True)
         outputs = []
         for rbm in self.rbms:
             data = rbm.transform(data)
             outputs.append(data)
-        return outputs
+        return outputs, on_host
 
     def to_classifier(self, n_classes, activation="softmax"):
         """A ``neuroflow.Sequential`` initialised from the DBN, ready to ``compile`` and fine-tune.
 
         Layers: one ``Dense(hidden_units[i], activation='sigmoid')`` per RBM, with kernel = ``W`` and bias =
         ``b_hidden`` of RBM i (so its outputs equal ``transform_all``), then ``Dense(n_classes, activation)`` with
-        default random initialisation. Input shape ``(None, n_visible)``; the weights are copies.
+        default random initialisation. Input shape ``(None, n_visible)``; the weights are copies. The model is
+        built on the current device (the RBMs' weights are copied there without a host round trip when they live
+        on it).
         """
         from ..layers.core import Dense
         from .sequential import Sequential
@@ -185,7 +201,7 @@ class DBN:
         model.add(Dense(n_classes, activation=activation))
         model.build((None, self.n_visible))
         for layer, rbm in zip(hidden, self.rbms):
-            layer.set_weights([rbm.W, rbm.b_hidden])
+            layer.set_weights([backend.to_device(rbm._W), backend.to_device(rbm._b_hidden)])
         return model
 
     # ------------------------------------------------------------------ saving
@@ -215,17 +231,17 @@ class DBN:
                                    f"(or build(n_visible) / set_weights(...) for untrained weights)")
 
     def _prepare(self, x, what, need_built=False):
-        """Flatten ``x`` to a float32 (N, features) array and check its width; the value checks (range, NaN)
-        are the first RBM's."""
+        """Flatten ``x`` to a float32 (N, features) array on the first RBM's device and check its width; returns
+        ``(x, on_host)``. The value checks (range, NaN; host data only) are the first RBM's."""
         if need_built:
             self._check_built(what)
-        x = np.asarray(getattr(x, "data", x))
+        x = _unwrap(x)
         if x.ndim < 2:
             raise ShapeError(f"DBN {self.name!r}.{what}: expected data of shape (samples, features), got shape "
                              f"{x.shape}")
         if len(x) == 0:
             raise DataError(f"DBN {self.name!r}.{what}: got no samples (shape {x.shape})")
-        width = int(np.prod(x.shape[1:]))
+        width = math.prod(x.shape[1:])
         if self.rbms[0].built and width != self.n_visible:
             raise ShapeError(f"DBN {self.name!r}.{what}: expected {self.n_visible} features per sample, got "
                              f"{width} (data shape {x.shape})")

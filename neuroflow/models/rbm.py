@@ -6,8 +6,14 @@ An RBM is an energy model over visible units ``v`` (n_visible) and hidden units 
     gaussian visible:   E(v, h) = 0.5 ||v - b||^2 - h.c - v W h      (unit variance; standardize the data)
 
 Both conditionals factorise, so training needs no autograd graph: the log-likelihood gradient is
-``<v h>_data - <v h>_model`` and is estimated with a few Gibbs steps. This module is plain NumPy on float32 and
-follows scikit-learn's ``BernoulliRBM`` where it can (``persistent=True, k=1`` is sklearn's PCD update).
+``<v h>_data - <v h>_model`` and is estimated with a few Gibbs steps. Everything is float32 and follows
+scikit-learn's ``BernoulliRBM`` where it can (``persistent=True, k=1`` is sklearn's PCD update).
+
+Devices: the weights are made with the current device's module when the RBM is built (``neuroflow.device``), and
+all the arithmetic uses the weights' module (NumPy, CuPy or the strict stand-in). Host data is copied to that device
+once per call; results of ``transform``/``reconstruct``/``gibbs``/``free_energy``/``pseudo_likelihood`` go back to
+the host when the input came from there and stay on the device when it was device data. ``fit`` leaves the device
+once per epoch, to read the monitoring figures.
 """
 from __future__ import annotations
 
@@ -17,9 +23,12 @@ import time
 import numpy as np
 
 from .. import _validate as check
+from .. import backend
+from ..autograd.tensor import Tensor
+from ..backend import get_array_module, to_host
 from ..distribution import data_parallel as dp
 from ..errors import ConfigError, DataError, NotCompiledError, ShapeError, close_matches
-from ..random import generator
+from ..random import device_generator, generator
 from ..registry import register_builtin
 
 VISIBLE_TYPES = ("bernoulli", "gaussian")
@@ -29,24 +38,42 @@ _EVAL_CHUNK = 8192
 
 
 def _sigmoid_(x):
-    """Logistic function, in place on ``x`` (a fresh temporary): 0.5 * (1 + tanh(x / 2)) stays in float32 and
-    never overflows exp. In place because on mini-batches of 10 the per-call overhead is most of the cost."""
+    """Logistic function, in place on ``x`` (a fresh temporary; any shape, any array module): 0.5 * (1 + tanh(x / 2))
+    stays in float32 and never overflows exp. In place because on mini-batches of 10 the per-call overhead is most
+    of the cost."""
     x *= 0.5
-    np.tanh(x, out=x)
+    get_array_module(x).tanh(x, out=x)
     x += 1.0
     x *= 0.5
     return x
 
 
 def _softplus(x):
-    """log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): exp never overflows, and it is ~10x faster than
-    np.logaddexp(0, x), whose scalar loop dominated the per-epoch pseudo-likelihood."""
-    out = np.abs(x)
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    np.log1p(out, out=out)
-    out += np.maximum(x, 0)
+    """log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), with ``x``'s module (any shape -> same): exp never overflows,
+    and it is ~10x faster than np.logaddexp(0, x), whose scalar loop dominated the per-epoch pseudo-likelihood."""
+    xp = get_array_module(x)
+    out = xp.abs(x)
+    xp.negative(out, out=out)
+    xp.exp(out, out=out)
+    xp.log1p(out, out=out)
+    out += xp.maximum(x, 0)
     return out
+
+
+def _unwrap(x):
+    """User data as an array: a Tensor's data, host data as a NumPy array, device arrays as they are."""
+    x = x.data if isinstance(x, Tensor) else x
+    return np.asarray(x) if backend.is_host(x) else x
+
+
+def _host_view(name, doc):
+    """A read-only attribute: the device array ``self.<name>`` as a host NumPy array (itself on NumPy)."""
+    return property(lambda self: None if getattr(self, name) is None else to_host(getattr(self, name)), doc=doc)
+
+
+def _returned(result, on_host):
+    """``result`` where the caller's data was: read to the host for host input (one transfer on a device)."""
+    return to_host(result) if on_host else result
 
 
 @register_builtin  # model files name it; saving finds it in the registry
@@ -63,8 +90,9 @@ class RBM:
         seed: makes initialisation, sampling and shuffling reproducible.
 
     Attributes (after ``fit`` or ``set_weights``): ``W`` (n_visible, units), ``b_visible`` (n_visible,),
-    ``b_hidden`` (units,), all float32; ``n_visible``; ``history`` with per-epoch lists
-    ``'reconstruction_error'`` and (bernoulli only) ``'pseudo_log_likelihood'``.
+    ``b_hidden`` (units,), all float32 host NumPy arrays (read from the device on each access when the RBM lives on
+    one); ``n_visible``; ``history`` with per-epoch lists ``'reconstruction_error'`` and (bernoulli only)
+    ``'pseudo_log_likelihood'``.
     """
 
     def __init__(self, units=256, visible="bernoulli", k=1, persistent=False, learning_rate=0.1, momentum=0.0,
@@ -85,7 +113,7 @@ class RBM:
         self.name = name or "rbm"
         self._rng = generator(self.seed)
         self.n_visible = None
-        self.W = self.b_visible = self.b_hidden = None
+        self._W = self._b_visible = self._b_hidden = None  # on the device the RBM computes on
         self._velocity = None  # momentum buffers, same shapes as (W, b_visible, b_hidden)
         self._chains = None  # persistent hidden states (batch_size, units)
         self._feature_shape = None  # per-sample shape of the data seen (for plot_filters)
@@ -93,40 +121,51 @@ class RBM:
 
     # ------------------------------------------------------------------ building and weights
     def build(self, n_visible):
-        """Create the weights for ``n_visible`` visible units: ``W ~ N(0, 0.01)``, zero biases (as sklearn)."""
+        """Create the weights for ``n_visible`` visible units on the current device: ``W ~ N(0, 0.01)``
+        (n_visible, units), zero biases (as sklearn)."""
         self.n_visible = _positive_int("n_visible", n_visible)
-        self.W = self._rng.normal(0.0, 0.01, size=(self.n_visible, self.units)).astype(np.float32)
-        self.b_visible = np.zeros(self.n_visible, np.float32)
-        self.b_hidden = np.zeros(self.units, np.float32)
+        xp = backend.xp
+        # standard_normal * 0.01 is NumPy's normal(0, 0.01) draw for draw (CuPy's Generator has no normal)
+        z = device_generator(self._rng, xp).standard_normal((self.n_visible, self.units))
+        self._W = (z * 0.01).astype(np.float32)
+        self._b_visible = xp.zeros(self.n_visible, np.float32)
+        self._b_hidden = xp.zeros(self.units, np.float32)
         self._velocity = None
         self._chains = None
 
     @property
     def built(self):
-        return self.W is not None
+        return self._W is not None
+
+    # The weights as host arrays (get_weights is the copying form); on a device each read is one transfer.
+    W = _host_view("_W", "(n_visible, units) float32 host array (None before build)")
+    b_visible = _host_view("_b_visible", "(n_visible,) float32 host array (None before build)")
+    b_hidden = _host_view("_b_hidden", "(units,) float32 host array (None before build)")
 
     def get_weights(self):
-        """``[W (n_visible, units), b_visible (n_visible,), b_hidden (units,)]`` as float32 copies."""
+        """``[W (n_visible, units), b_visible (n_visible,), b_hidden (units,)]`` as float32 host NumPy copies (read
+        from the device, as Keras does)."""
         self._check_built("get_weights")
-        return [self.W.copy(), self.b_visible.copy(), self.b_hidden.copy()]
+        return [np.array(to_host(w)) for w in (self._W, self._b_visible, self._b_hidden)]
 
     def set_weights(self, weights):
-        """Load ``[W, b_visible, b_hidden]`` (builds the model from ``W``'s shape if needed)."""
+        """Load ``[W (n_visible, units), b_visible (n_visible,), b_hidden (units,)]``, host or device arrays (builds
+        the model from ``W``'s shape if needed; the values are copied to the RBM's device)."""
         if len(weights) != 3:
             raise ShapeError(f"RBM {self.name!r}.set_weights: expected 3 arrays [W, b_visible, b_hidden], "
                              f"got {len(weights)}")
-        W, bv, bh = (np.asarray(w, dtype=np.float32) for w in weights)
+        W, bv, bh = (w.astype(np.float32, copy=False) for w in map(_unwrap, weights))
         if W.ndim != 2 or W.shape[1] != self.units:
             raise ShapeError(f"RBM {self.name!r}.set_weights: W must have shape (n_visible, {self.units}), "
                              f"got {W.shape}")
-        if self.built and W.shape != self.W.shape:
-            raise ShapeError(f"RBM {self.name!r}.set_weights: W must have shape {self.W.shape}, got {W.shape}")
+        if self.built and W.shape != self._W.shape:
+            raise ShapeError(f"RBM {self.name!r}.set_weights: W must have shape {self._W.shape}, got {W.shape}")
         if bv.shape != (W.shape[0],) or bh.shape != (self.units,):
             raise ShapeError(f"RBM {self.name!r}.set_weights: expected b_visible {(W.shape[0],)} and b_hidden "
                              f"{(self.units,)}, got {bv.shape} and {bh.shape}")
         if not self.built:
             self.n_visible = W.shape[0]
-        self.W, self.b_visible, self.b_hidden = W.copy(), bv.copy(), bh.copy()
+        self._W, self._b_visible, self._b_hidden = (self._to_own_device(w).copy() for w in (W, bv, bh))
         self._velocity = None
         self._chains = None
 
@@ -151,14 +190,14 @@ class RBM:
     # ------------------------------------------------------------------ conditionals and sampling
     def _hidden_probs(self, v):
         """p(h = 1 | v): (N, n_visible) -> (N, units)."""
-        a = v @ self.W
-        a += self.b_hidden
+        a = v @ self._W
+        a += self._b_hidden
         return _sigmoid_(a)
 
     def _visible_means(self, h):
         """E[v | h]: (N, units) -> (N, n_visible); probabilities (bernoulli) or Gaussian means."""
-        a = h @ self.W.T
-        a += self.b_visible
+        a = h @ self._W.T
+        a += self._b_visible
         return _sigmoid_(a) if self.visible == "bernoulli" else a
 
     def _sample_visible(self, h, rng):
@@ -185,7 +224,13 @@ class RBM:
 
     # ------------------------------------------------------------------ learning
     def _gradients(self, v_pos, rng):
-        """The CD-k / PCD estimate of the log-likelihood gradient on one mini-batch ``v_pos`` (B, n_visible).
+        """``_cd_gradients`` for direct calls: ``v_pos`` (B, n_visible) host or device data and ``rng`` a host
+        Generator, both moved to the RBM's device first. Returns (dW, db_visible, db_hidden) on that device."""
+        return self._cd_gradients(self._to_own_device(v_pos), device_generator(rng, self._module()))
+
+    def _cd_gradients(self, v_pos, rng):
+        """The CD-k / PCD estimate of the log-likelihood gradient on one mini-batch ``v_pos`` (B, n_visible), with
+        ``v_pos`` on the RBM's device and ``rng`` drawing there.
 
         Positive phase: ``<v p(h|v)>`` over the data (exact given v). Negative phase: ``<v' p(h|v')>`` over the
         chain samples ``v'``, after k Gibbs steps from the data (CD) or from the persistent chains (PCD).
@@ -194,7 +239,7 @@ class RBM:
         h_pos = self._hidden_probs(v_pos)
         if self.persistent:
             if self._chains is None:  # sklearn starts its fantasy particles at h = 0
-                self._chains = np.zeros((self.batch_size, self.units), np.float32)
+                self._chains = self._module().zeros((self.batch_size, self.units), np.float32)
             start = self._chains
         else:
             start = self._sample_bernoulli(h_pos, rng)
@@ -211,54 +256,60 @@ class RBM:
         return dW, db_v, db_h
 
     def _update(self, v_pos, rng):
-        """One SGD step (with momentum and L2 decay on W) on the mini-batch ``v_pos``."""
-        dW, db_v, db_h = self._gradients(v_pos, rng)
+        """One SGD step (with momentum and L2 decay on W) on the mini-batch ``v_pos`` (B, n_visible), on the RBM's
+        device with ``rng`` drawing there."""
+        dW, db_v, db_h = self._cd_gradients(v_pos, rng)
         dp.average_arrays((dW, db_v, db_h), len(v_pos))  # data-parallel: the mean over every rank's part
         if self.weight_decay:
-            dW -= self.weight_decay * self.W
+            dW -= self.weight_decay * self._W
         lr = np.float32(self.learning_rate)
         if self.momentum:
             if self._velocity is None:
-                self._velocity = [np.zeros_like(self.W), np.zeros_like(self.b_visible),
-                                  np.zeros_like(self.b_hidden)]
+                xp = self._module()
+                self._velocity = [xp.zeros_like(self._W), xp.zeros_like(self._b_visible),
+                                  xp.zeros_like(self._b_hidden)]
             mom = np.float32(self.momentum)
-            for vel, g, p in zip(self._velocity, (dW, db_v, db_h), (self.W, self.b_visible, self.b_hidden)):
+            for vel, g, p in zip(self._velocity, (dW, db_v, db_h), (self._W, self._b_visible, self._b_hidden)):
                 vel *= mom
                 vel += lr * g
                 p += vel
         else:
-            self.W += lr * dW
-            self.b_visible += lr * db_v
-            self.b_hidden += lr * db_h
+            self._W += lr * dW
+            self._b_visible += lr * db_v
+            self._b_hidden += lr * db_h
 
     def fit(self, x, epochs=10, batch_size=None, verbose=1, shuffle=True):
         """Train on ``x`` (N, n_visible) — or (N, *feature_shape), flattened — for ``epochs`` passes.
 
         A second call continues from the current weights (as Keras does). Records ``history`` (fresh per call)
         and shows it per epoch: ``verbose=1`` a tqdm bar (one printed line per epoch without tqdm), ``2`` one
-        line per epoch, ``0`` nothing. Returns self.
+        line per epoch, ``0`` nothing. On a device, host ``x`` is copied there once, and the epoch's monitoring
+        figures are its only read back to the host. Returns self.
         """
-        x = self._prepare(x, "fit")
+        x, _ = self._prepare(x, "fit")
         epochs = _positive_int("epochs", epochs)
         batch_size = self.batch_size if batch_size is None else _positive_int("batch_size", batch_size)
         if not self.built:
             self.build(x.shape[1])
-        rng = self._rng
+        xp = self._module()
+        rng = device_generator(self._rng, xp)  # the host generator itself on NumPy
         n = len(x)
-        self.history = {"reconstruction_error": []}
-        if self.visible == "bernoulli":
-            self.history["pseudo_log_likelihood"] = []
-        dp.broadcast_arrays([self.W, self.b_visible, self.b_hidden])  # data-parallel: rank 0's start
+        keys = ["reconstruction_error"] + (["pseudo_log_likelihood"] if self.visible == "bernoulli" else [])
+        self.history = {key: [] for key in keys}
+        dp.broadcast_arrays([self._W, self._b_visible, self._b_hidden])  # data-parallel: rank 0's start
         progress = _Progress(epochs, verbose if dp.is_chief() else 0)
         for epoch in range(epochs):
             start = time.perf_counter()
-            data = x[dp.shared_permutation(rng, n)] if shuffle else x
+            # the permutation comes from the host generator (shared by data-parallel ranks), then goes to the device
+            data = x[self._to_own_device(dp.shared_permutation(self._rng, n))] if shuffle else x
             for i in range(0, n, batch_size):
                 self._update(data[dp.shard_slice(i, min(i + batch_size, n))], rng)
-            logs = {"reconstruction_error": float(self._chunked_mean(self._reconstruction_sq_error, x))}
+            sums = [self._chunked_sum(self._reconstruction_sq_error, x)]
             if self.visible == "bernoulli":
-                logs["pseudo_log_likelihood"] = float(self._chunked_mean(
-                    lambda c: self._pseudo_likelihood(c, rng), x))
+                sums.append(self._chunked_sum(lambda c: self._pseudo_likelihood(c, rng), x))
+            if xp is not np:
+                sums = to_host(xp.stack(sums))  # the epoch's one device-to-host transfer
+            logs = {key: float(s) / n for key, s in zip(keys, sums)}
             for key, value in logs.items():
                 self.history[key].append(value)
             progress.update(epoch, time.perf_counter() - start, logs)
@@ -266,40 +317,42 @@ class RBM:
         return self
 
     def partial_fit(self, x):
-        """One update on the single batch ``x`` (as sklearn's ``partial_fit``). Returns self."""
-        x = self._prepare(x, "partial_fit")
+        """One update on the single batch ``x`` (B, n_visible) (as sklearn's ``partial_fit``). Returns self."""
+        x, _ = self._prepare(x, "partial_fit")
         if not self.built:
             self.build(x.shape[1])
-        self._update(x, self._rng)
+        self._update(x, device_generator(self._rng, self._module()))
         return self
 
     # ------------------------------------------------------------------ inference
     def transform(self, v):
-        """Hidden probabilities p(h = 1 | v): (N, n_visible) -> (N, units) float32."""
-        v = self._prepare(v, "transform", need_built=True)
-        return self._hidden_probs(v)
+        """Hidden probabilities p(h = 1 | v): (N, n_visible) -> (N, units) float32 (on the host for host ``v``,
+        else on the device: no transfer)."""
+        v, on_host = self._prepare(v, "transform", need_built=True)
+        return _returned(self._hidden_probs(v), on_host)
 
     def reconstruct(self, v):
         """Visible means after one deterministic up-down pass: (N, n_visible) -> (N, n_visible)."""
-        v = self._prepare(v, "reconstruct", need_built=True)
-        return self._visible_means(self._hidden_probs(v))
+        v, on_host = self._prepare(v, "reconstruct", need_built=True)
+        return _returned(self._visible_means(self._hidden_probs(v)), on_host)
 
     def gibbs(self, v, steps=1, seed=None):
         """A visible sample after ``steps`` full Gibbs steps v -> h -> v: (N, n_visible) -> (N, n_visible)."""
-        v = self._prepare(v, "gibbs", need_built=True)
-        rng = self._rng if seed is None else generator(seed)
+        v, on_host = self._prepare(v, "gibbs", need_built=True)
+        rng = self._draws(seed)
         h = self._sample_bernoulli(self._hidden_probs(v), rng)
         v, _, _ = self._chain(h, _positive_int("steps", steps), rng)
-        return v
+        return _returned(v, on_host)
 
     def sample(self, n, steps=1000, seed=None):
-        """``n`` visible samples (n, n_visible) after ``steps`` Gibbs steps from random starts.
+        """``n`` visible samples (n, n_visible) after ``steps`` Gibbs steps from random starts, as a host NumPy
+        array (the chains run on the RBM's device; ``gibbs`` of device data keeps its result there).
 
         Starts are uniform binary vectors (bernoulli) or standard normal vectors (gaussian).
         """
         self._check_built("sample")
         n = _positive_int("n", n)
-        rng = self._rng if seed is None else generator(seed)
+        rng = self._draws(seed)
         shape = (n, self.n_visible)
         if self.visible == "bernoulli":
             v = (rng.random(shape, dtype=np.float32) < 0.5).astype(np.float32)
@@ -307,22 +360,22 @@ class RBM:
             v = rng.standard_normal(shape, dtype=np.float32)
         h = self._sample_bernoulli(self._hidden_probs(v), rng)
         v, _, _ = self._chain(h, _positive_int("steps", steps), rng)
-        return v
+        return to_host(v)
 
     def free_energy(self, v):
         """F(v) = -log sum_h exp(-E(v, h)): (N, n_visible) -> (N,) float32.
 
         bernoulli: -v.b - sum softplus(v W + c); gaussian: 0.5 ||v - b||^2 - sum softplus(v W + c).
         """
-        v = self._prepare(v, "free_energy", need_built=True)
-        return self._free_energy(v)
+        v, on_host = self._prepare(v, "free_energy", need_built=True)
+        return _returned(self._free_energy(v), on_host)
 
     def _free_energy(self, v):
-        hidden = _softplus(v @ self.W + self.b_hidden).sum(axis=1)
+        hidden = _softplus(v @ self._W + self._b_hidden).sum(axis=1)
         if self.visible == "bernoulli":
-            return -(v @ self.b_visible) - hidden
-        d = v - self.b_visible
-        return 0.5 * np.einsum("ij,ij->i", d, d) - hidden
+            return -(v @ self._b_visible) - hidden
+        d = v - self._b_visible
+        return 0.5 * get_array_module(d).einsum("ij,ij->i", d, d) - hidden
 
     def pseudo_likelihood(self, v, seed=None):
         """Pseudo-log-likelihood per sample (N,), as sklearn's ``BernoulliRBM.score_samples``.
@@ -330,35 +383,38 @@ class RBM:
         For each sample one random visible unit j is flipped: ``n_visible * log sigmoid(F(v~) - F(v))``.
         Bernoulli visible units only.
         """
-        v = self._prepare(v, "pseudo_likelihood", need_built=True)
-        return self._pseudo_likelihood(v, self._rng if seed is None else generator(seed))
+        v, on_host = self._prepare(v, "pseudo_likelihood", need_built=True)
+        return _returned(self._pseudo_likelihood(v, self._draws(seed)), on_host)
 
     def _pseudo_likelihood(self, v, rng):
         if self.visible != "bernoulli":
             raise ConfigError(f"RBM {self.name!r}: pseudo_likelihood is defined for bernoulli visible units only, "
                               f"this RBM has visible={self.visible!r}")
-        rows = np.arange(len(v))
+        rows = get_array_module(v).arange(len(v))
         j = rng.integers(0, v.shape[1], size=len(v))
         # Flipping unit j changes v by delta = 1 - 2 v_j, so v~ W = v W + delta W[j]: one matmul, no copy of v.
         delta = 1.0 - 2.0 * v[rows, j]
-        a = v @ self.W + self.b_hidden
-        a_flip = a + delta[:, None] * self.W[j]
-        diff = -delta * self.b_visible[j] - _softplus(a_flip).sum(axis=1) + _softplus(a).sum(axis=1)
+        a = v @ self._W + self._b_hidden
+        a_flip = a + delta[:, None] * self._W[j]
+        diff = -delta * self._b_visible[j] - _softplus(a_flip).sum(axis=1) + _softplus(a).sum(axis=1)
         # n * log sigmoid(diff) = -n * softplus(-diff)
         return (-v.shape[1] * _softplus(-diff)).astype(np.float32)
 
     def _reconstruction_sq_error(self, v):
         """Per-sample mean squared error of v - reconstruct(v): (N, n_visible) -> (N,)."""
         d = v - self._visible_means(self._hidden_probs(v))
-        return np.einsum("ij,ij->i", d, d) / v.shape[1]
+        return get_array_module(d).einsum("ij,ij->i", d, d) / v.shape[1]
 
     @staticmethod
-    def _chunked_mean(fn, x):
-        """Mean over all rows of the per-row values ``fn(chunk)``, chunk by chunk to bound memory."""
-        total = 0.0
+    def _chunked_sum(fn, x):
+        """Sum over all rows of the per-row values ``fn(chunk)`` (N,), chunk by chunk to bound memory: a float64
+        scalar on ``x``'s device (summed there, so that reading it is one transfer; added in the order Python
+        floats were, so the CPU figures are unchanged)."""
+        total = None
         for i in range(0, len(x), _EVAL_CHUNK):
-            total += float(fn(x[i:i + _EVAL_CHUNK]).sum(dtype=np.float64))
-        return total / len(x)
+            part = fn(x[i:i + _EVAL_CHUNK]).sum(dtype=np.float64)
+            total = part if total is None else total + part
+        return total
 
     # ------------------------------------------------------------------ plotting
     def plot_filters(self, path=None, shape=None, n=64):
@@ -387,7 +443,7 @@ class RBM:
         n = min(_positive_int("n", n), self.units)
         cols = math.ceil(math.sqrt(n))
         rows = math.ceil(n / cols)
-        filters = self.W[:, :n].T.reshape(n, *shape)
+        filters = to_host(self._W[:, :n]).T.reshape(n, *shape)
         # Scale each filter to [0, 1] on its own range so that weak filters stay visible.
         lo = filters.min(axis=(1, 2), keepdims=True)
         hi = filters.max(axis=(1, 2), keepdims=True)
@@ -407,6 +463,22 @@ class RBM:
             fig.savefig(path, format="png", bbox_inches="tight")
         return fig
 
+    # ------------------------------------------------------------------ devices
+    def _module(self):
+        """The array module the RBM computes with: its weights' (unbuilt: the current device's)."""
+        return get_array_module(self._W) if self._W is not None else backend.xp
+
+    def _to_own_device(self, a):
+        """``a`` on the RBM's device: as it is when already there, else copied (host data uploaded)."""
+        xp = self._module()
+        if get_array_module(a) is xp:
+            return a
+        return backend.to_device(a, None if xp is backend.xp else backend.module_device(xp))
+
+    def _draws(self, seed):
+        """The generator drawing on the RBM's device: from ``seed``, or the RBM's own stream when None."""
+        return device_generator(self._rng if seed is None else generator(seed), self._module())
+
     # ------------------------------------------------------------------ checks
     def _check_built(self, what):
         if not self.built:
@@ -414,10 +486,14 @@ class RBM:
                                    f"set_weights([W, b_visible, b_hidden]) first")
 
     def _prepare(self, x, what, need_built=False):
-        """Validate user data and return it as a C-contiguous float32 (N, n_visible) array."""
+        """Validate user data (N, n_visible) or (N, *feature_shape) and return ``(x, on_host)``: ``x`` as a
+        C-contiguous float32 (N, n_visible) array on the RBM's device (host data copied there once), ``on_host``
+        whether it came from the host. Values (range, NaN) are checked on host data only, before the copy: on
+        device data each check would be a transfer, so there only shapes and dtypes are checked."""
         if need_built:
             self._check_built(what)
-        x = np.asarray(getattr(x, "data", x))  # accept neuroflow Tensors too
+        x = _unwrap(x)  # accept neuroflow Tensors too
+        on_host = backend.is_host(x)
         if x.dtype.kind not in "biuf":
             raise DataError(f"RBM {self.name!r}.{what}: expected numeric data, got dtype {x.dtype}")
         if x.ndim < 2:
@@ -426,19 +502,21 @@ class RBM:
         if len(x) == 0:
             raise DataError(f"RBM {self.name!r}.{what}: got no samples (shape {x.shape})")
         feature_shape = x.shape[1:]
-        x = np.ascontiguousarray(x.reshape(len(x), -1), dtype=np.float32)
+        x = get_array_module(x).ascontiguousarray(x.reshape(len(x), -1), dtype=np.float32)
         if self.built and x.shape[1] != self.n_visible:
             raise ShapeError(f"RBM {self.name!r}.{what}: expected {self.n_visible} features per sample, got "
                              f"{x.shape[1]} (data shape {(len(x),) + feature_shape})")
-        lo, hi = float(x.min()), float(x.max())
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            raise DataError(f"RBM {self.name!r}.{what}: the data contains NaN or inf")
-        if self.visible == "bernoulli" and (lo < 0.0 or hi > 1.0):
-            raise DataError(f"RBM {self.name!r}.{what}: bernoulli visible units need values in [0, 1], got values "
-                            f"in [{lo:g}, {hi:g}]; scale the data (e.g. x / 255) or use visible='gaussian'")
+        if on_host:
+            lo, hi = float(x.min()), float(x.max())
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                raise DataError(f"RBM {self.name!r}.{what}: the data contains NaN or inf")
+            if self.visible == "bernoulli" and (lo < 0.0 or hi > 1.0):
+                raise DataError(f"RBM {self.name!r}.{what}: bernoulli visible units need values in [0, 1], got "
+                                f"values in [{lo:g}, {hi:g}]; scale the data (e.g. x / 255) or use "
+                                f"visible='gaussian'")
         if what in ("fit", "partial_fit"):
             self._feature_shape = feature_shape
-        return x
+        return self._to_own_device(x), on_host
 
     def __repr__(self):
         return (f"RBM(units={self.units}, visible={self.visible!r}, k={self.k}, persistent={self.persistent}, "
