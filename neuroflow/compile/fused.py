@@ -74,9 +74,9 @@ class FusionPlan:
 
     # --- the array-module twin ---------------------------------------------------------------------------------
     def values_xp(self, xp, xs, reuse: bool = True) -> list:
-        """Every member's value, computed with ``xp``'s ufuncs (NumPy, CuPy, the strict stand-in); with ``reuse``
-        (NumPy), into (``out=``) the buffers of members already consumed where shape and dtype allow (their values
-        are then overwritten)."""
+        """Every member's value, computed with ``xp``'s ufuncs (NumPy, CuPy, the strict stand-in); with ``reuse``,
+        into (``out=``) the NumPy buffers of members already consumed where shape and dtype allow (their values are
+        then overwritten; device arrays are never reused)."""
         vals, free = [], []
         for row, refs in self.ops:
             operands = [xs[i] if kind == "x" else vals[i] for kind, i in refs]
@@ -90,7 +90,7 @@ class FusionPlan:
                         break
             vals.append(row.np_fwd(xp, *operands, out=out))
             # members have one consumer each: their buffers are free once read (the output is never freed)
-            if reuse and xp is np:
+            if reuse:
                 free.extend(vals[i] for kind, i in refs if kind == "v" and isinstance(vals[i], np.ndarray))
         return vals
 

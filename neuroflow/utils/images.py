@@ -79,7 +79,7 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
     """A ``PIL.Image`` from an array of shape ``(height, width, 1|3|4)`` (or channels first); ``scale=True``
     stretches the values to 0-255."""
     image = _pil()
-    x = convert_to_numpy(x).astype(np.float64)  # a Tensor or device array: read to the host once, explicitly
+    x = convert_to_numpy(x).astype(np.float64, copy=False)  # a Tensor or device array: read to the host once
     if x.ndim != 3:
         raise DataError(f"array_to_img: expected a 3-D image array, got shape {x.shape}")
     if _format(data_format) == "channels_first":

@@ -123,6 +123,15 @@ def test_cse_merges_equal_small_consts():
     assert _ops(q) == ["multiply", "add"] and len(q.consts) == 1
 
 
+def test_cse_never_merges_a_host_const_with_a_device_const_of_the_same_bytes():
+    two = np.full((), 2, np.float32)
+    p = _prog([Instr(m.Multiply(), (0, 1), 3), Instr(m.Multiply(), (0, 2), 4), Instr(m.Add(), (3, 4), 5)],
+              outputs=[5], consts={1: two, 2: nf.backend.to_device(two, "strict")})
+    p.meta["host_consts"] = {2: two}  # the tracer's host copy of the device const
+    q = eliminate_common_subexpressions(p)
+    assert len(q.consts) == 2 and {nf.backend.device_of(c) for c in q.consts.values()} == {"cpu", "strict"}
+
+
 def test_optimize_levels_and_report():
     x = nf.Tensor(X, name="x")
     w = nf.Variable(np.ones((3, 3), np.float32), name="w")

@@ -5,7 +5,7 @@ A node's *configuration* is what its constructor sets (``node_key``); what ``for
 function of the arguments and the configuration, so it need not be compared. Never merged: random nodes,
 effects, nodes whose configuration holds an array (a mask drawn or built at construction), and classes whose
 constructor cannot be read (their configuration is unknown); nothing is merged across an effect (an assignment
-changes what a variable's slot holds). Small consts with equal dtype, shape and bytes are merged first, so
+changes what a variable's slot holds). Small consts on one device with equal dtype, shape and bytes are merged first, so
 ``x * 2`` recorded twice shares one ``2``.
 
 Forward values are unchanged bit for bit. Gradients of a merged value are summed before its backward instead of
@@ -90,29 +90,24 @@ def node_key(node):
 
 
 def _const_key(arr):
-    if getattr(arr, "size", 1) > SMALL_CONST:  # checked first: a large device array is never read
-        return None
     arr = np.asarray(arr)
+    if arr.size > SMALL_CONST:
+        return None
     return (arr.dtype.str, arr.shape, arr.tobytes())
-
-
-def _readable_consts(program) -> dict:
-    """The consts CSE may compare by value, as host arrays: host consts, and device consts whose host copy the
-    tracer read while comparing two traces (``meta["host_consts"]``, no transfer of its own); other device consts
-    (folded ones, say) are left out and never merged by value, so that optimising costs no transfer."""
-    copies = program.meta.get("host_consts", {})
-    return {s: copies.get(s) if backend.is_array(a) and not isinstance(a, np.ndarray) else a
-            for s, a in program.consts.items()
-            if copies.get(s) is not None or not backend.is_array(a) or isinstance(a, np.ndarray)}
 
 
 def eliminate_common_subexpressions(program: Program) -> Program:
     """A copy of ``program`` where each value is computed once (see the module docstring)."""
     rename: dict = {}
     consts, seen_consts = {}, {}
-    readable = _readable_consts(program)
+    # a device const is compared by the host copy the tracer read while comparing two traces (meta["host_consts"]);
+    # one without (a folded one, say) is never merged by value, so that optimising costs no transfer
+    copies = program.meta.get("host_consts", {})
     for slot, arr in program.consts.items():
-        key = _const_key(readable[slot]) if slot in readable else None
+        host = arr if backend.is_host(arr) else copies.get(slot)
+        value = None if host is None else _const_key(host)
+        # the device is part of the key: a host const and a device one with the same bytes are not one value
+        key = None if value is None else (backend.device_of(arr), value)
         if key is not None and key in seen_consts:
             rename[slot] = seen_consts[key]
             continue
