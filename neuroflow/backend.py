@@ -332,9 +332,10 @@ class name_scope:  # noqa: N801 - Keras' spelling
 _DEVICE_KINDS = ("cpu", "cuda", "gpu", "strict")
 
 
-def _resolve_device(device_name):
+def _resolve_device(device_name, select: bool = True):
     """``(canonical name, array module)`` for a device name: ``'cpu'``, ``'cuda'``/``'gpu'`` (``':N'`` picks the
-    card), ``'strict'``. Imports CuPy only for ``cuda``."""
+    card; ``select`` makes it CuPy's current card, as choosing a device does, while a copy only checks it),
+    ``'strict'``. Imports CuPy only for ``cuda``."""
     text = str(getattr(device_name, "device_name", device_name)).strip().lower()
     kind, _, index = text.partition(":")
     if kind == "cpu":
@@ -350,7 +351,7 @@ def _resolve_device(device_name):
             raise ConfigError(f"device: expected 'cuda' or 'cuda:<index>', got {device_name!r}")
         from .backends import cupy as cupy_backend
 
-        cupy = cupy_backend.select(int(index or 0))
+        cupy = cupy_backend.select(int(index or 0), make_current=select)
         _register_array_type(cupy.ndarray, cupy, "cuda")
         return f"cuda:{int(index or 0)}", cupy
     from .errors import ConfigError
@@ -372,8 +373,11 @@ def get_device() -> str:
 
 
 def device_of(array) -> str:
-    """The device an array (or a Tensor's data) lives on: ``'cpu'``, ``'cuda'`` or ``'strict'``."""
-    return _DEVICE_OF_MODULE.get(get_array_module(array), "cpu") if array is not None else "cpu"
+    """The device an array (or a Tensor's data) lives on, by the name :func:`to_device` takes: ``'cpu'``,
+    ``'cuda:N'`` (its card) or ``'strict'``."""
+    data = array.data if isinstance(array, _TENSOR_TYPES) else array
+    kind = _DEVICE_OF_MODULE[_MODULE_OF_TYPE.get(type(data), numpy)]  # Python and NumPy scalars: the host's
+    return f"cuda:{data.device.id}" if kind == "cuda" else kind
 
 
 def is_host(array) -> bool:
@@ -385,6 +389,12 @@ def is_host(array) -> bool:
     return _MODULE_OF_TYPE.get(type(array), numpy) is numpy
 
 
+def is_array(value) -> bool:
+    """Whether ``value`` is an array of a known array module (a NumPy, CuPy or strict array; not a Tensor, list or
+    Python number): one type lookup."""
+    return type(value) in _MODULE_OF_TYPE or isinstance(value, numpy.ndarray)
+
+
 def module_device(module) -> str:
     """The device kind an array module computes on: ``'cpu'`` (NumPy), ``'cuda'`` (CuPy), ``'strict'``."""
     return _DEVICE_OF_MODULE.get(module, "cpu")
@@ -392,21 +402,32 @@ def module_device(module) -> str:
 
 def to_device(array, device_name=None):
     """``array`` on ``device_name`` (default: the current device): returned as is when already there, else copied
-    (through the host between two devices; a device-to-host copy is counted). Shapes: any -> same."""
-    name, module = _resolve_device(device_name if device_name is not None else _device_name)
+    (through the host between two devices; a device-to-host copy is counted). Host data goes through the device
+    adapter's ``upload`` (CuPy: a pinned staging buffer copied on a non-blocking stream, the current stream waiting
+    on its event; the strict stand-in: a plain copy), counted by :func:`uploads`. Shapes: any -> same."""
+    name, module = _resolve_device(device_name if device_name is not None else _device_name, select=False)
     source = get_array_module(array) if _MODULE_OF_TYPE.get(type(array)) else numpy
-    if source is module:
+    if source is module and (module is numpy or device_of(array) == name):
         return array
     if source is not numpy:
         array = to_host(array)
-    return numpy.asarray(array) if module is numpy else module.asarray(array)
+    if module is numpy:
+        return numpy.asarray(array)
+    if _DEVICE_OF_MODULE[module] == "cuda":
+        from .backends import cupy as cupy_backend
+
+        with module.cuda.Device(int(name.partition(":")[2])):  # that card, without changing the current one
+            return cupy_backend.upload(array)
+    return module.upload(array)
 
 
 def to_host(array):
     """A host NumPy array for ``array``: NumPy arrays as they are, device arrays copied to the host (an explicit
-    device-to-host transfer, counted by :func:`transfers`). Shapes: any -> same."""
+    device-to-host transfer, counted by :func:`transfers`); a Tensor gives its data. Shapes: any -> same."""
     if type(array) is numpy.ndarray:
         return array
+    if isinstance(array, _TENSOR_TYPES):
+        array = array.data
     module = get_array_module(array)
     if module is numpy or _MODULE_OF_TYPE.get(type(array)) is None:
         return numpy.asarray(array)
@@ -417,17 +438,52 @@ def to_host(array):
     return module.asnumpy(array)
 
 
-def transfers() -> int:
-    """Device-to-host transfers so far: the strict stand-in counts every one, CuPy those through :func:`to_host`."""
+def _device_count(counter: str) -> int:
+    """The sum of the loaded device adapters' ``counter()`` (``'transfers'`` or ``'uploads'``)."""
     total = 0
     for module, name in _DEVICE_OF_MODULE.items():
         if name == "strict":
-            total += module.transfers()
+            total += getattr(module, counter)()
         elif name == "cuda":
             from .backends import cupy as cupy_backend
 
-            total += cupy_backend.transfers()
+            total += getattr(cupy_backend, counter)()
     return total
+
+
+def transfers() -> int:
+    """Device-to-host transfers so far: the strict stand-in counts every one, CuPy those through :func:`to_host`."""
+    return _device_count("transfers")
+
+
+def uploads() -> int:
+    """Host-to-device copies so far: the strict stand-in counts every one, CuPy those through :func:`to_device`."""
+    return _device_count("uploads")
+
+
+def device_generator(module, rng):
+    """A generator drawing on device module ``module``'s device for host generator ``rng`` (see
+    ``neuroflow.random.device_generator``): on the strict stand-in one sharing ``rng``'s bit generator (NumPy's very
+    values), on CuPy ``backends.cupy.Generator`` seeded from one draw of ``rng``."""
+    if _DEVICE_OF_MODULE[module] == "strict":
+        return module.random.default_rng(rng.bit_generator)
+    from .backends import cupy as cupy_backend
+
+    return cupy_backend.Generator(int(rng.integers(2 ** 63)))
+
+
+def kept_on_device(owner, name: str, like, host):
+    """A host constant of ``owner`` (a layer's fixed mean, a metric's thresholds, a vocabulary table) on the device
+    of array or Tensor ``like``: ``host()`` itself when ``like`` is host data; on a device ``host()`` copied there on
+    first use and kept in ``owner._device_constants`` (keyed by ``name`` and the device; an owner whose constant
+    changes empties that dict), so each call after the first uploads nothing. Shapes: ``host()``'s."""
+    device = device_of(like)
+    if device == "cpu":
+        return host()
+    kept = owner.__dict__.setdefault("_device_constants", {})  # in __dict__: a copied owner copies it
+    if (name, device) not in kept:
+        kept[name, device] = to_device(host(), device)
+    return kept[name, device]
 
 
 def check_same_device(op_name: str, arrays) -> None:
@@ -461,7 +517,9 @@ class device:  # noqa: N801 - Keras' spelling
 
     def __exit__(self, *exc):
         global xp, _device_name
-        _device_name, xp = self._previous
+        previous = self._previous[0]
+        # a CUDA card is CuPy's own global state too: make the previous one current again
+        _device_name, xp = _resolve_device(previous) if previous.startswith("cuda") else self._previous
         return False
 
     def __repr__(self):

@@ -91,14 +91,13 @@ class SeedGenerator:
 def device_generator(rng: np.random.Generator, xp=None):
     """The generator that draws on ``xp``'s device (default: the current device's module) for host generator
     ``rng``: ``rng`` itself on the CPU; on the strict stand-in a generator sharing ``rng``'s bit generator (the
-    same values NumPy draws); on CuPy a ``cupy.random.Generator`` seeded from ``rng`` (reproducible from the same
-    seed, not NumPy's values). Draws then stay on the device."""
+    same values NumPy draws); on CuPy ``backends.cupy.Generator`` seeded from ``rng`` (reproducible from the same
+    seed, not NumPy's values). Draws then stay on the device. A device generator offers the methods in
+    ``neuroflow.backends.GENERATOR_METHODS`` (``random``, ``integers``, ``normal``, ``uniform``...)."""
     xp = backend.xp if xp is None else xp
     if xp is np:
         return rng
-    if backend.module_device(xp) == "strict":
-        return xp.random.default_rng(rng.bit_generator)
-    return xp.random.default_rng(int(rng.integers(2 ** 63)))
+    return backend.device_generator(xp, rng)
 
 
 def generator_for(seed, who: str) -> np.random.Generator:

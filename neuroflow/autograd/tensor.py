@@ -225,8 +225,10 @@ class Tensor:
         """This tensor's data on ``device`` (``'cpu'``, ``'cuda'``, ``'strict'``) as a new leaf (no graph link;
         the same tensor when it is already there). Shapes: same."""
         data = backend.to_device(self.data, device)
-        return self if data is self.data else Tensor(data, requires_grad=self._requires_grad, dtype=data.dtype,
-                                                     name=self.name)
+        if data is self.data:
+            return self
+        with backend.device(device):  # built there: Tensor() copies host data to the *current* device
+            return Tensor(data, requires_grad=self._requires_grad, dtype=data.dtype, name=self.name)
 
     @property
     def device(self) -> str:

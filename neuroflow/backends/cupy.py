@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy
 
 from ..errors import ConfigError, MissingDependencyError
+from . import GENERATOR_METHODS
 
 _transfers = [0]
 _uploads = [0]
@@ -34,8 +35,9 @@ def available() -> bool:
         return False
 
 
-def select(index: int):
-    """Make CUDA device ``index`` current for CuPy and return the ``cupy`` module."""
+def select(index: int, make_current: bool = True):
+    """The ``cupy`` module, having checked that CUDA device ``index`` exists; with ``make_current`` (choosing a
+    device) it becomes CuPy's current device, without (a copy to it) CuPy's current device is left alone."""
     cupy = module()
     try:
         count = cupy.cuda.runtime.getDeviceCount()
@@ -43,8 +45,42 @@ def select(index: int):
         raise ConfigError(f"device 'cuda:{index}': CuPy sees no CUDA device ({error})") from None
     if not 0 <= index < count:
         raise ConfigError(f"device 'cuda:{index}': expected an index in [0, {count}), got {index}")
-    cupy.cuda.Device(index).use()
+    if make_current:
+        cupy.cuda.Device(index).use()
     return cupy
+
+
+class Generator:
+    """NumPy ``Generator``'s names (``neuroflow.backends.GENERATOR_METHODS``) drawing on the current CUDA card:
+    CuPy's own ``Generator`` has only a few distributions (no ``normal``, ``uniform``, ``permutation``), so these
+    come from a ``cupy.random.RandomState`` seeded with ``seed`` (reproducible from the same seed; not NumPy's
+    values). Shapes: as NumPy's methods."""
+
+    def __init__(self, seed: int):
+        self._state = module().random.RandomState(seed)
+
+    def random(self, size=None, dtype=numpy.float64):
+        """Uniform [0, 1) floats (NumPy's ``Generator.random``)."""
+        return self._state.random_sample(size, dtype)
+
+    def integers(self, low, high=None, size=None, dtype=numpy.int64, endpoint=False):
+        """Integers in [low, high) (``endpoint``: [low, high]); ``high=None``: [0, low) (NumPy's rule)."""
+        low, high = (0, low) if high is None else (low, high)
+        return self._state.randint(low, high + 1 if endpoint else high, size, dtype)
+
+    def permutation(self, x, axis=0):
+        """``range(x)`` shuffled for an int, else a copy of array ``x`` shuffled along ``axis`` (RandomState's
+        ``permutation`` has no ``axis``)."""
+        if isinstance(x, (int, numpy.integer)):
+            return self._state.permutation(int(x))
+        x = module().asarray(x)
+        return x.take(self._state.permutation(x.shape[axis]), axis=axis)
+
+    def __getattr__(self, name):
+        if name not in GENERATOR_METHODS:
+            raise AttributeError(f"neuroflow's CUDA generator has no method {name!r}; it offers "
+                                 f"{sorted(GENERATOR_METHODS)}")
+        return getattr(self._state, name)  # normal, uniform, standard_normal, shuffle, beta, binomial, gamma
 
 
 def to_host(array):

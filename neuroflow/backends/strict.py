@@ -25,7 +25,7 @@ import types
 import numpy as _np
 
 from ..errors import DeviceError
-from . import register
+from . import GENERATOR_METHODS, register
 from .strict_array import (TransferCount, _Counts, _unwrap, _wrap, _wrap_function, counting, ndarray,  # noqa: F401
                            transfers, uploads)
 
@@ -156,8 +156,9 @@ class Generator:
         self._rng = _np.random.default_rng(bit_generator_or_seed)
 
     def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
+        if name not in GENERATOR_METHODS:  # as on CuPy (backends/cupy.Generator): a missing name fails here too
+            raise AttributeError(f"strict.random.Generator has no method {name!r}: a device generator offers "
+                                 f"{sorted(GENERATOR_METHODS)} (neuroflow.backends.GENERATOR_METHODS)")
         return _wrap_function(getattr(self._rng, name), f"strict.random.Generator.{name}")
 
     @property

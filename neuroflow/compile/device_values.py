@@ -31,18 +31,6 @@ def values_equal(a, b, on_device) -> bool:
         return a is b
 
 
-def device_name(data) -> str:
-    """The device ``data`` lives on, by the name ``to_device`` takes: the current device's (``'cuda:1'``) when it
-    is of that kind, else the kind."""
-    kind = backend.device_of(data)
-    return backend.get_device() if backend.module_device(backend.xp) == kind else kind
-
-
-def is_device_array(a) -> bool:
-    """Whether ``a`` is a device array (CuPy, strict), not a NumPy one."""
-    return backend.is_array(a) and not isinstance(a, np.ndarray)
-
-
 def read_on_device(pairs, arrays):
     """``(every pair of device arrays is equal, host copies of arrays)`` in one device-to-host transfer: the
     comparisons and the arrays' bytes joined on the device."""
@@ -64,4 +52,4 @@ def host_copy(data):
     return np.array(backend.to_host(data), copy=True)
 
 
-__all__ = ["values_equal", "read_on_device", "host_copy", "device_name", "is_device_array"]
+__all__ = ["values_equal", "read_on_device", "host_copy"]

@@ -25,7 +25,7 @@ from ..autograd.graph import topological_order
 from ..autograd.tensor import Tensor
 from ..autograd.variable import Variable
 from ..random import SeedGenerator
-from .device_values import device_name, host_copy, is_device_array, read_on_device, values_equal
+from .device_values import host_copy, read_on_device, values_equal
 from .effects import Assign, FeedView
 from .ir import SMALL_CONST, Instr, Program
 
@@ -235,7 +235,7 @@ class Trace:
                         return i, None
                 elif source is np and np.array_equal(feed.reshape(data.shape).astype(data.dtype, copy=False),
                                                      backend.to_host(data)):
-                    return i, device_name(data)  # a host feed copied to the device (Tensor(feed))
+                    return i, backend.device_of(data)  # a host feed copied to the device (Tensor(feed))
             except (TypeError, ValueError):
                 continue
         return None, None
@@ -327,7 +327,7 @@ class Trace:
         if not on_device:
             return True
         # the same transfer brings the small device consts over, for CSE to compare by value (passes/cse.py)
-        small = [(s, a) for s, a in other.consts.items() if is_device_array(a) and a.size <= SMALL_CONST]
+        small = [(s, a) for s, a in other.consts.items() if not backend.is_host(a) and a.size <= SMALL_CONST]
         equal, copies = read_on_device(on_device, [a for _, a in small])
         if equal:
             other.program.meta["host_consts"] = {s: c for (s, _), c in zip(small, copies)}

@@ -215,13 +215,13 @@ class IndexLookup(Layer):
         self._tokens = np.asarray(tokens)
         self._order = np.argsort(self._tokens, kind="stable")
         self._sorted = self._tokens[self._order]
-        self.__dict__["_device_tables"] = {}  # device copies of the old vocabulary are stale
+        self.__dict__["_device_constants"] = {}  # stale device copies (backend.kept_on_device)
 
     def _set_idf(self, weights, front, front_value):
         back = self.max_tokens - front - len(weights) if self.pad_to_max_tokens else 0
         self.idf_weights = np.pad(weights, (front, max(back, 0)), constant_values=(front_value, 0.0)).astype(
             backend.floatx())
-        self.__dict__["_device_tables"] = {}
+        self.__dict__["_device_constants"] = {}
 
     def adapt(self, data, steps=None):
         """Learn the vocabulary from ``data`` (an array or list, or an iterable of batches): the most frequent
@@ -302,7 +302,7 @@ class IndexLookup(Layer):
         if masked is not None:
             encoded = encoded[..., :depth]
         if self.output_mode == "tf_idf":
-            encoded = encoded * vocabulary_table(self, "idf", xp)[:depth]
+            encoded = encoded * vocabulary_table(self, "idf", ids)[:depth]
         return encoded
 
     def _ids(self, values) -> np.ndarray:
@@ -331,7 +331,7 @@ class IndexLookup(Layer):
 
     def _invert(self, ids):
         xp = backend.get_array_module(ids)
-        table = vocabulary_table(self, "vocabulary", xp)  # wide enough for the OOV token
+        table = vocabulary_table(self, "vocabulary", ids)  # wide enough for the OOV token
         inside = (ids >= 0) & (ids < len(table))  # ids outside the vocabulary read as the OOV token (Keras)
         oov = table[0] if self.oov_token is None else xp.asarray(self.oov_token, dtype=table.dtype)
         return xp.where(inside, table[xp.clip(ids, 0, len(table) - 1)], oov)

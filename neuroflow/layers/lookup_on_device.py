@@ -25,7 +25,7 @@ def lookup_on_device(layer, data):
     if layer.invert:
         return layer._invert(values)
     n = len(layer._sorted)
-    sorted_tokens, order = vocabulary_table(layer, "sorted", xp), vocabulary_table(layer, "order", xp)
+    sorted_tokens, order = vocabulary_table(layer, "sorted", data), vocabulary_table(layer, "order", data)
     pos = xp.searchsorted(sorted_tokens, values)
     clipped = xp.minimum(pos, n - 1)
     found = (pos < n) & (sorted_tokens[clipped] == values)
@@ -37,19 +37,13 @@ def lookup_on_device(layer, data):
     return layer._encode(values, ids)
 
 
-def vocabulary_table(layer, name, xp):
+def vocabulary_table(layer, name, like):
     """``layer``'s ``'sorted'`` tokens, their ``'order'``, the ``'idf'`` weights or the ``'vocabulary'`` with its
-    special tokens, as an array of ``xp`` (device copies made once per vocabulary: ``layer._set_tokens`` and
-    ``_set_idf`` empty the cache). Shapes: ``(tokens,)``; ``'idf'`` and ``'vocabulary'``: ``(ids,)``."""
+    special tokens, on the device of ``like`` (device copies made once per vocabulary: ``layer._set_tokens`` and
+    ``_set_idf`` empty them). Shapes: ``(tokens,)``; ``'idf'`` and ``'vocabulary'``: ``(ids,)``."""
     host = {"sorted": lambda: layer._sorted, "order": lambda: layer._order, "idf": lambda: layer.idf_weights,
             "vocabulary": lambda: np.asarray(layer.get_vocabulary(include_special_tokens=True))}[name]
-    if xp is np:
-        return host()
-    device = backend.module_device(xp)
-    cache = layer.__dict__.setdefault("_device_tables", {})  # keyed by names: a copied layer copies it
-    if (name, device) not in cache:
-        cache[(name, device)] = backend.to_device(host(), device)
-    return cache[(name, device)]
+    return backend.kept_on_device(layer, name, like, host)
 
 
 __all__ = ["lookup_on_device", "vocabulary_table"]

@@ -23,18 +23,6 @@ def _to_float(layer, inputs):
     return inputs if inputs.dtype == np.dtype(layer.dtype) else ops.cast(inputs, layer.dtype)
 
 
-def _on_device_of(layer, name: str, value, x):
-    """Host constant ``value`` of ``layer`` (fixed at construction) on the device of Tensor ``x``: copied there on
-    first use and kept, so a device call uploads it once, not at every call. Shapes: unchanged."""
-    xp = backend.get_array_module(x)
-    if xp is np:
-        return value
-    cache = layer.__dict__.setdefault("_device_constants", {})
-    if (name, xp) not in cache:
-        cache[name, xp] = xp.asarray(value)
-    return cache[name, xp]
-
-
 def _json(value):
     """A scale/offset/mean argument as JSON: numbers stay numbers, arrays become (nested) lists."""
     if value is None or isinstance(value, (int, float)):
@@ -65,9 +53,9 @@ class Rescaling(Layer):
 
     def call(self, inputs):
         x = _to_float(self, inputs)
-        out = ops.multiply(x, _on_device_of(self, "scale", self._scale, x))
+        out = ops.multiply(x, backend.kept_on_device(self, "scale", x, lambda: self._scale))
         if self._offset.ndim or float(self._offset) != 0.0:
-            out = ops.add(out, _on_device_of(self, "offset", self._offset, x))
+            out = ops.add(out, backend.kept_on_device(self, "offset", x, lambda: self._offset))
         return out
 
     def compute_output_shape(self, input_shape):
@@ -156,7 +144,8 @@ class Normalization(Layer):
         elif like is None:
             mean, var = self._fixed
         else:
-            mean, var = (_on_device_of(self, name, v, like) for name, v in zip(("mean", "variance"), self._fixed))
+            mean, var = (backend.kept_on_device(self, name, like, lambda v=v: v)
+                         for name, v in zip(("mean", "variance"), self._fixed))
         xp = backend.get_array_module(var)  # the weights' device (or the given constants')
         return mean, xp.maximum(xp.sqrt(var), var.dtype.type(backend.epsilon()))  # a scalar: no upload
 

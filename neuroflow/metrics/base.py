@@ -22,9 +22,10 @@ def follow(state, data):
     """A metric's running ``state`` array on the device of ``data``: a batch from another device moves the state
     there once (a host state is copied up), so the state accumulates where the data lives and is read only by
     ``result()``. Shapes: unchanged."""
-    if state is None or get_array_module(state) is get_array_module(data):
+    if state is None:
         return state
-    return to_device(state, device_of(data))
+    device = device_of(data)
+    return state if device_of(state) == device else to_device(state, device)
 
 
 class Metric:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import epsilon, get_array_module, is_host, to_host
+from ..backend import epsilon, get_array_module, is_host, kept_on_device, to_host
 from ..errors import ConfigError, DataError, ShapeError
 from ..losses.base import host_values
 from .base import Metric, align_ranks, follow, to_array
@@ -32,13 +32,7 @@ def _config_on(metric, name, like):
     """The host configuration array ``metric.<name>`` (thresholds, label weights; ``None`` stays ``None``) on
     the device of ``like``, copied there once per device and kept."""
     value = getattr(metric, name)
-    xp = get_array_module(like)
-    if value is None or xp is np:
-        return value
-    cache = metric.__dict__.setdefault("_config_on_device", {})
-    if (name, xp) not in cache:
-        cache[name, xp] = xp.asarray(value)
-    return cache[name, xp]
+    return None if value is None else kept_on_device(metric, name, like, lambda: value)
 
 
 def _check_probabilities(y_pred, who):

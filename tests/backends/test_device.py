@@ -89,6 +89,18 @@ def test_transfers_are_explicit_and_counted():
     assert moved.device == "strict" and moved.requires_grad and moved.is_leaf and cpu.to("cpu") is cpu
 
 
+def test_moving_to_the_host_while_a_device_is_current_stays_on_the_host():
+    with nf.device("strict"):
+        t = nf.Tensor(np.arange(3.0), requires_grad=True)
+        with strict.counting() as count:
+            back = t.to("cpu")
+            read = backend.to_host(t)
+        assert count.count == 2
+        assert type(back.data) is np.ndarray and back.device == "cpu" and back.requires_grad
+        assert type(read) is np.ndarray and read.tolist() == [0.0, 1.0, 2.0]
+        assert back.to("strict").device == "strict"
+
+
 def test_a_device_tensor_refuses_implicit_conversion_to_numpy():
     t = nf.Tensor(strict.ones((2, 2)))
     with pytest.raises(DeviceError, match=r"tensor lives on device 'strict'.*tensor\.numpy\(\)"):
