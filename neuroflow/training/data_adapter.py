@@ -13,6 +13,7 @@ from __future__ import annotations
 import array
 import numbers
 import re
+import weakref
 
 import numpy as np
 
@@ -324,6 +325,22 @@ def _to_device(value, device_name):
     if isinstance(value, np.ndarray) and value.dtype.kind not in "biuf":
         return value
     return backend.to_device(value, device_name)
+
+
+_MODEL_DEVICES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # model -> its weights' device
+
+
+def model_device(model) -> str:
+    """The device ``model`` computes on, where its batches go: its first weight's (``'cpu'``, ``'cuda:N'``,
+    ``'strict'``); a model without weights yet: the current device. Kept per model once known (weights are made
+    on one device and stay there; collecting them costs more than a small prediction)."""
+    device = _MODEL_DEVICES.get(model)
+    if device is None:
+        weights = model.weights if model.built else ()
+        if not weights:
+            return backend.get_device()
+        device = _MODEL_DEVICES[model] = backend.device_of(weights[0].data)
+    return device
 
 
 def on_device(batches, device_name: str, prefetch: bool):

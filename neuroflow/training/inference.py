@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import weakref
 
+from .. import backend
 from ..autograd.tensor import Tensor
 from ..layers.base import output_mask
 from ..layers.kernel import kernel_for
@@ -61,8 +62,9 @@ _BUILD = object()  # _chain_for's answer when this input shape has no chain yet
 
 
 def ready_chain(model, x):
-    """The array functions of ``model``'s chain for ``x``'s (shape without batch, dtype) signature, when one was
-    built (by a ``predict`` call whose checks the input passed) for the model as it is now; else None.
+    """``(the array functions of model's chain for x's (shape without batch, dtype) signature, the device they
+    run on)`` when one was built (by a ``predict`` call whose checks the input passed) for the model as it is now;
+    else ``(None, None)``.
 
     Serving's fast path: a chain for this signature, the same layers, activations and dtype policies, and the
     same expected input shape, mean ``x`` passed the input checks (``_check_input_data``) of that call. The key is the
@@ -72,8 +74,8 @@ def ready_chain(model, x):
     # a checked entry since replaced in _CHAINS was built for another layout, so the comparison refuses it
     entry = None if checked is None else checked.get((x.shape[1:], x.dtype.str))
     if entry is None or entry[1] is None or not model.built or entry[0] != _layout(model):
-        return None
-    return entry[1]
+        return None, None
+    return entry[1], entry[2]
 
 
 def _chain_for(model, x):
@@ -122,7 +124,8 @@ def _build(model, x) -> list:
     if len(chains) >= _MAX_CHAINS:
         chains.clear()
         _CHECKED.pop(model, None)
-    chains[(x.shape[1:], x.dtype.str)] = (_layout(model), fns)
+    # the device it ran on (predict runs under the model's): where serving copies an input to
+    chains[(x.shape[1:], x.dtype.str)] = (_layout(model), fns, backend.get_device())
     return _ordinary_outputs(model, t) if fns is None else [a]
 
 

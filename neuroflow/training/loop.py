@@ -13,8 +13,7 @@ import warnings
 
 from .. import _validate as check, config as nf_config
 from ..autograd.function import no_grad
-from .. import backend as backend_module
-from ..backend import device_of, keep_freed_memory, module_device
+from ..backend import keep_freed_memory
 from ..errors import ConfigError, DataError, NotCompiledError
 from . import arguments as args, compiled_step, custom_steps, data_adapter as da, device_scalar, label_checks
 from ..layers.loss_scope import collect_losses
@@ -92,7 +91,7 @@ class StepRunner:
             self._resolve_variables()
         self.metrics = [m for s in self.specs for m in s.metrics]
         self.sync = dp.gradient_sync()  # None unless a data-parallel job runs: then gradients are averaged
-        self.device = _model_device(model)
+        self.device = da.model_device(model)
         # None: every step eager (jit_compile=False, custom step...); on a device the step replays there too
         self.compiled = compiled_step.for_runner(self)
 
@@ -204,12 +203,6 @@ class StepRunner:
             m.reset_state()
 
 
-def _model_device(model) -> str:
-    """The device ``model`` computes on: its first weight's (unbuilt: the current device's kind)."""
-    weights = model.weights if model.built else ()
-    return device_of(weights[0].data) if weights else module_device(backend_module.xp)
-
-
 def _batches(model, x, y, sample_weight, batch_size, shuffle, steps, class_weight=None, epoch_seed=0,
              who="fit()"):
     """The batches of ``x`` (arrays, checked once here, or a streamed source checked batch by batch)."""
@@ -232,7 +225,7 @@ def _batches(model, x, y, sample_weight, batch_size, shuffle, steps, class_weigh
     da.check_finite(x, "x")
     if y is not None:
         da.check_finite(y, "y")
-        if label_checks.has_sparse_loss(model) and _model_device(model) != "cpu":  # the CPU's loss checks itself
+        if label_checks.has_sparse_loss(model) and da.model_device(model) != "cpu":  # the CPU's loss checks itself
             label_checks.check_sparse_class_ids(model, _y_per_output(model, y), who)
     if sample_weight is not None:
         da.check_finite(sample_weight, "sample_weight")

@@ -42,6 +42,14 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
         if out is not None:
             return out
     keep_freed_memory()
+    device = da.model_device(model)
+    if device != backend.get_device():  # a model built on a device predicts there, wherever it is called from
+        with backend.device(device):
+            return _predict(model, x, batch_size, verbose, steps, callbacks)
+    return _predict(model, x, batch_size, verbose, steps, callbacks)
+
+
+def _predict(model, x, batch_size, verbose, steps, callbacks):
     if x is None:
         raise DataError("predict(): x is required")
     batch_size, verbose, steps = args.batches_arguments(batch_size, verbose, steps, "predict()")
@@ -94,8 +102,8 @@ def _served(model, x, batch_size):
     The chain exists for this (shape without batch, dtype) signature only once a general call checked such an
     input, so the argument checks, the data adapter and the batching are skipped, not dropped. ``to_array``'s
     one conversion (float data to the default float dtype) is kept; anything else it would change (bools,
-    strings, objects) takes the general path. On a device, as in the general path, the input is copied there
-    once and the output copied back once (Keras' predict returns NumPy arrays).
+    strings, objects) takes the general path. For a model on a device, as in the general path, the input is
+    copied there once and the output copied back once (Keras' predict returns NumPy arrays).
     """
     if batch_size <= 0 or x.ndim == 0 or not 0 < x.shape[0] <= batch_size:
         return None
@@ -106,12 +114,12 @@ def _served(model, x, batch_size):
             a = x.astype(backend.default_float_dtype())
     elif kind not in "iu":
         return None
-    chain = ready_chain(model, a)
+    chain, device = ready_chain(model, a)
     if chain is None:
         return None
-    on_device = backend.xp is not np
+    on_device = device != "cpu"
     if on_device:
-        a = backend.to_device(a)  # where the general path's Tensor(x) puts it: the current device
+        a = backend.to_device(a, device)  # where the general path put it: the model's device
     with no_grad():
         for fn in chain:
             a = fn(a)

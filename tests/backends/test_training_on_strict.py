@@ -100,6 +100,25 @@ def test_training_leaves_the_device_at_most_once_per_logging_step(name):
     assert set(logs) == {"loss", "accuracy"} and all(isinstance(v, float) for v in logs.values())
 
 
+def test_a_model_built_on_the_device_runs_there_when_called_from_outside_the_block():
+    x, y = _data((8,))
+    with nf.device("strict"):
+        nf.random.set_seed(7)
+        model = nf.Sequential(_mlp())
+        model.compile("adam", "sparse_categorical_crossentropy")
+        inside = model.predict(x, verbose=0), model.predict(x[:1], verbose=0)
+    assert backend.get_device() == "cpu" and da.model_device(model) == "strict"
+    with strict.counting() as count:
+        outside = model.predict(x, verbose=0), model.predict(x[:1], verbose=0), model.predict(x[:1], verbose=0)
+    assert count.count == 3, "one copy back per predict, as inside the block"
+    for got, expected in zip(outside, inside + inside[1:]):
+        assert type(got) is np.ndarray
+        np.testing.assert_array_equal(got, expected)
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert {w.device for w in model.weights} == {"strict"} and backend.get_device() == "cpu"
+    assert isinstance(model.evaluate(x, y, verbose=0), float)
+
+
 def test_validation_and_the_progress_bar_read_once_per_logging_step(capsys):
     x, y = _data((8,), n=96)
     with nf.device("strict"):

@@ -103,7 +103,7 @@ def test_models_with_masks_keep_the_ordinary_path():
     model = keras.Sequential([keras.Input((6,)), layers.Embedding(10, 4, mask_zero=True), layers.LSTM(3)])
     ids = np.array([[1, 2, 3, 0, 0, 0], [4, 5, 6, 7, 8, 9]])
     np.testing.assert_array_equal(model.predict(ids, verbose=0), ordinary(model, ids))
-    assert [fns for _, fns in chain_of(model)] == [None]  # decided once: no chain
+    assert [fns for _, fns, _ in chain_of(model)] == [None]  # decided once: no chain
     np.testing.assert_array_equal(model.predict(ids, verbose=0), ordinary(model, ids))
 
 
@@ -115,7 +115,7 @@ def test_stateful_layers_keep_the_ordinary_path_and_step_once_per_call():
     model.layers[-1].reset_states()
     np.testing.assert_array_equal(model.predict(x, verbose=0), first)  # the first call advanced the state once
     assert not np.array_equal(first, second)
-    assert [fns for _, fns in chain_of(model)] == [None]
+    assert [fns for _, fns, _ in chain_of(model)] == [None]
 
 
 def test_a_wrong_input_still_names_the_layer():

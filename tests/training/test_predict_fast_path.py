@@ -126,7 +126,7 @@ def test_a_chain_built_from_unchecked_batches_does_not_skip_the_checks():
         yield wrong
 
     model.predict(batches(), verbose=0)
-    assert inference.ready_chain(model, wrong) is None
+    assert inference.ready_chain(model, wrong) == (None, None)
     with pytest.raises(errors.ShapeError):
         model.predict(wrong, verbose=0)
 
