@@ -1,7 +1,6 @@
 """The shared layer check (tests/layers/layer_check.py) run on the strict stand-in device: build, shapes, weight
 counts, config and file round trips, a training step, freezing — and the output equal to the NumPy device's
-(same seed). Layers not converted yet are listed in ``NOT_ON_DEVICE_YET`` with the reason, so the gap is
-visible and shrinks."""
+(same seed)."""
 from __future__ import annotations
 
 import numpy as np
@@ -139,11 +138,6 @@ CASES = {
                            {"trainable_weights": 3, "learning_rate": 0.1}),
 }
 
-#: Layers whose check does not pass on the strict device yet, each with the reason (the owner's file). A case
-#: listed here that starts passing fails the test: then remove it from this list.
-NOT_ON_DEVICE_YET: dict = {}
-
-
 def _check(name):
     factory, shape, out_shape, kwargs = CASES[name]
     nf.random.set_seed(3)
@@ -152,11 +146,6 @@ def _check(name):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_layer_check_on_strict_equals_numpy(name):
-    if name in NOT_ON_DEVICE_YET:
-        with pytest.raises(Exception):
-            with nf.device("strict"):
-                _check(name)
-        pytest.xfail(NOT_ON_DEVICE_YET[name])
     cpu = _check(name)
     with nf.device("strict"):
         out = _check(name)

@@ -18,9 +18,9 @@ READS_THE_HOST = {
     "nancumprod": "backward picks the zero-safe form when an input is 0 (one bool)",
     "logdet": "adds log(sign) only when a determinant is not positive (one bool)",
 }
-#: Ops another module adds that do not run on the strict device yet (their owners' files; see the README).
-NOT_ON_DEVICE_YET = {"fused_elementwise": "neuroflow/compile/fusable.py calls NumPy ufuncs directly",
-                     "torch_module": "runs a PyTorch module on host arrays (the TorchModuleWrapper interop)"}
+#: Ops that are host-only by nature, each with the reason (on a device they raise a clear DeviceError instead).
+HOST_ONLY_OPS = {"torch_module": "runs a PyTorch module on host arrays (the TorchModuleWrapper interop; the refusal "
+                                 "on a device: tests/layers/test_torch_module_wrapper.py)"}
 
 
 def _run(row, arrays, upstream_seed=1):
@@ -47,8 +47,8 @@ def _run(row, arrays, upstream_seed=1):
 def test_row_on_strict_equals_numpy_without_transfers(row):
     if nf.backend.get_device() != "cpu":
         pytest.skip("compares the strict device with the CPU run; run without NEUROFLOW_DEVICE")
-    if row.op in NOT_ON_DEVICE_YET:
-        pytest.xfail(NOT_ON_DEVICE_YET[row.op])
+    if row.op in HOST_ONLY_OPS:
+        pytest.skip(HOST_ONLY_OPS[row.op])
     arrays = _make_inputs(row, np.float32)
     cpu_outs, cpu_grads, _ = _run(row, [a.copy() for a in arrays])
     with nf.device("strict"):
