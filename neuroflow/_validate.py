@@ -10,7 +10,9 @@ This module sits on the bottom floor: it imports only :mod:`neuroflow.errors` an
 """
 from __future__ import annotations
 
+import functools
 import math
+import os
 import numbers
 
 import numpy as np
@@ -166,3 +168,47 @@ def resolved(get, value, who: str, arg: str):
         return get(value)
     except ConfigError as err:
         raise type(err)(f"{who}: {arg}: {err}") from None
+
+
+class AllocationError(ConfigError, MemoryError):
+    """An array larger than this machine's memory, refused before NumPy tries (and the OS kills the process)."""
+
+
+@functools.lru_cache(maxsize=None)
+def _memory_bytes() -> int:
+    """The machine's physical memory (read once: shapes are checked on every ``ops.zeros``)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # no sysconf (Windows): only refuse the absurd
+        return 1 << 50
+
+
+def int_tuple(value, who: str, arg: str, minimum: int | None = None) -> tuple:
+    """An int or a sequence of ints (each >= ``minimum``) as a tuple of ``int``: a shape, reps, a permutation.
+    ``2.5``, ``'3'`` or ``True`` as an entry is refused rather than truncated."""
+    expected = "an int or a tuple of ints" + (f" >= {minimum}" if minimum is not None else "")
+    if isinstance(value, (str, bytes)) or not (is_int(value) or hasattr(value, "__iter__")):
+        _fail(who, arg, expected, value, type_error=True)
+    dims = (value,) if is_int(value) else tuple(value)
+    if not all(is_int(d) for d in dims):
+        _fail(who, arg, expected, value, type_error=True)
+    if minimum is not None and any(d < minimum for d in dims):
+        _fail(who, arg, expected, value)
+    return tuple(int(d) for d in dims)
+
+
+def array_shape(value, who: str, arg: str = "shape", itemsize: int = 4) -> tuple:
+    """A full array shape (an int or a sequence of ints >= 0) as a tuple; an array of that shape and
+    ``itemsize`` must fit in the machine's memory, so ``(10**8, 10**8)`` is refused here rather than by a
+    MemoryError (or the OOM killer) deep inside NumPy."""
+    dims = int_tuple(value, who, arg, minimum=0)
+    fits_in_memory(dims, who, arg, itemsize)
+    return dims
+
+
+def fits_in_memory(dims: tuple, who: str, arg: str, itemsize: int = 4) -> None:
+    """An :class:`AllocationError` naming ``who`` and ``arg`` when an array of shape ``dims`` would not fit."""
+    size = math.prod(dims) * itemsize
+    if size > _memory_bytes():
+        raise AllocationError(f"{who}: {arg} {dims} needs {size / 2 ** 30:.3g} GiB, more than this machine's "
+                              f"{_memory_bytes() / 2 ** 30:.3g} GiB of memory")

@@ -142,7 +142,12 @@ def standardize_dtype(dtype) -> str:
         return "float32"
     if dtype is bool:
         return "bool"
-    return numpy.dtype(getattr(dtype, "name", dtype)).name
+    try:
+        return numpy.dtype(getattr(dtype, "name", dtype)).name
+    except TypeError:
+        from .errors import DTypeError
+        raise DTypeError(f"dtype: {dtype!r} is not a dtype; expected a name such as 'float32', 'int32' or "
+                         f"'bool'") from None
 
 
 def is_float_dtype(dtype) -> bool:

@@ -87,7 +87,7 @@ def get(identifier):
         identifier, config = identifier.get("class_name"), identifier.get("config", {})
         if identifier in _BY_NAME:
             return _BY_NAME[identifier].from_config(config)
-    elif identifier in _BY_NAME:
+    elif isinstance(identifier, str) and identifier in _BY_NAME:  # (a list is no name, nor hashable)
         return _BY_NAME[identifier]()
     raise ConfigError(f"unknown constraint {identifier!r}: {close_matches(str(identifier), _BY_NAME)}")
 

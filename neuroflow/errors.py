@@ -30,8 +30,8 @@ class ConfigError(NeuroflowError, ValueError):
     """An unknown name or a bad argument value (lists the valid names or the accepted range)."""
 
 
-class NotCompiledError(NeuroflowError, RuntimeError):
-    """A model used for training or evaluation before ``compile``."""
+class NotCompiledError(NeuroflowError, RuntimeError, ValueError):
+    """A model used for training or evaluation before ``compile`` (a ValueError too: what Keras raises)."""
 
 
 class DataError(NeuroflowError, ValueError):

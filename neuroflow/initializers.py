@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from . import backend
+from . import _validate, backend
 from . import random as nf_random
 from .errors import ConfigError, close_matches
 from .registry import deserialize_by_get, register_builtin
@@ -32,9 +32,11 @@ class Initializer:
     """Base class: subclasses implement ``sample(shape, rng) -> float64 or float32 array``."""
 
     def __call__(self, shape, dtype=None, rng=None):
-        shape = tuple(int(s) for s in shape)
+        # sample() draws in float64: the memory check counts 8 bytes an element
+        shape = _validate.array_shape(shape, type(self).__name__, itemsize=8)
         dtype = backend.default_float_dtype() if dtype is None else np.dtype(dtype)
-        rng = rng if rng is not None else (nf_random.generator(self.seed) if getattr(self, "seed", None) is not None
+        rng = rng if rng is not None else (nf_random.generator_for(self.seed, type(self).__name__)
+                                           if getattr(self, "seed", None) is not None
                                            else nf_random.default_generator())
         xp = backend.xp
         if xp is np:
@@ -46,6 +48,18 @@ class Initializer:
     def sample(self, shape, rng):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @property
+    def seed(self):
+        """``None``, an int or a ``keras.random.SeedGenerator`` (checked when set, as Keras does)."""
+        return self.__dict__.get("_seed")
+
+    @seed.setter
+    def seed(self, value):
+        if value is not None and not _validate.is_int(value) and not isinstance(value, nf_random.SeedGenerator):
+            raise _validate.ArgumentTypeError(f"{type(self).__name__}: seed must be None, an int or a "
+                                              f"keras.random.SeedGenerator, got {_validate.describe(value)}")
+        self._seed = value
+
     def get_config(self) -> dict:
         return {}
 
@@ -56,6 +70,9 @@ class Initializer:
 
 class Constant(Initializer):
     def __init__(self, value=0.0):
+        if isinstance(value, (str, bytes)):
+            raise _validate.ArgumentTypeError(f"{type(self).__name__}: value must be a number or an array, got "
+                                              f"{_validate.describe(value)}")
         self.value = value
 
     def sample(self, shape, rng):
@@ -85,6 +102,8 @@ class RandomUniform(Initializer):
     """Uniform in [minval, maxval); Keras' default (-0.05, 0.05) is also Keras 1's ``'uniform'``."""
 
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        maxval = _validate.finite_float(maxval, "RandomUniform", "maxval")
+        minval = _validate.finite_float(minval, "RandomUniform", "minval", high=maxval)
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
     def sample(self, shape, rng):
@@ -96,7 +115,9 @@ class RandomUniform(Initializer):
 
 class RandomNormal(Initializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        self.mean, self.stddev, self.seed = mean, stddev, seed
+        who = type(self).__name__
+        self.mean = _validate.finite_float(mean, who, "mean")
+        self.stddev, self.seed = _validate.non_negative_float(stddev, who, "stddev"), seed
 
     def sample(self, shape, rng):
         return rng.normal(self.mean, self.stddev, size=shape)
@@ -118,7 +139,9 @@ def _truncated_normal(rng, shape, stddev):
 
 class TruncatedNormal(Initializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        self.mean, self.stddev, self.seed = mean, stddev, seed
+        who = type(self).__name__
+        self.mean = _validate.finite_float(mean, who, "mean")
+        self.stddev, self.seed = _validate.non_negative_float(stddev, who, "stddev"), seed
 
     def sample(self, shape, rng):
         return self.mean + _truncated_normal(rng, shape, self.stddev)
@@ -136,6 +159,7 @@ class VarianceScaling(Initializer):
             raise ConfigError(f"VarianceScaling: mode must be 'fan_in', 'fan_out' or 'fan_avg', got {mode!r}")
         if distribution not in ("truncated_normal", "untruncated_normal", "uniform", "normal"):
             raise ConfigError(f"VarianceScaling: unknown distribution {distribution!r}")
+        scale = _validate.positive_float(scale, type(self).__name__, "scale")
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
 
     def sample(self, shape, rng):
@@ -177,7 +201,7 @@ LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal")
 
 class Orthogonal(Initializer):
     def __init__(self, gain=1.0, seed=None):
-        self.gain, self.seed = gain, seed
+        self.gain, self.seed = _validate.finite_float(gain, type(self).__name__, "gain"), seed
 
     def sample(self, shape, rng):
         if len(shape) < 2:

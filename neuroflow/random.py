@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend
+from . import _validate, backend
 from .autograd.tensor import Tensor, as_tensor
 from .backend import default_float_dtype, get_array_module
 from .errors import ConfigError
@@ -32,9 +32,10 @@ def set_seed(seed: int) -> None:
     global _root, _default
     import random as _pyrandom
 
-    _root = np.random.SeedSequence(int(seed))
+    seed = _validate.integer(seed, "set_random_seed", "seed", minimum=0)  # Keras refuses others too (NumPy does)
+    _root = np.random.SeedSequence(seed)
     _default = np.random.default_rng(_root.spawn(1)[0])
-    _pyrandom.seed(int(seed))
+    _pyrandom.seed(seed)
 
 
 def generator(seed: int | None = None) -> np.random.Generator:
@@ -44,7 +45,7 @@ def generator(seed: int | None = None) -> np.random.Generator:
     :func:`set_seed` (so a fixed global seed makes the sequence of generators reproducible).
     """
     if seed is not None:
-        return np.random.default_rng(int(seed))
+        return np.random.default_rng(int(seed) & 0xFFFFFFFFFFFFFFFF)  # a negative seed is a seed too (Keras)
     return np.random.default_rng(_root.spawn(1)[0])
 
 
@@ -108,21 +109,31 @@ def generator_for(seed, who: str) -> np.random.Generator:
     if isinstance(seed, SeedGenerator):
         return seed.generator()
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        return np.random.default_rng(int(seed))
+        return generator(seed)
     raise ConfigError(f"{who}: seed must be None, an int or a keras.random.SeedGenerator, got {seed!r} "
                       f"({type(seed).__name__})")
 
 
 def _shape(shape, who: str) -> tuple:
-    if isinstance(shape, (int, np.integer)):
-        shape = (int(shape),)
+    return _validate.array_shape(shape, who)
+
+
+def _param(value, who: str, arg: str, low, low_open=False, high=None):
+    """A distribution's parameter within its bounds: a number is checked here, naming the argument; an array
+    is left to the draw (whose ValueError :func:`_sample` words for the caller)."""
+    if _validate.is_number(value) or isinstance(value, (str, bytes, type(None))):
+        return _validate.finite_float(value, who, arg, low, high, low_open=low_open)
+    return value
+
+
+def _sample(seed, who: str, method: str, shape, *params):
+    """``Generator.<method>(*params, shape)`` on the current device, with a bad parameter or shape as a
+    ConfigError naming ``who`` rather than NumPy's bare ``ValueError``."""
+    shape, draw = _shape(shape, who), getattr(_draws(seed, who), method)
     try:
-        shape = tuple(int(d) for d in shape)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{who}: shape must be a tuple of non-negative ints, got {shape!r}") from None
-    if any(d < 0 for d in shape):
-        raise ConfigError(f"{who}: shape must be a tuple of non-negative ints, got {shape}")
-    return shape
+        return draw(*params, shape)
+    except ValueError as err:
+        raise ConfigError(f"{who}: a parameter is out of range ({err})") from None
 
 
 def _float_dtype(dtype, who: str) -> np.dtype:
@@ -134,7 +145,8 @@ def _float_dtype(dtype, who: str) -> np.dtype:
 
 def _array(x, dtype=None):
     x = x.data if isinstance(x, Tensor) else x
-    return get_array_module(x).asarray(x, dtype=dtype)  # device data stays on its device
+    xp = get_array_module(x)  # device data stays on its device; host data goes to the current one (the draws')
+    return (backend.xp if xp is np else xp).asarray(x, dtype=dtype)
 
 
 def _tensor(values, dtype) -> Tensor:
@@ -149,13 +161,16 @@ def _draws(seed, who: str):
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
     """Draws from N(mean, stddev^2). Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.normal")
-    return _tensor(_draws(seed, "random.normal").normal(mean, stddev, _shape(shape, "random.normal")), dt)
+    stddev = _param(stddev, "random.normal", "stddev", 0)
+    return _tensor(_sample(seed, "random.normal", "normal", shape, mean, stddev), dt)
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tensor:
     """Draws from U[minval, maxval). Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.uniform")
-    return _tensor(_draws(seed, "random.uniform").uniform(minval, maxval, _shape(shape, "random.uniform")), dt)
+    if _validate.is_number(minval):
+        maxval = _param(maxval, "random.uniform", "maxval", minval)  # NumPy refuses maxval < minval
+    return _tensor(_sample(seed, "random.uniform", "uniform", shape, minval, maxval), dt)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
@@ -194,7 +209,8 @@ def categorical(logits, num_samples, dtype="int32", seed=None) -> Tensor:
     xp = get_array_module(z)
     cdf = xp.cumsum(xp.exp(z - z.max(axis=1, keepdims=True)), axis=1)
     cdf /= cdf[:, -1:]
-    u = device_generator(generator_for(seed, "random.categorical"), xp).random((z.shape[0], int(num_samples)))
+    num_samples = _validate.positive_int(num_samples, "random.categorical", "num_samples")
+    u = device_generator(generator_for(seed, "random.categorical"), xp).random((z.shape[0], num_samples))
     ids = xp.minimum((u[:, :, None] >= cdf[:, None, :]).sum(-1), z.shape[1] - 1)
     return Tensor(ids.astype(np.dtype(dtype)), dtype=np.dtype(dtype))
 
@@ -217,6 +233,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None) -> Tensor:
 def shuffle(x, axis=0, seed=None) -> Tensor:
     """``x`` permuted along ``axis`` (a constant: no gradient). Shapes: any -> same."""
     arr = _array(x).copy()
+    _validate.integer(axis, "random.shuffle", "axis", -max(arr.ndim, 1), max(arr.ndim, 1) - 1)
     rng = device_generator(generator_for(seed, "random.shuffle"), get_array_module(arr))
     return Tensor(rng.permutation(arr, axis=axis), dtype=arr.dtype)
 
@@ -224,19 +241,23 @@ def shuffle(x, axis=0, seed=None) -> Tensor:
 def gamma(shape, alpha, dtype=None, seed=None) -> Tensor:
     """Draws from Gamma(alpha, 1). Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.gamma")
-    return _tensor(_draws(seed, "random.gamma").gamma(_array(alpha, np.float64), 1.0, _shape(shape, "random.gamma")),
-                   dt)
+    alpha = _param(alpha, "random.gamma", "alpha", 0, low_open=True)
+    return _tensor(_sample(seed, "random.gamma", "gamma", shape, _array(alpha, np.float64), 1.0), dt)
 
 
 def binomial(shape, counts, probabilities, dtype=None, seed=None) -> Tensor:
     """Draws from Binomial(counts, probabilities), as floats like Keras. Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.binomial")
+    counts = _param(counts, "random.binomial", "counts", 0)
+    probabilities = _param(probabilities, "random.binomial", "probabilities", 0, high=1)
     n, p = _array(counts).astype(np.int64), _array(probabilities, np.float64)
-    return _tensor(_draws(seed, "random.binomial").binomial(n, p, _shape(shape, "random.binomial")), dt)
+    return _tensor(_sample(seed, "random.binomial", "binomial", shape, n, p), dt)
 
 
 def beta(shape, alpha, beta, dtype=None, seed=None) -> Tensor:
     """Draws from Beta(alpha, beta). Shapes: -> ``shape``."""
     dt = _float_dtype(dtype, "random.beta")
+    alpha = _param(alpha, "random.beta", "alpha", 0, low_open=True)
+    beta = _param(beta, "random.beta", "beta", 0, low_open=True)
     a, b = _array(alpha, np.float64), _array(beta, np.float64)
-    return _tensor(_draws(seed, "random.beta").beta(a, b, _shape(shape, "random.beta")), dt)
+    return _tensor(_sample(seed, "random.beta", "beta", shape, a, b), dt)

@@ -1,7 +1,7 @@
 """Weight regularizers (``l1``, ``l2``, ``l1_l2``): each maps a weight Tensor to a scalar penalty added to the loss."""
 from __future__ import annotations
 
-from . import ops
+from . import _validate, ops
 from .errors import ConfigError, close_matches
 from .registry import deserialize_by_get, register_builtin
 
@@ -26,7 +26,10 @@ class L1L2(Regularizer):
     """``l1 * sum(|x|) + l2 * sum(x^2)``."""
 
     def __init__(self, l1=0.0, l2=0.0):
-        self.l1, self.l2 = float(l1), float(l2)
+        # None reads as 0 (Keras' default); a negative, NaN or string strength is refused, as Keras does
+        who = type(self).__name__
+        self.l1 = _validate.non_negative_float(0.0 if l1 is None else l1, who, "l1")
+        self.l2 = _validate.non_negative_float(0.0 if l2 is None else l2, who, "l2")
 
     def __call__(self, x):
         penalty = 0.0
@@ -78,7 +81,7 @@ class OrthogonalRegularizer(Regularizer):
     def __init__(self, factor=0.01, mode="rows"):
         if mode not in ("rows", "columns"):
             raise ConfigError(f"OrthogonalRegularizer: mode must be 'rows' or 'columns', got {mode!r}")
-        self.factor, self.mode = float(factor), mode
+        self.factor, self.mode = _validate.non_negative_float(factor, "OrthogonalRegularizer", "factor"), mode
 
     def __call__(self, x):
         if x.ndim != 2:

@@ -187,7 +187,7 @@ CASES = [
     ("DBN empty", lambda: DBN([]), ConfigError, ["hidden_units", "[]"]),
     ("DBN persistent str", lambda: DBN([4], persistent="yes"), ConfigError, ["persistent", "'yes'"]),
     # --- fit / evaluate / predict --------------------------------------------------------------------------------
-    ("fit epochs 0", lambda: fit(epochs=0), ConfigError, ["epochs", "0"]),
+    ("fit epochs -1", lambda: fit(epochs=-1), ConfigError, ["epochs", "-1"]),
     ("fit epochs True", lambda: fit(epochs=True), ConfigError, ["epochs", "True"]),
     ("fit batch_size str", lambda: fit(batch_size="32"), ConfigError, ["batch_size", "'32'"]),
     ("fit initial_epoch -1", lambda: fit(initial_epoch=-1), ConfigError, ["initial_epoch", "-1"]),

@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import threading
 
+from .._validate import AllocationError
+from ..errors import DTypeError, NeuroflowError
 from ..backend import check_same_device, get_array_module
 
 
@@ -153,9 +155,15 @@ class Function:
         Tensor = _tensor_class[0]
         try:
             y = self.forward(*[t.data for t in inputs])
-        except TypeError:  # host and device arrays mixed? then say so, naming the op (free when nothing fails)
+        except TypeError as err:  # host and device arrays mixed? then say so, naming the op (free when nothing fails)
             check_same_device(self.name, [t.data for t in inputs])
-            raise
+            if isinstance(err, NeuroflowError):
+                raise
+            # else NumPy refused the dtypes (a bool negated, a string added): say which op and which dtypes
+            raise DTypeError(f"{self.name}: cannot compute on dtype(s) {[t.dtype.name for t in inputs]} "
+                             f"({err})") from err
+        except MemoryError as err:  # an output larger than memory (a huge tile, resize, pad): name the op
+            raise AllocationError(f"{self.name}: {err} (input shapes {[t.shape for t in inputs]})") from None
         if _grad_mode.enabled:
             for t in inputs:
                 if t.requires_grad:

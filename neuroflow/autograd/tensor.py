@@ -34,7 +34,11 @@ def _to_array(data, dtype=None):
         if arr.dtype.kind in "biuf":
             return arr
         raise DTypeError(f"Tensor: cannot hold an array of dtype {arr.dtype}; expected a number or bool dtype")
-    arr = xp.asarray(data)
+    try:
+        arr = xp.asarray(data)
+    except ValueError:  # NumPy's "inhomogeneous shape"
+        raise ShapeError(f"Tensor: nested lists of different lengths (ragged) cannot make a tensor, got "
+                         f"{repr(data)[:60]}; pad them to one length first (keras.utils.pad_sequences)") from None
     if arr.dtype.kind == "b":
         return arr
     if arr.dtype.kind not in "iuf":

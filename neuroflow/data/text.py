@@ -6,10 +6,12 @@ Splitting strings is Python work per document (as it is in any pure-Python token
 from __future__ import annotations
 
 import collections
+import os
 import re
 
 import numpy as np
 
+from .._validate import ArgumentTypeError, describe
 from ..errors import ConfigError, DataError
 from .dataset import Dataset
 from .directory import check_split, labelled_files, split_and_batch
@@ -119,6 +121,15 @@ class TextVectorization:
 
     def set_vocabulary(self, vocabulary):
         """Use a fixed vocabulary (a list of tokens; leading special tokens, if present, are recognised)."""
+        if isinstance(vocabulary, (str, os.PathLike)):  # Keras: a text file, one token a line
+            if not os.path.isfile(vocabulary):
+                raise ConfigError(f"vocabulary {os.fspath(vocabulary)!r:.200} is not a file; give "
+                                  f"a list of tokens or the path of a text file with one token a line")
+            with open(vocabulary, encoding="utf-8") as f:
+                vocabulary = f.read().splitlines()
+        if not hasattr(vocabulary, "__iter__") or isinstance(vocabulary, bytes):
+            raise ArgumentTypeError(f"vocabulary must be a list of tokens or a file path, got "
+                                    f"{describe(vocabulary)}")
         vocab = [str(t) for t in vocabulary]
         if vocab[:len(self._specials)] == self._specials:
             vocab = vocab[len(self._specials):]

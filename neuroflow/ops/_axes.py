@@ -1,6 +1,7 @@
 """Axis normalisation shared by reductions and shape ops, with errors in the user's terms."""
 from __future__ import annotations
 
+from .._validate import ArgumentTypeError, describe, is_int
 from ..errors import ShapeError
 
 
@@ -8,7 +9,9 @@ def normalize_axes(axis, ndim: int, op: str) -> tuple:
     """``axis`` (None, int or sequence) as a sorted tuple of non-negative axes; None means all axes."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = (axis,) if is_int(axis) else tuple(axis) if isinstance(axis, (tuple, list)) else None
+    if axes is None or not all(is_int(a) for a in axes):
+        raise ArgumentTypeError(f"{op}: axis must be None, an int or a tuple of ints, got {describe(axis)}")
     out = []
     for a in axes:
         if not -ndim <= a < max(ndim, 1):

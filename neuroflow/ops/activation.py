@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import math
 
+from .._validate import finite_float
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_tensor
 from ..backend import get_array_module
+from ._axes import normalize_axes
+from ._binary import float_input
 from ._registry import differentiable
 
 SELU_ALPHA = 1.6732632423543772
@@ -250,6 +253,9 @@ class Softmax(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
+        if x.size == 0:  # an empty axis: nothing to normalise (max() has no identity to start from)
+            self.y = x.copy()
+            return self.y
         e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
         self.y = e / e.sum(axis=self.axis, keepdims=True)
         return self.y
@@ -271,6 +277,9 @@ class LogSoftmax(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
+        if x.size == 0:  # as in Softmax
+            self.y = x.copy()
+            return self.y
         shifted = x - x.max(axis=self.axis, keepdims=True)
         self.y = shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
         return self.y
@@ -298,13 +307,13 @@ def _graph_xp():
 @differentiable
 def sigmoid(x):
     """Logistic sigmoid ``1 / (1 + e^-x)``, stable for large ``|x|``."""
-    return Sigmoid().apply(as_tensor(x))
+    return Sigmoid().apply(float_input(x))
 
 
 @differentiable
 def tanh(x):
     """Hyperbolic tangent."""
-    return Tanh().apply(as_tensor(x))
+    return Tanh().apply(float_input(x))
 
 
 @differentiable
@@ -316,13 +325,13 @@ def relu(x):
 @differentiable
 def leaky_relu(x, negative_slope=0.2):
     """``x`` for ``x > 0``, else ``negative_slope * x`` (Keras' default slope is 0.2)."""
-    return LeakyRelu(negative_slope).apply(as_tensor(x))
+    return LeakyRelu(finite_float(negative_slope, "leaky_relu", "negative_slope")).apply(as_tensor(x))
 
 
 @differentiable
 def elu(x, alpha=1.0):
     """``x`` for ``x > 0``, else ``alpha * (e^x - 1)``."""
-    return Elu(alpha).apply(as_tensor(x))
+    return Elu(finite_float(alpha, "elu", "alpha")).apply(as_tensor(x))
 
 
 @differentiable
@@ -368,13 +377,17 @@ def gelu(x, approximate=True):
 @differentiable
 def softmax(x, axis=-1):
     """``exp(x) / sum(exp(x))`` over ``axis``, shifted by the maximum for stability."""
-    return Softmax(axis).apply(as_tensor(x))
+    x = as_tensor(x)
+    normalize_axes(axis, x.ndim, "softmax")  # a bad axis named here, not as NumPy's AxisError
+    return Softmax(axis).apply(x)
 
 
 @differentiable
 def log_softmax(x, axis=-1):
     """``x - logsumexp(x)`` over ``axis``, stable for large logits."""
-    return LogSoftmax(axis).apply(as_tensor(x))
+    x = as_tensor(x)
+    normalize_axes(axis, x.ndim, "log_softmax")  # a bad axis named here, not as NumPy's AxisError
+    return LogSoftmax(axis).apply(x)
 
 
 #: The one-node Function of each Keras activation that has one (default arguments; softmax over the last axis):

@@ -253,12 +253,17 @@ def _tri_mask(x, k, lower):
     return mask if lower else ~xp.tri(n, m, k - 1, dtype=bool)
 
 
+def _zero(x):
+    """A zero of ``x``'s dtype (a Python 0.0 would turn an integer or bool ``x`` into floats)."""
+    return get_array_module(x.data).zeros((), x.dtype)
+
+
 @differentiable
 def tril(x, k=0):
     """The lower triangle (at and below diagonal ``k``) of the last two axes; zeros above.
     Shapes: ``(..., n, m)`` -> same."""
     x = as_tensor(x)
-    return where(_tri_mask(x, k, True), x, 0.0)
+    return where(_tri_mask(x, k, True), x, _zero(x))
 
 
 @differentiable
@@ -266,7 +271,7 @@ def triu(x, k=0):
     """The upper triangle (at and above diagonal ``k``) of the last two axes; zeros below.
     Shapes: ``(..., n, m)`` -> same."""
     x = as_tensor(x)
-    return where(_tri_mask(x, k, False), x, 0.0)
+    return where(_tri_mask(x, k, False), x, _zero(x))
 
 
 @differentiable

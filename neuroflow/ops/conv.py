@@ -210,13 +210,14 @@ def _im2col(xpd, g: Geometry):
     the kernel needs only a reshape to multiply it.
     """
     view = _windows(xpd, g)
-    rows = xpd.shape[0] * math.prod(g.out_shape)
+    # sizes spelled out, not -1: NumPy cannot infer a -1 beside an empty batch's zero rows
+    rows, cg = xpd.shape[0] * math.prod(g.out_shape), xpd.shape[-1] // g.groups
     if g.groups == 1:
         cols = conv_native.copy_rows(view)  # the one copy, split over the threads
-        return (view if cols is None else cols).reshape(1, rows, -1)
-    view = view.reshape(view.shape[:-1] + (g.groups, -1))  # (N, *out, *k, G, Cg), still a view
+        return (view if cols is None else cols).reshape(1, rows, math.prod(g.kernel) * cg)
+    view = view.reshape(view.shape[:-1] + (g.groups, cg))  # (N, *out, *k, G, Cg), still a view
     view = get_array_module(xpd).moveaxis(view, -2, 0)
-    return view.reshape(g.groups, rows, -1)  # the one copy
+    return view.reshape(g.groups, rows, math.prod(g.kernel) * cg)  # the one copy
 
 
 def _col2im(gcols, g: Geometry, n_batch: int, c: int):
@@ -296,7 +297,7 @@ def _cols_times_kernel(cols, wm, n_batch: int, out_shape):
     y = _matmul(cols, wm)
     if y.shape[0] != 1:
         y = y.transpose(1, 0, 2)  # group-major -> channel index g * Cog + o, as Keras orders grouped outputs
-    return y.reshape((n_batch,) + tuple(out_shape) + (-1,))
+    return y.reshape((n_batch,) + tuple(out_shape) + (wm.shape[0] * wm.shape[-1],))  # not -1: n_batch may be 0
 
 
 def _grad_matrix(gy, groups: int):
@@ -425,7 +426,7 @@ class DepthwiseConv(Function):
         xpd = g.pad(x)
         sub_x, sub_w, sub_y = _depthwise_subscripts(len(g.kernel), wk.ndim > len(g.kernel) + 1)
         y = xp.einsum(f"{sub_x},{sub_w}->{sub_y}", _windows(xpd, g), wk)
-        y = y.reshape((x.shape[0],) + g.out_shape + (-1,))  # channel c * M + m
+        y = y.reshape((x.shape[0],) + g.out_shape + (w.shape[-2] * w.shape[-1],))  # channel c * M + m
         if b is not None:
             y += b
         self.w, self.x_shape = w, x.shape

@@ -5,6 +5,9 @@ unless ``dtype`` says otherwise, as in Keras; integer ranges stay integers.
 """
 from __future__ import annotations
 
+import math
+
+from .. import _validate
 from ..autograd.tensor import Tensor
 from ..backend import default_float_dtype, get_array_module
 from ..errors import ConfigError
@@ -22,15 +25,7 @@ def _dtype(dtype, default=None):
 
 
 def _shape(shape, who):
-    if isinstance(shape, int):
-        shape = (shape,)
-    try:
-        shape = tuple(int(d) for d in shape)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{who}: shape must be an int or a tuple of ints, got {shape!r}") from None
-    if any(d < 0 for d in shape):
-        raise ConfigError(f"{who}: shape must not have negative sizes, got {shape}")
-    return shape
+    return _validate.array_shape(shape, who)
 
 
 def _const(arr):
@@ -106,7 +101,8 @@ def empty_like(x, dtype=None):
 @not_differentiable
 def eye(N, M=None, k=0, dtype=None):
     """Ones on the ``k``-th diagonal. Shapes: -> ``(N, M or N)``."""
-    return _const(get_array_module().eye(int(N), None if M is None else int(M), int(k), dtype=_dtype(dtype)))
+    N, M = _shape((N, N if M is None else M), "eye")  # negative or fractional sizes: a ConfigError
+    return _const(get_array_module().eye(N, M, int(k), dtype=_dtype(dtype)))
 
 
 @not_differentiable
@@ -118,7 +114,8 @@ def identity(n, dtype=None):
 @not_differentiable
 def tri(N, M=None, k=0, dtype=None):
     """Ones at and below the ``k``-th diagonal. Shapes: -> ``(N, M or N)``."""
-    return _const(get_array_module().tri(int(N), None if M is None else int(M), int(k), dtype=_dtype(dtype)))
+    N, M = _shape((N, N if M is None else M), "tri")  # negative or fractional sizes: a ConfigError
+    return _const(get_array_module().tri(N, M, int(k), dtype=_dtype(dtype)))
 
 
 @not_differentiable
@@ -133,14 +130,19 @@ def arange(start, stop=None, step=None, dtype=None):
     args = [a for a in (start, stop, step) if a is not None]
     if dtype is None:
         dtype = "int32" if all(float(a).is_integer() and not isinstance(a, float) for a in args) else None
+    if all(_validate.is_number(a) for a in args):  # the length, checked before NumPy tries to allocate it
+        first, last = (0, start) if stop is None else (start, stop)
+        _validate.fits_in_memory((max(0, math.ceil((last - first) / (1 if step is None else step))),), "arange",
+                                 "the output shape", itemsize=8)
     return _const(xp.arange(start, stop, 1 if step is None else step).astype(_dtype(dtype)))
 
 
 @not_differentiable
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
     """``num`` evenly spaced values from ``start`` to ``stop``. Shapes: -> ``(num,)`` (start/stop arrays add axes)."""
-    xp = get_array_module()
-    out = xp.linspace(_data(start), _data(stop), int(num), endpoint=endpoint, retstep=retstep, axis=axis)
+    xp, num = get_array_module(), _validate.non_negative_int(num, "linspace", "num")
+    _validate.fits_in_memory((num,), "linspace", "num", itemsize=8)
+    out = xp.linspace(_data(start), _data(stop), num, endpoint=endpoint, retstep=retstep, axis=axis)
     if retstep:
         return _const(out[0].astype(_dtype(dtype))), out[1]
     return _const(out.astype(_dtype(dtype)))
@@ -149,16 +151,18 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 @not_differentiable
 def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
     """``base ** linspace(start, stop, num)``. Shapes: -> ``(num,)``."""
-    xp = get_array_module()
-    return _const(xp.logspace(_data(start), _data(stop), int(num), endpoint=endpoint, base=base,
+    xp, num = get_array_module(), _validate.non_negative_int(num, "logspace", "num")
+    _validate.fits_in_memory((num,), "logspace", "num", itemsize=8)
+    return _const(xp.logspace(_data(start), _data(stop), num, endpoint=endpoint, base=base,
                               axis=axis).astype(_dtype(dtype)))
 
 
 @not_differentiable
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """``num`` values in geometric progression from ``start`` to ``stop``. Shapes: -> ``(num,)``."""
-    xp = get_array_module()
-    return _const(xp.geomspace(_data(start), _data(stop), int(num), endpoint=endpoint,
+    xp, num = get_array_module(), _validate.non_negative_int(num, "geomspace", "num")
+    _validate.fits_in_memory((num,), "geomspace", "num", itemsize=8)
+    return _const(xp.geomspace(_data(start), _data(stop), num, endpoint=endpoint,
                                axis=axis).astype(_dtype(dtype)))
 
 

@@ -12,9 +12,9 @@ import math
 
 from ..autograd.function import Function, sum_to
 from ..autograd.higher_order import sum_to_graph
-from ..autograd.tensor import Tensor, as_tensor
+from ..autograd.tensor import Tensor
 from ..backend import get_array_module
-from ._binary import apply_broadcasting, binary_inputs
+from ._binary import apply_broadcasting, binary_inputs, float_input as _float_input
 from ._registry import differentiable, not_differentiable
 from .activation import _erf_and_derivative
 
@@ -200,14 +200,6 @@ def _graph_xp():
 _GRAPH_XP = _GraphNamespace()
 
 
-def _float_input(x):
-    x = as_tensor(x)
-    if x.dtype.kind != "f":  # integer input: compute in the default float dtype, as Keras does
-        from .math import cast
-        x = cast(x, None)
-    return x
-
-
 def _node_class(base, name):
     return type(name.title().replace("_", ""), (base,), {"__slots__": (), "rule": name, "label": name,
                                                           "__module__": __name__})
@@ -228,7 +220,7 @@ def _make_binary(name):
 
     def op(x1, x2):
         a, b = binary_inputs(x1, x2)
-        if a.dtype.kind != "f" and b.dtype.kind != "f":
+        if a.dtype.kind != "f" and name not in ("mod", "fmod"):  # integer remainders stay integers, as in Keras
             a, b = _float_input(a), _float_input(b)
         return apply_broadcasting(node(), name, a, b)
     op.__name__ = op.__qualname__ = name
@@ -251,6 +243,7 @@ def _make_constant(name, fn, doc, nargs=1):
     def op(*args):
         if len(args) != nargs:
             raise TypeError(f"{name}() takes {nargs} argument(s), got {len(args)}")
+        args = binary_inputs(*args) if nargs == 2 else args  # Keras' promotion, not NumPy's
         out = fn(get_array_module(), *[_data(a) for a in args])
         arr = get_array_module().asarray(out)
         return Tensor(arr, dtype=arr.dtype)

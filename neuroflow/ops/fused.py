@@ -60,6 +60,8 @@ class Linear(Function):
 
     def forward(self, x, w, b=None):
         xp = get_array_module(x)
+        if x.dtype.kind != "f":  # integer/bool inputs take the kernel's dtype (Keras), not NumPy's float64
+            x = x.astype(w.dtype)
         self.x, self.w = x, w
         z = x @ w
         if b is not None:

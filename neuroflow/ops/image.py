@@ -17,6 +17,7 @@ interpolated: ``reflect`` ``(d c b a | a b c d | d c b a)``, ``wrap`` ``(a b c d
 """
 from __future__ import annotations
 
+from .._validate import fits_in_memory
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
 from ..errors import ConfigError, ShapeError
@@ -80,6 +81,7 @@ def crop_or_pad_to_aspect(x, size, crop: bool, pad: bool, fill_value=0.0):
 def resize_array(x, size, interpolation="bilinear"):
     """Array kernel of :func:`resize`: ``(batch, h, w, c)`` float -> ``(batch, *size, c)``, separable gathers."""
     th, tw = size
+    fits_in_memory((x.shape[0], th, tw, x.shape[-1]), "resize", "size")  # before the gathers allocate it
     # Resample the axis that shrinks most first: the second pass then runs on the smaller array.
     order = (1, 2) if th / x.shape[1] <= tw / x.shape[2] else (2, 1)
     for axis in order:

@@ -12,6 +12,7 @@ from ..autograd.functional import keras_jvp as jvp  # noqa: F401 - Keras' ops.jv
 from ..autograd.tensor import Tensor, as_tensor
 from ..backend import get_array_module
 from ..errors import ConfigError, ShapeError
+from ._axes import normalize_axes
 from ._registry import differentiable, not_differentiable
 from .elementwise import reciprocal  # noqa: F401 - part of the namespace users expect beside inv
 from .math import abs as _abs, log, matmul, power, sqrt
@@ -254,8 +255,8 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - NumPy's argume
         if x.ndim > 2:
             raise ConfigError(f"norm: ord={ord!r} needs axis for a tensor of rank {x.ndim}")
         axis = tuple(range(x.ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    axes = tuple(a % x.ndim for a in axes)
+    normalize_axes(axis, x.ndim, "norm")  # refuses a bad axis; the order given matters for matrix norms
+    axes = tuple(a % x.ndim for a in ((axis,) if isinstance(axis, int) else tuple(axis)))
     if len(axes) == 1:
         return _vector_norm(x, ord, axes[0], keepdims)
     if len(axes) != 2:
@@ -295,6 +296,9 @@ def _matrix_norm(x, ord, axes, keepdims):
     elif ord in (float("inf"), -float("inf")):
         s = _sum(a, axis=c, keepdims=True)
         out = (_max if ord > 0 else _min)(s, axis=r, keepdims=True)
+    elif ord not in (2, -2, "nuc"):
+        raise ConfigError(f"norm: ord must be one of None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf for a matrix "
+                          f"norm, got {ord!r}")
     else:
         arr = get_array_module(x).linalg.norm(x.data, ord=ord, axis=axes, keepdims=keepdims)
         return _const(arr.astype(x.dtype))  # nuclear and spectral norms: no gradient yet

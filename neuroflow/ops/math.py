@@ -10,7 +10,8 @@ from ..autograd.higher_order import sum_to_graph
 from ..autograd.tensor import Tensor, as_tensor
 from ..backend import get_array_module
 from ..errors import ShapeError
-from ._binary import apply_broadcasting, binary_inputs
+from ._binary import apply_broadcasting, binary_inputs, float_input
+from .cast import Cast, cast  # noqa: F401 - part of ops.math's names
 from ._registry import differentiable
 
 
@@ -101,8 +102,11 @@ def multiply(a, b):
 
 @differentiable
 def divide(a, b):
-    """``a / b`` element-wise with broadcasting. Shapes: broadcastable -> broadcast shape."""
+    """``a / b`` element-wise with broadcasting (integers divide into floatx, as in Keras). Shapes: broadcastable
+    -> broadcast shape."""
     a, b = binary_inputs(a, b)
+    if a.dtype.kind != "f":
+        a, b = float_input(a), float_input(b)
     return apply_broadcasting(Divide(), "divide", a, b)
 
 
@@ -224,7 +228,7 @@ class Sqrt(Function):
 @differentiable
 def sqrt(x):
     """Square root. Shapes: any -> same. The gradient at 0 is inf, as in NumPy/PyTorch."""
-    return Sqrt().apply(as_tensor(x))
+    return Sqrt().apply(float_input(x))
 
 
 # --- exponentials and logarithms -----------------------------------------------------------------------------------
@@ -287,25 +291,25 @@ class Log1p(Function):
 @differentiable
 def exp(x):
     """``e ** x``. Shapes: any -> same."""
-    return Exp().apply(as_tensor(x))
+    return Exp().apply(float_input(x))
 
 
 @differentiable
 def expm1(x):
     """``e ** x - 1``, accurate for small ``x``. Shapes: any -> same."""
-    return Expm1().apply(as_tensor(x))
+    return Expm1().apply(float_input(x))
 
 
 @differentiable
 def log(x):
     """Natural logarithm. Shapes: any -> same."""
-    return Log().apply(as_tensor(x))
+    return Log().apply(float_input(x))
 
 
 @differentiable
 def log1p(x):
     """``log(1 + x)``, accurate for small ``x``. Shapes: any -> same."""
-    return Log1p().apply(as_tensor(x))
+    return Log1p().apply(float_input(x))
 
 
 # --- magnitude and selection ------------------------------------------------------------------------------------------
@@ -448,36 +452,6 @@ def where(condition, x, y):
     except ValueError as err:
         raise ShapeError(f"where: condition {cond.shape}, x {x.shape} and y {y.shape} cannot be broadcast "
                          f"together") from err
-
-
-class Cast(Function):
-    """A float-to-float dtype change; its gradient is cast back to the source dtype."""
-    __slots__ = ("src", "dst")
-
-    def __init__(self, src, dst):
-        self.src, self.dst = src, dst
-
-    def forward(self, x):  # the cast happens here, so that a replayed (compiled) step casts too
-        return x.astype(self.dst)
-
-    def backward(self, g):
-        return (g.astype(self.src),)
-
-    def backward_graph(self, g):
-        return (cast(g, self.src),)
-
-
-@differentiable
-def cast(x, dtype):
-    """A copy of ``x`` in ``dtype``; differentiable between float dtypes. Shapes: any -> same."""
-    x = as_tensor(x)
-    xp = get_array_module(x.data)
-    dtype = xp.dtype(dtype)
-    if dtype == x.dtype:
-        return x
-    if dtype.kind != "f" or x.dtype.kind != "f":
-        return Tensor._from_op(x.data.astype(dtype), None)
-    return Cast(x.dtype, dtype).apply(x)
 
 
 # --- matrix products ---------------------------------------------------------------------------------------------

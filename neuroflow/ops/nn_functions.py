@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Function
+from .._validate import fits_in_memory
 from ..autograd.tensor import Tensor, as_tensor
 from ..backend import default_float_dtype, get_array_module
 from ..errors import ConfigError, ShapeError
 from ._axes import normalize_axes
+from ._binary import float_input as _f
 from ._registry import differentiable, not_differentiable
 from .activation import hard_sigmoid, sigmoid, softmax, softplus, tanh
 from .conv import conv, depthwise_conv
@@ -23,13 +25,6 @@ from .products import einsum, tensordot
 from .reduce import max as _max, mean as _mean, sum as _sum
 from .shape import reshape, split, transpose
 
-
-def _f(x):
-    x = as_tensor(x)
-    if x.dtype.kind != "f":
-        from .math import cast
-        x = cast(x, default_float_dtype())
-    return x
 
 
 # --- activations ----------------------------------------------------------------------------------------------------
@@ -180,6 +175,7 @@ def _ids(x, num_classes, who):
         ids = ids.astype(xp.int64)
     if num_classes is None or int(num_classes) <= 0:
         raise ConfigError(f"{who}: num_classes must be a positive int, got {num_classes!r}")
+    fits_in_memory(ids.shape + (int(num_classes),), who, "the output shape")  # before the comparison allocates it
     return ids, int(num_classes)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ..autograd.function import Function, sum_to
 from ..autograd.tensor import Tensor, as_tensor
-from ..backend import get_array_module
+from ..backend import floatx, get_array_module
 from ..errors import DTypeError, ShapeError
 from ._axes import normalize_axes
 from ._registry import differentiable
@@ -169,6 +169,8 @@ def _param(op, name, p, x, axes):
 
 def _float_input(op, x):
     x = as_tensor(x)
+    if x.dtype.kind in "biu":  # integers and bools normalise as floatx (Keras), never NumPy's float64
+        x = Tensor._from_op(x.data.astype(floatx()), None)
     if x.dtype.kind != "f":
         raise DTypeError(f"{op}: expected a floating-point input, got dtype {x.dtype}")
     return x

@@ -35,6 +35,12 @@ def _explicit(subscripts: str, shapes) -> tuple[list[str], str]:
     for i, s in zip(ins, shapes):
         if len(i) != len(s):
             raise ShapeError(f"einsum: subscripts {i!r} do not match an operand of shape {tuple(s)}")
+    sizes = {}
+    for i, s in zip(ins, shapes):  # one size per letter (1 broadcasts, as in NumPy)
+        for c, n in zip(i, s):
+            if n != 1 and sizes.setdefault(c, n) != n:
+                raise ShapeError(f"einsum: {c!r} in {subscripts!r} is {sizes[c]} on one operand and {n} on another "
+                                 f"(operand shapes {[tuple(x) for x in shapes]})")
     return ins, out
 
 
@@ -95,6 +101,11 @@ class Einsum(Function):
 def einsum(subscripts, *operands):
     """Einstein summation (NumPy's notation, ellipsis and implicit output included). Shapes: by ``subscripts``."""
     xs = [as_tensor(o) for o in operands]
+    if len({x.dtype for x in xs}) > 1:  # Keras' promotion (float32 with int32 is float32), not NumPy's float64
+        from ..backend import result_type
+        from .math import cast
+        dtype = result_type(*[x.dtype.name for x in xs])
+        xs = [cast(x, dtype) for x in xs]
     ins, out = _explicit(subscripts, [x.shape for x in xs])
     return Einsum(ins, out).apply(*xs)
 

@@ -11,6 +11,7 @@ import numpy
 
 from ..backend import get_array_module
 from ._axes import keepdims_shape, normalize_axes
+from ._binary import float_input
 from ._registry import differentiable, not_differentiable
 
 
@@ -188,9 +189,13 @@ class LogSumExp(_Reduction):
 
 
 def _reduce(cls, x, axis, keepdims, op, *extra):
-    x = as_tensor(x)
+    # an integer mean, variance or logsumexp is floatx (Keras' rule), a sum, product or extremum keeps the dtype
+    x = float_input(x) if op in ("mean", "var", "logsumexp") else as_tensor(x)
     axes = normalize_axes(axis, x.ndim, op)
-    return cls(axes, keepdims, *extra).apply(x)
+    y = cls(axes, keepdims, *extra).apply(x)
+    if op in ("sum", "prod") and x.dtype.kind in "biu":  # NumPy widens to int64; Keras to at least 32 bits only
+        y = Tensor._from_op(y.data.astype(x.dtype if x.dtype.itemsize >= 4 else "int32"), None)
+    return y
 
 
 @differentiable
@@ -253,16 +258,16 @@ def _arg(x, axis, keepdims, which):
             data = data.reshape((1,) * x.ndim)
         else:
             data = get_array_module(data).expand_dims(data, axis)
-    return Tensor._from_op(data, None)
+    return Tensor._from_op(data.astype("int32"), None)  # Keras' index dtype
 
 
 @not_differentiable
 def argmax(x, axis=None, keepdims=False):
-    """Index of the maximum along ``axis`` (flattened when None), as an int64 tensor without gradient."""
+    """Index of the maximum along ``axis`` (flattened when None), as an int32 tensor without gradient."""
     return _arg(x, axis, keepdims, "argmax")
 
 
 @not_differentiable
 def argmin(x, axis=None, keepdims=False):
-    """Index of the minimum along ``axis`` (flattened when None), as an int64 tensor without gradient."""
+    """Index of the minimum along ``axis`` (flattened when None), as an int32 tensor without gradient."""
     return _arg(x, axis, keepdims, "argmin")

@@ -6,8 +6,9 @@ from ..autograd.function import Function, sum_to
 from ..autograd.tensor import as_tensor
 import numpy
 
+from .._validate import fits_in_memory, int_tuple
 from ..backend import get_array_module
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 from ._axes import normalize_axes
 from ._registry import differentiable
 from .index import getitem
@@ -32,7 +33,7 @@ class Reshape(Function):
 def reshape(x, shape):
     """The same elements in a new shape (one axis may be -1). Shapes: ``(...)`` -> ``shape``."""
     x = as_tensor(x)
-    shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
+    shape = int_tuple(shape, "reshape", "shape", minimum=-1)
     try:
         return Reshape(shape).apply(x)
     except ValueError:
@@ -218,7 +219,14 @@ def pad(x, pad_width, mode="constant", constant_values=0):
     """
     x = as_tensor(x)
     xp = get_array_module(x.data)
-    width = numpy.broadcast_to(numpy.asarray(pad_width, dtype=int), (x.ndim, 2)).tolist()  # host metadata
+    try:
+        width = numpy.broadcast_to(numpy.asarray(pad_width), (x.ndim, 2))  # host metadata
+    except ValueError:
+        width = None
+    if width is None or width.dtype.kind not in "iu" or (width < 0).any():
+        raise ConfigError(f"pad: pad_width must be ints >= 0 (an int, a (before, after) pair or one pair per axis "
+                          f"of the {x.ndim}-d input), got {pad_width!r}")
+    width = width.tolist()
     if mode == "constant":
         return Pad(tuple(tuple(w) for w in width), mode, constant_values).apply(x)
     if mode not in ("reflect", "symmetric", "edge", "wrap"):
@@ -288,6 +296,8 @@ def repeat(x, repeats, axis=None):
     x = as_tensor(x)
     if axis is not None:
         axis = normalize_axes(axis, x.ndim, "repeat")[0]
+    if isinstance(repeats, (int, list, tuple)):  # host values: checked here, not by NumPy's bare ValueError
+        int_tuple(repeats, "repeat", "repeats", minimum=0)
     if not isinstance(repeats, int):
         repeats = get_array_module().asarray(repeats, dtype=int)
     return Repeat(repeats, axis).apply(x)
@@ -319,5 +329,8 @@ class Tile(Function):
 def tile(x, reps):
     """Repeat the whole tensor ``reps`` times per axis, as ``numpy.tile``."""
     x = as_tensor(x)
-    reps = (reps,) if isinstance(reps, int) else tuple(int(r) for r in reps)
+    reps = int_tuple(reps, "tile", "reps", minimum=0)
+    n = max(len(reps), x.ndim)  # NumPy tiles axis by axis: a huge result would fill memory before failing
+    fits_in_memory(tuple(a * b for a, b in zip((1,) * (n - len(reps)) + reps, (1,) * (n - x.ndim) + x.shape)),
+                   "tile", "the output shape", x.dtype.itemsize)
     return Tile(reps).apply(x)

@@ -7,6 +7,7 @@ return indices, counts or booleans have no gradient.
 """
 from __future__ import annotations
 
+from .._validate import is_int
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_tensor
 import numpy
@@ -109,7 +110,10 @@ def _scan(cls, x, axis, dtype, who):
         x = cast(x, dtype)
     if axis is None:
         x, axis = ravel(x), 0
-    return cls(_axis1(x, axis, who)).apply(x)
+    y = cls(_axis1(x, axis, who)).apply(x)
+    if x.dtype.kind in "biu":  # NumPy widens integer scans to int64; Keras keeps the dtype (bool: int32)
+        y = Tensor._from_op(y.data.astype("int32" if x.dtype.kind == "b" else x.dtype), None)
+    return y
 
 
 @differentiable
@@ -148,9 +152,11 @@ def nancumprod(x, axis=None, dtype=None):
 def argsort(x, axis=-1):
     """Indices that sort ``x`` along ``axis`` (stable). Shapes: any -> same (int)."""
     x = as_tensor(x)
-    if axis is None:
-        return _const(get_array_module(x).argsort(x.data.reshape(-1), kind="stable"))
-    return _const(get_array_module(x).argsort(x.data, axis=axis, kind="stable"))
+    if axis is not None:  # a bad axis named here (sort comes through here too), not as NumPy's AxisError
+        normalize_axes(axis if is_int(axis) else [axis], x.ndim, "argsort")  # [axis]: one int, not a tuple
+    data = x.data.reshape(-1) if axis is None else x.data
+    return _const(get_array_module(x).argsort(data, axis=-1 if axis is None else axis, kind="stable")
+                  .astype("int32"))  # Keras' index dtype
 
 
 @differentiable
@@ -438,7 +444,8 @@ def correlate(x1, x2, mode="valid"):
 @not_differentiable
 def count_nonzero(x, axis=None):
     """Number of non-zero elements along ``axis``. Shapes: reduced axes removed (int)."""
-    return _const(get_array_module(as_tensor(x)).count_nonzero(as_tensor(x).data, axis=axis))
+    return _const(get_array_module(as_tensor(x)).asarray(
+        get_array_module(as_tensor(x)).count_nonzero(as_tensor(x).data, axis=axis), dtype="int32"))
 
 
 @not_differentiable
@@ -456,7 +463,7 @@ def any(x, axis=None, keepdims=False):  # noqa: A001 - NumPy's name
 @not_differentiable
 def nonzero(x):
     """Indices of the non-zero elements, one array per axis. Shapes: a tuple of ``x.ndim`` 1-D int tensors."""
-    return tuple(_const(i) for i in get_array_module(as_tensor(x)).nonzero(as_tensor(x).data))
+    return tuple(_const(i.astype("int32")) for i in get_array_module(as_tensor(x)).nonzero(as_tensor(x).data))
 
 
 @not_differentiable

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _validate as check
 from ..backend import floatx
 from ..errors import ConfigError, DataError
 
@@ -53,6 +54,7 @@ def normalize(x, axis=-1, order=2):
     x = np.asarray(x)
     if x.dtype.kind != "f":
         x = x.astype(floatx())
+    check.integer(axis, "normalize", "axis", -max(x.ndim, 1), max(x.ndim, 1) - 1)
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1  # a zero vector stays zero instead of becoming NaN
     return x / np.expand_dims(norm, axis).astype(x.dtype, copy=False)
