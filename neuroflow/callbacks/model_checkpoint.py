@@ -50,6 +50,9 @@ class ModelCheckpoint(Callback):
                                          and save_freq > 0)):
             raise ConfigError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive integer (batches), "
                               f"got {save_freq!r}")
+        if not isinstance(filepath, (str, os.PathLike)):
+            raise ConfigError(f"ModelCheckpoint: filepath must be a str or os.PathLike such as "
+                              f"'model.{{epoch:02d}}.keras', got {filepath!r:.60} ({type(filepath).__name__})")
         self.filepath = os.fspath(filepath)
         self.monitor = monitor
         self.verbose = verbose

@@ -19,7 +19,7 @@ from .. import constraints as nf_constraints, quantizers as nf_quantizers, rando
 from ..autograd.tensor import Tensor
 from ..autograd.variable import Variable
 from ..dtype_policies import autocast as policy_autocast
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, NeuroflowError, ShapeError
 from ..registry import register_builtin
 from .dtype_policy_parts import DTypePolicyParts
 from .call_context import enter_training, exit_training, resolve_training
@@ -51,6 +51,26 @@ def _as_tensor(x, layer=None):
     if holds_strings(x):  # strings stay arrays (a Tensor holds numbers): for string layers, or refused by name
         return string_input(x, layer)
     return Tensor(x)
+
+
+def _refuse_unfit_inputs(layer, inputs, err) -> None:
+    """A ShapeError naming the layer when one of neuroflow's own layers failed on a structure (a list, a ragged
+    nested list, a dict) or a scalar where it reads arrays with a batch axis; other errors are left as they are
+    (and a custom layer's own bugs are never reworded)."""
+    scalar = isinstance(inputs, Tensor) and inputs.ndim == 0
+    if isinstance(err, NeuroflowError) or not type(layer).__module__.startswith("neuroflow.") \
+            or not (scalar or isinstance(inputs, (list, tuple, dict))):
+        return
+    if scalar:
+        given = "a scalar"
+    elif isinstance(inputs, dict):
+        given = f"a dict with keys {list(inputs)}"
+    else:
+        parts = [tuple(v.shape) if isinstance(v, Tensor) else type(v).__name__ for v in inputs]
+        given = f"a {type(inputs).__name__} of {len(inputs)} ({parts!r:.120})"
+    raise ShapeError(f"{type(layer).__name__} {layer.name!r}: cannot run on {given} ({type(err).__name__}: {err}); "
+                     f"it needs an array with the batch axis first (several inputs to one that takes a single "
+                     f"tensor are merged first, e.g. Concatenate()([a, b]); a ragged list is padded first)") from err
 
 
 def _shape_of(x):
@@ -181,7 +201,8 @@ class Layer(AddedLosses, DTypePolicyParts):
             name = next(n for n in (f"variable_{i}" if i else "variable" for i in range(len(taken) + 1))
                         if n not in taken)
         initializer = "glorot_uniform" if initializer is None else initializer
-        shape = () if shape is None else tuple(int(s) for s in shape)
+        shape = () if shape is None else check.int_tuple(shape, f"{type(self).__name__} {self.name!r}",
+                                                         f"weight {name!r} shape", minimum=0)
         return name, shape, initializer, regularizer, constraint, trainable, dtype
 
     def add_weight(self, name=None, shape=None, initializer=None, regularizer=None, constraint=None,
@@ -198,6 +219,8 @@ class Layer(AddedLosses, DTypePolicyParts):
         """
         name, shape, initializer, regularizer, constraint, trainable, dtype = self.weight_arguments(
             name, shape, initializer, regularizer, constraint, trainable, dtype)
+        # refused here rather than by a MemoryError in NumPy (initializers draw float64: 8 bytes an element)
+        check.fits_in_memory(shape, f"{type(self).__name__} {self.name!r}", f"weight {name!r} shape", itemsize=8)
         init = nf_initializers.get(initializer)
         if isinstance(init, nf_initializers.Initializer):
             value = init(shape, dtype=dtype or self.dtype, rng=self.rng)
@@ -280,8 +303,17 @@ class Layer(AddedLosses, DTypePolicyParts):
 
     @property
     def weights(self) -> list:
-        """All variables of this layer and its sub-layers (trainable first, as Keras orders them)."""
-        return self.trainable_weights + self.non_trainable_weights
+        """All variables of this layer and its sub-layers in Keras' order: layer by layer, depth first, each
+        layer's trainable variables before its non-trainable ones. Freezing a layer does not change this order,
+        so a ``get_weights()`` list still fits ``set_weights`` after ``layer.trainable = False``."""
+        out, seen = [], set()
+        for layer in self._flatten_layers():
+            own = layer._own_variables()
+            for v in [v for v in own if v.trainable] + [v for v in own if not v.trainable]:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
 
     @property
     def variables(self) -> list:
@@ -400,6 +432,9 @@ class Layer(AddedLosses, DTypePolicyParts):
                 self.add_loss(self._activity_regularizer(outputs))
             if (mask is not None or self._makes_mask) and isinstance(outputs, Tensor):
                 outputs._keras_mask = output_mask(self, inputs, mask)
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as err:
+            _refuse_unfit_inputs(self, inputs, err)
+            raise
         finally:
             exit_training(training_token)
             if token is not None:

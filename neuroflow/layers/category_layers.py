@@ -36,8 +36,11 @@ def encode_categorical(ids, output_mode, depth, dtype="float32", count_weights=N
     if output_mode == "one_hot":
         if ids.ndim > 1 and ids.shape[-1] == 1:
             ids = ids[..., 0]
-        return xp.eye(depth, dtype=dtype)[ids]
+        check.fits_in_memory(ids.shape + (depth,), who, "the one-hot output")
+        # compared against arange, not rows of eye(depth): that would allocate depth**2 for a large vocabulary
+        return (ids[..., None] == xp.arange(depth)).astype(dtype)
     flat = ids.reshape(-1, ids.shape[-1]) if ids.ndim > 1 else ids[None]
+    check.fits_in_memory((flat.shape[0], depth), who, "the output")
     out = xp.zeros((flat.shape[0], depth), dtype=dtype)
     rows = xp.repeat(xp.arange(flat.shape[0]), flat.shape[1])
     if output_mode == "multi_hot":
@@ -123,8 +126,8 @@ class Discretization(Layer):
                               f"{bin_boundaries!r}, num_bins={num_bins!r}")
         self.num_bins = check.non_negative_int(num_bins, who, "num_bins", allow_none=True)
         if bin_boundaries is not None:
-            bounds = np.asarray(bin_boundaries, dtype=np.float64)
-            if bounds.ndim != 1 or np.any(np.diff(bounds) < 0):
+            bounds = np.asarray(bin_boundaries)
+            if bounds.ndim != 1 or bounds.dtype.kind not in "iuf" or np.any(np.diff(bounds) < 0):
                 raise ConfigError(f"{who}: bin_boundaries must be a sorted list of numbers, got {bin_boundaries!r}")
             bin_boundaries = [float(b) for b in bounds]
         self.bin_boundaries = bin_boundaries

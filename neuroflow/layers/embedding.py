@@ -26,12 +26,13 @@ class Embedding(Layer):
     Args: ``input_dim`` (vocabulary size), ``output_dim``, ``embeddings_initializer`` (``'uniform'``: U(-0.05,
     0.05)), ``embeddings_regularizer``, ``embeddings_constraint``, ``activity_regularizer``, ``mask_zero`` (id 0
     is padding: :meth:`compute_mask` returns ``ids != 0`` for layers that consume masks), ``input_length`` (Keras
-    2: fixes the input shape to ``(batch, input_length)``).
+    2: fixes the input shape to ``(batch, input_length)``), ``weights`` (the initial ``(input_dim, output_dim)``
+    matrix, e.g. pretrained vectors, or a one-element list of it).
     """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, input_length=None, activity_regularizer=None,
-                 quantization_config=None, **kwargs):
+                 quantization_config=None, weights=None, **kwargs):
         if input_length is not None and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             kwargs["input_shape"] = tuple(input_length) if isinstance(input_length, (list, tuple)) \
                 else (input_length,)
@@ -47,6 +48,9 @@ class Embedding(Layer):
         self.mask_zero = check.boolean(mask_zero, f"Embedding {self.name!r}", "mask_zero")
         self.quantization_config = quantized.config_argument(quantization_config, f"Embedding {self.name!r}")
         self.input_length = list(input_length) if isinstance(input_length, (list, tuple)) else input_length
+        if weights is not None:  # Keras' initial matrix (pretrained vectors): built now, shape checked by set_weights
+            self.build(None)
+            self.set_weights(weights if isinstance(weights, list) and len(weights) == 1 else [weights])
 
     def build(self, input_shape):
         self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),

@@ -104,7 +104,8 @@ class IndexLookup(Layer):
             raise ConfigError(f"{who}: max_tokens must be greater than 1 when set, got {max_tokens}")
         self.num_oov_indices = check.non_negative_int(num_oov_indices, who, "num_oov_indices")
         self.invert = check.boolean(invert, who, "invert")
-        output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
+        if isinstance(output_mode, str):  # Keras 2's names
+            output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
         self.output_mode = check.one_of(output_mode, who, "output_mode", _OUTPUT_MODES)
         self.pad_to_max_tokens = check.boolean(pad_to_max_tokens, who, "pad_to_max_tokens")
         if self.pad_to_max_tokens and self.max_tokens is None:

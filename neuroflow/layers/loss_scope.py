@@ -58,6 +58,13 @@ class AddedLosses:
     own losses of its latest pass (``_call_losses``) with that pass's scope (``_loss_scope``); ``losses`` of a
     layer or model gathers those of its sub-layers that belong to its own latest pass (``_last_scope``)."""
 
+    def add_metric(self, *args, **kwargs):
+        """Removed in Keras 3, which raises this same NotImplementedError with the replacement."""
+        raise NotImplementedError(
+            f"layer {self.name!r}: add_metric() was removed in Keras 3. Add the metric in "
+            f"Model.compile(metrics=[...]), or create metric trackers in __init__() or build() and call "
+            f"metric.update_state() in call()")
+
     def add_loss(self, loss) -> None:
         """Add ``loss`` (a Tensor: a scalar, or per-sample values that training sums; or a list of them) to the
         training loss, as Keras' ``add_loss``: call it inside ``call``, where it joins the loss of the forward pass

@@ -89,6 +89,10 @@ class Normalization(Layer):
         if mean is not None and np.shape(mean) != np.shape(variance):
             raise ConfigError(f"Normalization {self.name!r}: mean and variance must have the same shape, got "
                               f"{np.shape(mean)} and {np.shape(variance)}")
+        if variance is not None and (np.asarray(variance).dtype.kind not in "biuf"
+                                     or not (np.asarray(variance) >= 0).all()):
+            # a negative (or NaN) variance has no square root: every output would be NaN, silently
+            raise ConfigError(f"Normalization {self.name!r}: variance must be numbers >= 0, got {variance!r:.80}")
         axes = (axis,) if check.is_int(axis) else axis
         if axis is not None and not (isinstance(axes, (tuple, list)) and all(check.is_int(a) for a in axes)):
             raise check.ArgumentTypeError(f"Normalization {self.name!r}: axis must be an int, a tuple of ints or "
@@ -116,6 +120,8 @@ class Normalization(Layer):
         if self.input_mean is None:
             self.mean = self.add_weight("mean", self._stats_shape, "zeros", trainable=False)
             self.variance = self.add_weight("variance", self._stats_shape, "ones", trainable=False)
+            # Keras keeps (and never updates) an adapt sample count: in the weights, files and count_params
+            self.count = self.add_weight("count", (), "zeros", dtype="int32", trainable=False)
         else:
             self._fixed = tuple(self._align(np.asarray(v, dtype=self.dtype), ndim)
                                 for v in (self.input_mean, self.input_variance))

@@ -168,6 +168,8 @@ class RNNLayer(Layer):
         if x.shape[-1] != self.kernel.shape[0]:
             raise ShapeError(f"{self._describe()}: expects inputs of shape (batch, timesteps, "
                              f"{self.kernel.shape[0]}), got {x.shape}")
+        if x.dtype.kind in "biu":  # integer/bool sequences run in the kernel's dtype (Keras), not as an error
+            x = ops.cast(x, self.kernel.dtype)
         n = x.shape[0]
         if states is not None and len(states) != self.n_states:
             raise ShapeError(f"{self._describe()}: expects {self.n_states} initial state(s) of shape (batch, "

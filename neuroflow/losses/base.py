@@ -18,7 +18,7 @@ import numpy as np
 from .. import ops
 from ..autograd.tensor import Tensor, as_tensor
 from ..backend import floatx, get_array_module, is_host
-from ..errors import ConfigError, ShapeError, close_matches
+from ..errors import ConfigError, DTypeError, ShapeError, close_matches
 
 #: Keras' reduction names; ``"mean"`` is ``"sum_over_batch_size"`` under another name, as in Keras.
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none")
@@ -57,7 +57,11 @@ def as_true(y_true, like=None):
     NumPy arrays) goes to the device of ``like`` (an array or Tensor; default: the current device)."""
     if isinstance(y_true, Tensor):
         return y_true.data
-    return get_array_module(like).asarray(y_true)  # like None (or no array): the current device's module
+    arr = get_array_module(like).asarray(y_true)  # like None (or no array): the current device's module
+    if arr.dtype.kind in "US":  # string labels: say so, rather than NumPy failing on arithmetic later
+        raise DTypeError(f"expected numbers (targets, values or weights), got strings such as "
+                         f"{arr.reshape(-1)[:1].tolist()}; map them to class ids first (e.g. StringLookup)")
+    return arr
 
 
 def host_values(x):

@@ -5,6 +5,8 @@ function (``MeanMetricWrapper``). Predictions are probabilities or scores (argma
 """
 from __future__ import annotations
 
+import numpy
+
 from ..backend import get_array_module
 from ..errors import DataError, ShapeError
 from .base import MeanMetricWrapper, align_ranks, to_array
@@ -14,6 +16,11 @@ def accuracy(y_true, y_pred):
     """Exact element-wise equality. Shapes: equal (or ``(N,)`` against ``(N, 1)``) -> same shape of 0/1."""
     y_pred = to_array(y_pred)
     y_true, y_pred = align_ranks(to_array(y_true, like=y_pred), y_pred)
+    try:
+        numpy.broadcast_shapes(y_true.shape, y_pred.shape)  # shapes only: host metadata
+    except ValueError:
+        raise ShapeError(f"accuracy: y_true shape {y_true.shape} does not match y_pred shape {y_pred.shape}") \
+            from None
     return (y_true == y_pred).astype("float32")
 
 

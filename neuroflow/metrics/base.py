@@ -7,7 +7,9 @@ metrics do; thresholds default as in Keras.
 """
 from __future__ import annotations
 
+from .. import initializers
 from ..autograd.function import no_grad
+from ..autograd.variable import Variable
 from ..backend import device_of, floatx, get_array_module, is_host, to_device
 from ..errors import ShapeError
 from ..losses.base import LossFunctionWrapper, align_ranks, as_true, snake_case, warn_unaligned
@@ -40,7 +42,35 @@ class Metric:
     def __init__(self, name=None, dtype=None):
         self.name = name or snake_case(type(self).__name__)
         self.dtype = dtype or floatx()
-        self.reset_state()
+        self._variables = []
+        try:  # neuroflow's metrics (and subclasses written like them) make their state in reset_state
+            self.reset_state()
+        except AttributeError:
+            if type(self).reset_state.__module__.startswith("neuroflow."):
+                raise
+            # a Keras-style subclass: its reset_state reads variables it makes with add_variable after this
+            # returns (Keras never calls reset_state here; the variables start at their initializer)
+
+    def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
+        """Keras 3's state variable: a non-trainable :class:`Variable` of ``shape`` (``initializer``: a name,
+        an Initializer or ``(shape, dtype) -> array``), listed in :attr:`variables` and zeroed by the default
+        :meth:`reset_state`. ``aggregation`` is accepted for Keras code (one replica). Shapes: ``shape``."""
+        init = initializers.get(initializer)
+        dtype = dtype or self.dtype
+        value = init(tuple(shape), dtype=dtype) if isinstance(init, initializers.Initializer) else init(shape, dtype)
+        variable = Variable(value, trainable=False, name=name, dtype=dtype)
+        variable.path = f"{self.name}/{name}"
+        self.__dict__.setdefault("_variables", []).append(variable)
+        return variable
+
+    def add_weight(self, shape=(), initializer=None, dtype=None, name=None):
+        """Keras 3's ``Metric.add_weight``: :meth:`add_variable` with a default shape ``()``."""
+        return self.add_variable(shape, initializer, dtype=dtype, name=name)
+
+    @property
+    def variables(self) -> list:
+        """The state variables made with :meth:`add_variable`, in creation order."""
+        return list(self.__dict__.get("_variables", ()))
 
     def update_state(self, *args, **kwargs):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must implement update_state")
@@ -48,8 +78,10 @@ class Metric:
     def result(self):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must implement result")
 
-    def reset_state(self):  # pragma: no cover - abstract
-        raise NotImplementedError(f"{type(self).__name__} must implement reset_state")
+    def reset_state(self):
+        """Keras' default: every state variable back to zeros."""
+        for variable in self.variables:
+            variable.assign(get_array_module(variable.data).zeros(variable.shape, variable.dtype))
 
     def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)

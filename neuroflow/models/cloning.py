@@ -61,13 +61,20 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     if isinstance(model, Sequential):
         if call_function is not None:
             raise ConfigError("clone_model: call_function applies to functional models only; this is a Sequential")
-        return _clone_sequential(model, input_tensors, clone_layer)
+        return _compiled_like(model, _clone_sequential(model, input_tensors, clone_layer))
     if getattr(model, "_graph", None) is not None:
-        return _clone_functional(model, input_tensors, clone_layer, call_function)
+        return _compiled_like(model, _clone_functional(model, input_tensors, clone_layer, call_function))
     if input_tensors is not None or user_function is not None or call_function is not None:
         raise ConfigError(f"clone_model: {type(model).__name__} is a subclassed model; it can only be cloned from "
                           f"its config, without input_tensors, clone_function or call_function")
     return type(model).from_config(model.get_config())
+
+
+def _compiled_like(model, clone):
+    """Keras compiles the clone of a compiled model from its compile config (a fresh optimizer and metrics)."""
+    if model.compiled:
+        clone.compile_from_config(model.get_compile_config())
+    return clone
 
 
 def _clone_sequential(model, input_tensors, clone_layer):

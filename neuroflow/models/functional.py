@@ -45,6 +45,12 @@ class FunctionalGraph:
             if missing:
                 raise ConfigError(f"model inputs: missing {missing}; the model's inputs are named {names}")
             flat_real = [inputs[n] for n in names]
+        elif isinstance(inputs, dict) and isinstance(self.inputs, dict):  # matched by key, never by order
+            missing = [k for k in self.inputs if k not in inputs]
+            if missing:
+                raise ConfigError(f"model inputs: missing data for {missing}: got a dict with keys "
+                                  f"{list(inputs)}, expected the keys {list(self.inputs)}")
+            flat_real = flatten({k: inputs[k] for k in self.inputs})
         else:
             flat_real = flatten(inputs) if isinstance(inputs, (list, tuple, dict)) else [inputs]
         if len(flat_real) != len(flat_sym):

@@ -9,6 +9,7 @@ import numpy as np
 
 
 from .. import metrics as nf_metrics, random as nf_random
+from .. import _validate as check
 from ..errors import ConfigError, ShapeError
 from ..layers.base import Layer
 from ..layers.symbolic import flatten
@@ -55,7 +56,8 @@ class Model(Layer):
     def get_layer(self, name=None, index=None):
         """A layer by name or index."""
         if index is not None:
-            return self.layers[index]
+            layers = self.layers
+            return layers[check.integer(index, "get_layer", "index", -len(layers), len(layers) - 1)]
         for layer in self.layers:
             if layer.name == name:
                 return layer
@@ -68,6 +70,19 @@ class Model(Layer):
     @property
     def outputs(self):
         return self._graph.outputs if self._graph is not None else None
+
+    @property
+    def input(self):
+        """Keras' ``model.input``: a functional model's inputs as given to ``Model(inputs, ...)`` (a tensor, a
+        list or a dict), even after the model was called inside another; other models: the first call's, as a
+        layer's (``Model(inputs=base.input, outputs=base.get_layer(name).output)`` extracts features)."""
+        return self._graph.inputs if self._graph is not None else Layer.input.fget(self)
+
+    def _functional_output(self):
+        """Keras' ``model.output``: a functional model's outputs as given; other models: the first call's."""
+        return self._graph.outputs if self._graph is not None else Layer.output.fget(self)
+
+    output = property(_functional_output, Layer.output.fset)
 
     @property
     def input_shape(self):
@@ -186,6 +201,8 @@ class Model(Layer):
         if not (isinstance(jit_compile, bool) or jit_compile == "auto"):
             raise ConfigError(f"compile(): jit_compile must be 'auto', True or False, got {jit_compile!r}")
         object.__setattr__(self, "_jit_compile", False if run_eagerly else jit_compile)
+        object.__setattr__(self, "_run_eagerly", bool(run_eagerly))
+        object.__setattr__(self, "_loss_arg", loss)
         object.__setattr__(self, "_jit_cache", None)  # a new optimizer and loss: programs are traced anew
 
         self.optimizer = nf_optimizers.get(optimizer)
@@ -194,9 +211,51 @@ class Model(Layer):
             # Keras' auto_scale_loss: float16 gradients underflow without a loss scale
             self.optimizer = nf_optimizers.LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         self._compile_args = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights}
+        if weighted_metrics is not None:
+            self._compile_args["weighted_metrics"] = weighted_metrics
         object.__setattr__(self, "_loss_tracker", nf_metrics.Mean(name="loss"))  # what custom steps update
         self._specs = compile_utils.resolve(self, loss, metrics, loss_weights, self.output_names,
-                                            self._output_layers(), self._output_shapes())
+                                            self._output_layers(), self._output_shapes(), weighted_metrics)
+        has_metrics = metrics is not None or weighted_metrics is not None  # Keras makes the entry only then
+        object.__setattr__(self, "_compile_metrics", compile_utils.CompileMetrics(self) if has_metrics else None)
+
+    @property
+    def compiled(self) -> bool:
+        """Whether ``compile`` has been called (Keras' ``model.compiled``)."""
+        return self.__dict__.get("_specs") is not None
+
+    @property
+    def loss(self):
+        """The ``loss`` given to ``compile`` (as given: a string, object, list or dict), ``None`` before. A plain
+        record, as in Keras: assigning it changes what the attribute reads, not what the model minimises."""
+        return self.__dict__.get("_loss_arg")
+
+    @loss.setter
+    def loss(self, value):
+        object.__setattr__(self, "_loss_arg", value)
+
+    @property
+    def run_eagerly(self) -> bool:
+        """Whether every step runs eagerly (``compile(run_eagerly=True)``, or assigned): no compiled step."""
+        return self.__dict__.get("_run_eagerly", False)
+
+    @run_eagerly.setter
+    def run_eagerly(self, value):
+        object.__setattr__(self, "_run_eagerly", bool(value))
+        if value:
+            object.__setattr__(self, "_jit_compile", False)
+
+    def get_compile_config(self) -> dict:
+        """The ``compile`` arguments, serialized (optimizer, loss, metrics, weighted_metrics, loss_weights); ``{}``
+        before ``compile``. ``compile_from_config`` takes it back."""
+        from ..saving.model_file import _compile_config
+        return _compile_config(self) or {}
+
+    def compile_from_config(self, config):
+        """``compile`` with the arguments :meth:`get_compile_config` returned (new optimizer and metric objects)."""
+        from ..saving.model_file import _compile
+        if config:
+            _compile(self, config, b"", {}, "compile_from_config()")
 
     def _jit_status(self) -> list:
         """The compiled training step per input signature: ``[{"compiled", "traces", "replays", "eager"}]``
@@ -213,12 +272,14 @@ class Model(Layer):
         runner = loop.StepRunner(self)
         return {"loss": runner.train(x, y, w)}
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+    @loop.default_train_step
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The compiled loss for ``y_pred`` against ``y`` plus ``self.losses`` (what the model's latest forward
-        pass added with ``add_loss``, and the weight penalties), as a scalar Tensor (Keras' ``compute_loss``)."""
+        pass added with ``add_loss``, and the weight penalties), as a scalar Tensor (Keras' ``compute_loss``).
+        A subclass overriding it changes the loss ``fit``/``evaluate`` minimise and report, as in Keras."""
         loop._require_compiled(self, "compute_loss()")
         outs = list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]
-        total = compile_utils.weighted_loss(self._specs, loop._y_per_output(self, y), outs, sample_weight)
+        total = compile_utils.weighted_loss(self._specs, compile_utils.y_per_output(self, y), outs, sample_weight)
         return total_loss(total, self._pass_losses(), self, penalized=True)
 
     @loop.default_train_step
@@ -232,22 +293,34 @@ class Model(Layer):
     @property
     def metrics(self) -> list:
         """The metric objects a custom ``train_step`` updates and ``fit`` resets each epoch, in Keras' order: once
-        compiled the loss tracker (``Mean(name="loss")``) and the compiled metrics, then the metrics held as
-        attributes of the model (``self.loss_tracker = keras.metrics.Mean(name="loss")``)."""
+        compiled the loss tracker (``Mean(name="loss")``), the compiled metrics as one entry
+        (:class:`~neuroflow.training.compile_utils.CompileMetrics`, ``"compile_metrics"``) and each output's loss
+        tracker, then the metrics held as attributes of the model (``self.loss_tracker = ...Mean(name="loss")``)."""
         found = []
         if self.__dict__.get("_loss_tracker") is not None:
             found.append(self._loss_tracker)
-            found += [m for spec in self._specs or [] for m in spec.metrics]
-        found += [v for v in vars(self).values() if isinstance(v, nf_metrics.Metric)]
+            if self.__dict__.get("_compile_metrics") is not None:
+                found.append(self._compile_metrics)
+            found += [s.loss_tracker for s in self._specs or [] if s.loss_tracker is not None]
+        found += [v for v in vars(self).values() if isinstance(v, nf_metrics.Metric)
+                  and not isinstance(v, compile_utils.CompileMetrics)]
         unique = {id(m): m for m in found}
         return list(unique.values())
 
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with ``y_pred`` against ``y`` (weighted metrics with ``sample_weight``) and
+        return :meth:`get_metrics_result` (Keras' helper for a custom ``train_step``/``test_step``)."""
+        if self.__dict__.get("_compile_metrics") is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict:
+        """``{name: float}`` of every metric in :attr:`metrics` (the compiled ones under the names fit logs)."""
+        return custom_steps.metric_results(self)
+
     @property
     def metrics_names(self) -> list:
-        names = ["loss"]
-        for s in self._specs or []:
-            names += [m.name for m in s.metrics]
-        return names
+        return ["loss"] + [name for _, name in compile_utils.logged_metrics(self._specs or [])]
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,

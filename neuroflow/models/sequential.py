@@ -1,6 +1,7 @@
 """``Sequential``: a plain stack of layers, each feeding the next."""
 from __future__ import annotations
 
+from .. import _validate as check
 from ..errors import ConfigError
 from ..layers.base import Layer, output_mask
 from ..layers.input_layer import InputLayer
@@ -22,6 +23,8 @@ class Sequential(Model):
         self._stack = []
         self._input_layer = None
         self.built = False
+        if layers is not None and (isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__")):
+            raise check.ArgumentTypeError(f"Sequential: layers must be a list of layers, got {check.describe(layers)}")
         for layer in layers or []:
             self.add(layer)
 

@@ -1,6 +1,8 @@
 """``model.summary()``: the layer table with output shapes and parameter counts."""
 from __future__ import annotations
 
+import numpy as np
+
 
 def _shape_text(shape):
     if shape is None:
@@ -34,9 +36,18 @@ def format_summary(model) -> str:
     for r in rows[1:]:
         lines.append("".join(c.ljust(w) for c, w in zip(r, widths)))
     lines.append("=" * total_w)
-    trainable = sum(v.size for v in model.trainable_weights)
-    frozen = sum(v.size for v in model.non_trainable_weights)
-    lines.append(f"Total params: {trainable + frozen:,}")
-    lines.append(f"Trainable params: {trainable:,}")
-    lines.append(f"Non-trainable params: {frozen:,}")
+    trainable, frozen = model.trainable_weights, model.non_trainable_weights
+    for label, weights in (("Total", trainable + frozen), ("Trainable", trainable), ("Non-trainable", frozen)):
+        count = sum(v.size for v in weights)
+        size = sum(v.size * np.dtype(v.dtype).itemsize for v in weights)
+        lines.append(f"{label} params: {count:,} ({_memory_text(size)})")
     return "\n".join(lines)
+
+
+def _memory_text(size) -> str:
+    """Bytes as Keras' summary writes them: ``264.00 B``, ``4.88 KB`` (powers of 1024)."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024:
+            break
+        size /= 1024
+    return f"{size:.2f} {unit}"

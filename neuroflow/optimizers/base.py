@@ -43,7 +43,7 @@ from ..errors import ConfigError, DTypeError, SavingError
 from . import accumulation, clipping, moving_average, sweep
 from . import schedules as _schedules
 from .arguments import as_float, bounded, check_kwargs, optional_int, optional_number
-from .learning_rate import ConstantRate, rate_strategy
+from .learning_rate import ConstantRate, RateValue, rate_strategy
 from .state import load_unit_state, read_scalar, scalar_entry, unit_state
 from .units import VariableUnit, gather, gather_flat, pack, refresh_decay
 from .update import collect_gradients, run_kernels
@@ -148,8 +148,9 @@ class Optimizer:
     @property
     def learning_rate(self) -> float:
         """The learning rate of the next update (a schedule is evaluated at the number of calls so far). Settable:
-        a float, a schedule or a callable; a float cannot replace a ``LearningRateSchedule`` (as in Keras)."""
-        return self._rate(self._iterations)
+        a float, a schedule or a callable; a float cannot replace a ``LearningRateSchedule`` (as in Keras). The
+        float read also has Keras' variable methods ``assign(value)`` and ``numpy()`` (:class:`RateValue`)."""
+        return RateValue(self._rate(self._iterations), self)
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
@@ -254,6 +255,11 @@ class Optimizer:
         """Apply one update from ``(gradient, variable)`` pairs (gradients: arrays or Tensors shaped like their
         variable, or None to skip it). Returns ``iterations``."""
         pairs = list(grads_and_vars)
+        bad = next((p for p in pairs if not isinstance(p, (tuple, list)) or len(p) != 2), None)
+        if bad is not None:
+            raise check.ArgumentTypeError(f"{type(self).__name__}.apply_gradients: expected (gradient, variable) "
+                                          f"pairs, e.g. zip(grads, model.trainable_variables), got an item "
+                                          f"{check.describe(bad)}")
         self.apply([g for g, _ in pairs], [v for _, v in pairs])
         return self.iterations
 

@@ -102,3 +102,26 @@ def _takes_step(fn) -> bool:
     except (TypeError, ValueError):
         return True
     return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in params)
+
+
+class RateValue(float):
+    """What ``optimizer.learning_rate`` reads: the rate as a float that also has the methods Keras programs call
+    on Keras' learning-rate variable: ``assign(value)`` (sets the optimizer's rate, as ``optimizer.learning_rate
+    = value`` does) and ``numpy()``."""
+    __slots__ = ("_optimizer",)
+
+    def __new__(cls, value: float, optimizer):
+        obj = super().__new__(cls, value)
+        obj._optimizer = optimizer
+        return obj
+
+    def assign(self, value):
+        self._optimizer.learning_rate = value
+        return self._optimizer.learning_rate
+
+    def numpy(self):
+        import numpy as np
+        return np.float32(self)
+
+    def __reduce__(self):  # copied or pickled: the number alone, not the optimizer
+        return float, (float(self),)

@@ -47,9 +47,22 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True, signing_
                                  signing_key=signing_key)
 
 
+def _check_target(path, who: str) -> None:
+    """A SavingError for a save target that cannot be a file: not a path, a directory, or in a missing folder."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise SavingError(f"{who}: filepath must be a str or os.PathLike, got {type(path).__name__}")
+    if os.path.isdir(path):
+        raise SavingError(f"{who}({os.fspath(path)!r:.200}): that is a directory; give a file path inside it, "
+                          f"e.g. {os.path.join(os.fspath(path), 'model.keras' if who == 'save' else 'model.weights.h5')!r:.200}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise SavingError(f"{who}({os.fspath(path)!r:.200}): the folder {folder!r:.200} does not exist")
+
+
 def save_model(model, path, overwrite=True, include_optimizer=True, signing_key=None):
     """``model.save``: a Keras 3 archive for a ``.keras`` path, neuroflow's file otherwise (an atomic write's
     temporary file takes its target's format)."""
+    _check_target(path, "save")
     if keras_format.is_keras_archive_path(intended_path(path)):
         if signing_key is not None:
             raise SavingError(f"save({os.fspath(path)!r:.200}): a Keras .keras archive cannot carry a signature; "
@@ -62,6 +75,7 @@ def save_model(model, path, overwrite=True, include_optimizer=True, signing_key=
 def save_weights(model, path, overwrite=True):
     """``model.save_weights``: Keras' HDF5 layout for ``.h5``/``.hdf5`` paths, safetensors otherwise (an atomic
     write's temporary file takes its target's format)."""
+    _check_target(path, "save_weights")
     if keras_format.is_keras_weights_path(intended_path(path)):
         return keras_format.save_weights(model, path, overwrite=overwrite)
     return model_file.save_weights(model, path, overwrite=overwrite)

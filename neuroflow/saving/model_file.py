@@ -66,7 +66,7 @@ def _compile_config(model):
     args = model._compile_args
     return {"optimizer": nf_optimizers.serialize(model.optimizer),
             "loss": ser(args["loss"], nf_losses), "metrics": ser(args["metrics"], nf_metrics),
-            "loss_weights": args["loss_weights"]}
+            "weighted_metrics": ser(args.get("weighted_metrics"), nf_metrics), "loss_weights": args["loss_weights"]}
 
 
 def _rng_states(model) -> dict:
@@ -246,8 +246,10 @@ def _compile(model, compile_config: dict, opt_data: bytes, opt_shapes: dict, whe
         optimizer = nf_optimizers.deserialize(compile_config["optimizer"], custom_objects=active)
     loss = compile_entry(compile_config.get("loss"), nf_losses, None, f"{where}: compile.loss")
     metrics = compile_entry(compile_config.get("metrics"), nf_metrics, None, f"{where}: compile.metrics")
+    weighted = compile_entry(compile_config.get("weighted_metrics"), nf_metrics, None,
+                             f"{where}: compile.weighted_metrics")
     with converted(f"{where}: compile"):
-        model.compile(optimizer=optimizer, loss=loss, metrics=metrics,
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics, weighted_metrics=weighted,
                       loss_weights=compile_config.get("loss_weights"))
     if not opt_data:
         if any("/" in k for k in opt_shapes):

@@ -126,6 +126,7 @@ def check_model_config(config, where: str) -> dict:
         _entry(compile_config.get("optimizer"), f"{where}: compile.optimizer")
         _names_or_entries(compile_config.get("loss"), f"{where}: compile.loss")
         _names_or_entries(compile_config.get("metrics"), f"{where}: compile.metrics")
+        _names_or_entries(compile_config.get("weighted_metrics"), f"{where}: compile.weighted_metrics")
         weights = compile_config.get("loss_weights")
         if weights is not None:
             items = weights.values() if isinstance(weights, dict) else weights if isinstance(weights, list) else None

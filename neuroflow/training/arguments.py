@@ -37,7 +37,7 @@ def fit_arguments(batch_size, epochs, verbose, validation_split, validation_data
     who = "fit()"
     out = {
         "batch_size": check.positive_int(batch_size, who, "batch_size", allow_none=True),
-        "epochs": check.positive_int(epochs, who, "epochs"),
+        "epochs": check.integer(epochs, who, "epochs", 0),  # 0: nothing to train, as in Keras
         "verbose": verbose_level(verbose, who),
         "shuffle": shuffle_mode(shuffle, who),
         "steps_per_epoch": check.positive_int(steps_per_epoch, who, "steps_per_epoch", allow_none=True),
@@ -135,14 +135,23 @@ def require_targets(model, y, who: str) -> None:
                         f"predictions with targets: pass {who[:-2]}(x, y), or a dataset that yields (x, y) batches")
 
 
-def check_input_structure(model, x, who: str) -> None:
-    """A DataError when ``x`` is a dict or a list of several arrays but the model has one plain input."""
+def check_input_structure(model, x, who: str):
+    """``x`` as the model takes it: a list of one array for a single-input model is that array (Keras accepts
+    ``fit((x,), y)`` too); a DataError when ``x`` is a dict or a list of several arrays but the model has one plain
+    input, or a dict that lacks one of a functional model's named inputs."""
     if not isinstance(x, (dict, list)):
-        return  # one array: the common case, and never wrong in structure
+        return x  # one array: the common case, and never wrong in structure
     expected = model._expected_input_shapes() if hasattr(model, "_expected_input_shapes") else None
     one_input = (expected is not None and len(expected) == 1) or _is_sequential(model)
     if not one_input:
-        return
+        names = _input_names(model)
+        missing = [n for n in names if n not in x] if isinstance(x, dict) else []
+        if missing:  # Keras' wording; a dict is matched by key, so one wrong key would feed nothing
+            raise DataError(f"{who}: missing data for input {missing[0]!r}: you passed a dict with keys "
+                            f"{list(x)}, model {model.name!r} expects the keys {names}")
+        return x
+    if isinstance(x, list) and len(x) == 1:
+        return x[0]
     if isinstance(x, dict):
         keys = list(x)
         hint = f"x[{keys[0]!r}]" if len(keys) == 1 else "one array"
@@ -153,6 +162,17 @@ def check_input_structure(model, x, who: str) -> None:
         raise DataError(f"{who}: model {model.name!r} has a single input but x is a list of {len(x)} arrays of "
                         f"shapes {shapes}; pass one array (np.concatenate them along the feature axis), or build "
                         f"a functional model with {len(x)} Inputs")
+    return x
+
+
+def _input_names(model) -> list:
+    """A functional model's input names: its inputs dict's keys, else its Input layers' names."""
+    graph = getattr(model, "_graph", None)
+    if graph is None:
+        return []
+    if isinstance(graph.inputs, dict):
+        return list(graph.inputs)
+    return [layer.name for layer in graph.input_layers]
 
 
 def _is_sequential(model) -> bool:

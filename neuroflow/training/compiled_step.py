@@ -77,7 +77,9 @@ class CompiledTrain:
         self.fixed = (id(runner.model.optimizer), len(runner.model._flatten_layers()))
 
     def _key(self, kind, x, y, feeds):
-        return (kind, tuple((a.shape, a.dtype.str) for a in feeds), type(x), type(y), len(feeds),
+        # a dict's keys too: its arrays are fed in the dict's order, so {"b", "a"} must not replay {"a", "b"}
+        keys = (tuple(x) if isinstance(x, dict) else None, tuple(y) if isinstance(y, dict) else None)
+        return (kind, tuple((a.shape, a.dtype.str) for a in feeds), type(x), type(y), keys, len(feeds),
                 tuple((id(v), v._trainable) for v in self.runner.variables), self.fixed)
 
     def train(self, x, y, w):
@@ -105,28 +107,34 @@ class CompiledTrain:
         runner = self.runner
         rec = Recorder(feeds, _generators(runner.model))
         with rec:
-            ys, outs, loss = runner.test_forward_loss(x, y, w)
-        trace = rec.finish([loss] + list(outs))
-        runner._update_metrics(ys, [o.data for o in outs], w)
+            ys, outs, loss, terms = runner.test_forward_loss(x, y, w)
+        trace = rec.finish([loss] + list(outs) + terms)
+        runner._update_metrics(ys, [o.data for o in outs], w, [t.data for t in terms])
         return device_scalar.keep(loss.data), trace
 
     def _replay_test(self, exe, y, w, feeds):
         arrays = exe.forward(feeds)
-        self.runner._update_metrics(self.runner.targets(y), arrays[1:], w)
+        outs, terms = self._split(arrays)
+        self.runner._update_metrics(self.runner.targets(y), outs, w, terms)
         return device_scalar.keep(arrays[0])
+
+    def _split(self, arrays):
+        """A replay's ``[loss, *outputs, *per-output loss terms]`` as ``(outputs, terms)``."""
+        end = len(arrays) - len(self.runner.trackers)
+        return arrays[1:end], arrays[end:]
 
     def _trace(self, x, y, w, feeds):
         runner, model = self.runner, self.runner.model
         runner.clear_grads()
         rec = Recorder(feeds, _generators(model))
         with rec:
-            ys, outs, loss = runner.forward_loss(x, y, w)
+            ys, outs, loss, terms = runner.forward_loss(x, y, w)
             root = model.optimizer.scale_loss(loss) if runner.variables else loss
-        trace = rec.finish([loss] + list(outs), root if runner.variables else None)
+        trace = rec.finish([loss] + list(outs) + terms, root if runner.variables else None)
         value = device_scalar.keep(loss.data)  # on a device it stays there: read once per logging step
         if runner.variables:
             root.backward(retain_graph=True)  # the nodes stay usable for replays
-        return runner.update(x, ys, [o.data for o in outs], w, value), trace
+        return runner.update(x, ys, [o.data for o in outs], w, value, [t.data for t in terms]), trace
 
     def _replay(self, exe, x, y, w, feeds):
         runner = self.runner
@@ -135,7 +143,8 @@ class CompiledTrain:
         value = device_scalar.keep(arrays[0])
         if runner.variables:
             exe.backward()
-        return runner.update(x, runner.targets(y), arrays[1:], w, value)
+        outs, terms = self._split(arrays)
+        return runner.update(x, runner.targets(y), outs, w, value, terms)
 
 
 def jit_status(model) -> list:

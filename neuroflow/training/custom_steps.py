@@ -9,6 +9,8 @@ logs the last batch's, as in Keras.
 """
 from __future__ import annotations
 
+import inspect
+
 from ..utils.structure import pack_x_y_sample_weight, unpack_x_y_sample_weight
 
 
@@ -23,6 +25,12 @@ def overrides(model, step_name: str) -> bool:
     """Whether ``type(model)`` defines its own ``step_name`` (``"train_step"`` or ``"test_step"``)."""
     method = getattr(type(model), step_name, None)
     return method is not None and not getattr(method, "is_default_train_step", False)
+
+
+def accepts(method, name: str) -> bool:
+    """Whether ``method`` takes the keyword argument ``name`` (by name or through ``**kwargs``)."""
+    params = inspect.signature(method).parameters.values()
+    return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
 
 
 pack = pack_x_y_sample_weight  # a batch as a step receives it: x alone without targets, as in Keras

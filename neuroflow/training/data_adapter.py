@@ -214,9 +214,14 @@ def class_weights_for(y, class_weight: dict):
 
 class ArrayBatches:
     """Batches of in-memory arrays; reshuffled each epoch from ``(seed, epoch)`` so a resumed run draws the
-    same order as an uninterrupted one."""
+    same order as an uninterrupted one.
 
-    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, seed=0):
+    With ``steps`` (``steps_per_epoch``, evaluate's ``steps``) an epoch is ``steps`` batches of one pass over the
+    data that goes on across epochs, as Keras' EpochIterator does: an epoch ends early where the pass ends, and
+    the next epoch starts a new pass (reshuffled from ``(seed, pass number)``)."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, seed=0, steps=None):
+        self.steps, self._pass, self._seen, self._passes = steps, None, 0, 0
         self.x, self.y, self.sample_weight = x, y, sample_weight
         self.n = num_samples(x, y, sample_weight)
         self.batch_size = int(batch_size)
@@ -229,7 +234,25 @@ class ArrayBatches:
         return -(-self.n // self.batch_size)
 
     def epoch(self, epoch: int = 0):
-        """Yield ``(x, y, sample_weight)`` batches for one epoch."""
+        """Yield ``(x, y, sample_weight)`` batches for one epoch (``steps`` of them when given)."""
+        if self.steps is None:
+            yield from self._one_pass(epoch)
+            return
+        if self._pass is None or self._seen >= len(self):
+            self._pass, self._seen = self._one_pass(self._passes), 0
+            self._passes += 1
+        for _ in range(self.steps):
+            if self._seen >= len(self):
+                return
+            self._seen += 1
+            yield next(self._pass)
+
+    def restart(self):
+        """The next epoch starts a new pass (an evaluation, fit's validation included, reads the first ``steps``
+        batches every time, as Keras resets its iterator for each)."""
+        self._pass = None
+
+    def _one_pass(self, epoch):
         bs = self.batch_size
         if self.shuffle and self.shuffle != "batch":
             order = np.random.default_rng((self.seed, epoch)).permutation(self.n)

@@ -19,7 +19,7 @@ from . import arguments as args, compiled_step, custom_steps, data_adapter as da
 from ..layers.loss_scope import collect_losses
 from .added_losses import total_loss
 from ..distribution import data_parallel as dp
-from .compile_utils import weighted_loss
+from .compile_utils import logged_metrics, outputs_list, update_metrics, weighted_loss, y_per_output
 from .predict_loop import callback_list_for
 
 
@@ -31,13 +31,6 @@ def _as_list(struct, n):
     if isinstance(struct, list) and n > 1:
         return struct
     return [struct]
-
-
-def _outputs_list(out):
-    """A model's output(s) as a list aligned with ``model.output_names`` (a dict of outputs in its key order)."""
-    if isinstance(out, dict):
-        return list(out.values())
-    return list(out) if isinstance(out, (list, tuple)) else [out]
 
 
 class _MeanTracker:
@@ -62,23 +55,6 @@ def _require_compiled(model, what):
                                f"model.compile(optimizer=..., loss=...)")
 
 
-def _y_per_output(model, y):
-    """``y`` as a list aligned with the model's outputs (dicts by output name)."""
-    names = model.output_names
-    if isinstance(y, dict):
-        missing = [n for n in names if n not in y]
-        if missing:
-            raise DataError(f"y: missing targets for output(s) {missing}; the model's outputs are {names}")
-        return [y[n] for n in names]
-    if isinstance(y, list):
-        if len(y) != len(names):
-            raise DataError(f"y: got {len(y)} target arrays for {len(names)} model outputs {names}")
-        return y
-    if len(names) != 1:
-        raise DataError(f"y: the model has {len(names)} outputs {names}; pass a list or dict of targets")
-    return [y]
-
-
 class StepRunner:
     """Everything a train/test step needs, resolved once."""
 
@@ -89,14 +65,20 @@ class StepRunner:
         self.penalized = True
         if all(layer.built for layer in model._flatten_layers()):
             self._resolve_variables()
-        self.metrics = [m for s in self.specs for m in s.metrics]
+        self.logged = logged_metrics(self.specs)  # [(metric, log name)], resolved once
+        self.metrics = [m for m, _ in self.logged]
+        self.trackers = [s.loss_tracker for s in self.specs if s.loss_tracker is not None]
+        # a compute_loss override replaces the compiled loss in every step, as in Keras' train_step; one written
+        # without the ``training`` argument (older Keras 3) is called without it, as Keras' _compute_loss does
+        self.custom_loss = custom_steps.overrides(model, "compute_loss")
+        self.loss_kwargs = custom_steps.accepts(model.compute_loss, "training") if self.custom_loss else False
         self.sync = dp.gradient_sync()  # None unless a data-parallel job runs: then gradients are averaged
         self.device = da.model_device(model)
         # None: every step eager (jit_compile=False, custom step...); on a device the step replays there too
         self.compiled = compiled_step.for_runner(self)
 
     def _forward(self, x, training):
-        return _outputs_list(self.model(x, training=training))
+        return outputs_list(self.model(x, training=training))
 
     def _resolve_variables(self):
         model = self.model
@@ -118,13 +100,13 @@ class StepRunner:
         if self.sync is not None and _batch_len(x) == 0:  # a last batch smaller than the number of ranks
             return self.sync.step_without_data(self.variables, model.optimizer)
         self.clear_grads()
-        ys, outs, loss = self.forward_loss(x, y, w)
+        ys, outs, loss, terms = self.forward_loss(x, y, w)
         value = device_scalar.keep(loss.data)  # on a device it stays there: read once per logging step
         if self.variables:
             # A loss-scaling optimizer scales the loss before backward and unscales the gradients; ``value`` (what
             # fit logs) stays the unscaled loss.
             model.optimizer.scale_loss(loss).backward()
-        return self.update(x, ys, [o.data for o in outs], w, value)
+        return self.update(x, ys, [o.data for o in outs], w, value, [t.data for t in terms])
 
     def clear_grads(self):
         for v in self.variables or ():
@@ -132,21 +114,32 @@ class StepRunner:
 
     def targets(self, y):
         """``y`` as a list aligned with the model's outputs."""
-        return _y_per_output(self.model, y)
+        return y_per_output(self.model, y)
 
     def forward_loss(self, x, y, w):
-        """The forward pass and the total loss: ``(targets per output, output Tensors, loss Tensor)``."""
+        """The forward pass and the total loss: ``(targets per output, output Tensors, loss Tensor, unweighted
+        per-output loss Tensors for the ``"<output>_loss"`` trackers)``."""
         model = self.model
         with collect_losses() as added:  # this pass's add_loss values, and no other pass's
             outs = self._forward(x, training=True)
         if self.variables is None:  # a subclassed model builds its layers on the first call
             self._resolve_variables()
-        ys = _y_per_output(model, y)
-        return ys, outs, total_loss(weighted_loss(self.specs, ys, outs, w), added.losses, model, self.penalized)
+        ys = y_per_output(model, y)
+        return (ys, outs) + self._total(x, ys, outs, w, added.losses, self.penalized, True)
 
-    def update(self, x, ys, out_arrays, w, value):
+    def _total(self, x, ys, outs, w, added, penalized, training):
+        """``(total loss, per-output terms)``: the user's ``compute_loss`` when the model overrides it."""
+        terms = []
+        if self.custom_loss:
+            y_pred = outs[0] if len(outs) == 1 else outs
+            y_true = ys[0] if len(ys) == 1 else ys
+            extra = {"training": training} if self.loss_kwargs else {}
+            return self.model.compute_loss(x=x, y=y_true, y_pred=y_pred, sample_weight=w, **extra), terms
+        return total_loss(weighted_loss(self.specs, ys, outs, w, terms), added, self.model, penalized), terms
+
+    def update(self, x, ys, out_arrays, w, value, terms=()):
         """After the backward: data-parallel averaging, the optimizer step, constraints and metrics (on the output
-        arrays); returns the loss value to log."""
+        arrays; ``terms``: the per-output loss values); returns the loss value to log."""
         model, variables = self.model, self.variables
         if variables:
             if self.sync is not None:  # data-parallel: every rank steps with the global batch's mean gradient
@@ -159,7 +152,7 @@ class StepRunner:
         for v, constraint in self.constraints:
             if v.trainable:  # a frozen weight stays bit-identical, constraint or not
                 v.data[...] = constraint(v.data)
-        self._update_metrics(ys, out_arrays, w)
+        self._update_metrics(ys, out_arrays, w, terms)
         return value
 
     def test(self, x, y, w):
@@ -171,31 +164,28 @@ class StepRunner:
     def test_eager(self, x, y, w):
         if self.sync is not None and _batch_len(x) == 0:  # this rank's part of a small last batch is empty
             return 0.0
-        ys, outs, loss = self.test_forward_loss(x, y, w)
-        self._update_metrics(ys, [o.data for o in outs], w)
+        ys, outs, loss, terms = self.test_forward_loss(x, y, w)
+        self._update_metrics(ys, [o.data for o in outs], w, [t.data for t in terms])
         return device_scalar.keep(loss.data)
 
     def test_forward_loss(self, x, y, w):
-        """The inference forward and the total loss, without a graph: ``(targets, output Tensors, loss)``."""
+        """The inference forward and the total loss, without a graph: ``(targets, output Tensors, loss, per-output
+        loss terms)``."""
         with no_grad(), collect_losses() as added:
             outs = self._forward(x, training=False)
-            ys = _y_per_output(self.model, y)
-            loss = total_loss(weighted_loss(self.specs, ys, outs, w), added.losses, self.model, True)
-        return ys, outs, loss
+            ys = y_per_output(self.model, y)
+            loss, terms = self._total(x, ys, outs, w, added.losses, True, False)
+        return ys, outs, loss, terms
 
-    def _update_metrics(self, ys, out_arrays, w):
-        for spec, y_true, out in zip(self.specs, ys, out_arrays):
-            for m in spec.metrics:
-                m.update_state(y_true, out, sample_weight=w)
+    def _update_metrics(self, ys, out_arrays, w, terms=()):
+        update_metrics(self.specs, ys, out_arrays, w)
+        for tracker, term in zip(self.trackers, terms):  # each output's loss, averaged over samples
+            tracker.update_state(term, sample_weight=len(out_arrays[0]))
 
     def logs(self, loss_tracker, prefix=""):
         """The loss and metric values as Python floats; values kept on a device are read in one transfer."""
-        keys, values = [prefix + "loss"], [loss_tracker.result()]
-        many = len(self.specs) > 1
-        for spec in self.specs:
-            for m in spec.metrics:
-                keys.append(prefix + (f"{spec.name}_{m.name}" if many else m.name))
-                values.append(m.result())
+        keys = [prefix + "loss"] + [prefix + name for _, name in self.logged]
+        values = [loss_tracker.result()] + [m.result() for m, _ in self.logged]
         return dict(zip(keys, device_scalar.read(values)))
 
     def reset_metrics(self):
@@ -216,7 +206,7 @@ def _batches(model, x, y, sample_weight, batch_size, shuffle, steps, class_weigh
         return da.stream_batches(x, steps, shuffle, epoch_seed, class_weight)
     x = da.to_structure(x, "x")
     y = da.to_structure(y, "y")
-    args.check_input_structure(model, x, who)
+    x = args.check_input_structure(model, x, who)
     if y is None and not _overrides_train_step(model):
         args.require_targets(model, y, who)
     if sample_weight is not None:
@@ -226,7 +216,7 @@ def _batches(model, x, y, sample_weight, batch_size, shuffle, steps, class_weigh
     if y is not None:
         da.check_finite(y, "y")
         if label_checks.has_sparse_loss(model) and da.model_device(model) != "cpu":  # the CPU's loss checks itself
-            label_checks.check_sparse_class_ids(model, _y_per_output(model, y), who)
+            label_checks.check_sparse_class_ids(model, y_per_output(model, y), who)
     if sample_weight is not None:
         da.check_finite(sample_weight, "sample_weight")
     if class_weight is not None and y is not None:
@@ -234,7 +224,7 @@ def _batches(model, x, y, sample_weight, batch_size, shuffle, steps, class_weigh
         cw = da.class_weights_for(y, class_weight)
         sample_weight = cw if sample_weight is None else sample_weight * cw
     model._check_input_data(x)
-    return da.ArrayBatches(x, y, sample_weight, batch_size or 32, shuffle, seed=epoch_seed)
+    return da.ArrayBatches(x, y, sample_weight, batch_size or 32, shuffle, seed=epoch_seed, steps=steps)
 
 
 def _global_caps(epochs, steps_per_epoch):
@@ -389,6 +379,8 @@ def _run_test(model, batches, runner, cbs=None):
     if cbs is not None:
         cbs.on_test_begin()
     prefetch = isinstance(batches, da.ArrayBatches)
+    if prefetch:
+        batches.restart()
     for step, (bx, by, bw) in enumerate(da.on_device(batches.epoch(0), runner.device, prefetch)):
         if batch_hooks:
             cbs.on_test_batch_begin(step)

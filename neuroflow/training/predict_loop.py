@@ -24,7 +24,9 @@ def callback_list_for(callbacks, model, verbose, batches, progbar):
     """The CallbackList of an ``evaluate`` or ``predict`` call, with Keras' params (one epoch of the batches)."""
     from ..callbacks import CallbackList  # as in fit: the callbacks load with the first loop that needs them
 
-    steps = len(batches) if isinstance(batches, da.ArrayBatches) else None
+    steps = None
+    if isinstance(batches, da.ArrayBatches):
+        steps = len(batches) if batches.steps is None else min(len(batches), batches.steps)
     return CallbackList(callbacks, add_history=False, add_progbar=progbar, model=model, verbose=verbose, epochs=1,
                         steps=steps)
 
@@ -58,9 +60,11 @@ def _predict(model, x, batch_size, verbose, steps, callbacks):
     else:
         xs = da.to_structure(x, "x")
         n = da.num_samples(xs)
-        args.check_input_structure(model, xs, "predict()")
+        xs = args.check_input_structure(model, xs, "predict()")
         model._check_input_data(xs)
         batch_size = batch_size or 32
+        if steps is not None and n > steps * batch_size:  # Keras predicts the first ``steps`` batches
+            n, xs = steps * batch_size, da.take(xs, slice(0, steps * batch_size))
         if n <= batch_size and callbacks is None:
             # One batch (serving latency: a single sample, a full batch): no batching, no concatenation copy.
             with no_grad():

@@ -131,7 +131,7 @@ CASES = {
                           {"trainable_weights": 6, "learning_rate": 0.1}),
     "Embedding[mask_zero]": (lambda: layers.Embedding(10, 2, mask_zero=True), (6, 3), (6, 3, 2),
                              {"trainable_weights": 1, "input_data": _ids((6, 3))}),
-    "Normalization[axis=-1]": (lambda: layers.Normalization(), (4, 3), (4, 3), {"non_trainable_weights": 2}),
+    "Normalization[axis=-1]": (lambda: layers.Normalization(), (4, 3), (4, 3), {"non_trainable_weights": 3}),
     "GRU[reset_after=False]": (lambda: layers.GRU(3, reset_after=False, return_sequences=True), (4, 5, 2),
                                (4, 5, 3), {"trainable_weights": 3, "learning_rate": 0.1}),
     "LSTM[go_backwards]": (lambda: layers.LSTM(3, go_backwards=True, return_state=False), (4, 5, 2), (4, 3),

@@ -34,7 +34,7 @@ def test_rescaling_values_dtype_and_gradient():
 
 # --- Normalization ----------------------------------------------------------------------------------------------
 def test_normalization_check_layer():
-    check_layer(lambda: Normalization(), (4, 3), (4, 3), non_trainable_weights=2)
+    check_layer(lambda: Normalization(), (4, 3), (4, 3), non_trainable_weights=3)  # mean, variance, count (Keras)
     check_layer(lambda: Normalization(axis=None, mean=2.0, variance=4.0), (4, 5, 2), (4, 5, 2))
     check_layer(lambda: Normalization(axis=(1, 2), mean=[[1.0, 2.0]] * 5, variance=[[1.0, 4.0]] * 5),
                 (4, 5, 2), (4, 5, 2))

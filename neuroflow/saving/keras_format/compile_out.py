@@ -28,7 +28,8 @@ def keras_compile_config(model):
                 "loss": _structure(args.get("loss"), losses, "loss"),
                 "loss_weights": args.get("loss_weights"),
                 "metrics": _structure(args.get("metrics"), metrics, "metrics"),
-                "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+                "weighted_metrics": _structure(args.get("weighted_metrics"), metrics, "metrics"),
+                "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
     except _NotKeras as why:
         warnings.warn(f"saving {model.name!r} as a .keras file without its compile arguments: {why}; Keras will "
                       f"load it uncompiled", UserWarning, stacklevel=4)

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from ...errors import SavingError
 from ...layers.base import Layer
 from ...layers.input_layer import InputLayer
@@ -145,9 +143,9 @@ def _walk(layer, path: str, out: list, visited=None) -> None:
     elif keras_class_name(layer) in _SUBLAYER_WEIGHTS:
         _split_into_sublayers(layer, path, out)
     elif layer.__dict__.get("_is_quantized"):  # Keras' order for an int8 layer: kernel, bias, scale
-        out.append((path, layer.name, keras_store_order(layer), _keras_extras(layer)))
+        out.append((path, layer.name, keras_store_order(layer), []))
     else:
-        out.append((path, layer.name, list(layer.weights), _keras_extras(layer)))
+        out.append((path, layer.name, list(layer.weights), []))
 
 
 def _custom(layer, path: str, out: list, visited: set) -> None:
@@ -193,10 +191,3 @@ def _split_into_sublayers(layer, path: str, out: list) -> None:
     for attr, variables in groups.items():
         out.append((f"{path}/{attr}", attr, variables, []))
     out.extend((f"{path}/{attr}", attr, [], []) for attr in empty)
-
-
-def _keras_extras(layer) -> list:
-    # Keras' Normalization keeps an adapt sample count after its mean and variance (unused at inference)
-    if keras_class_name(layer) == "Normalization" and layer.weights:
-        return [np.zeros((), np.int64)]
-    return []
