@@ -71,6 +71,49 @@ def registered_name(obj) -> str:
     return cls.__dict__.get("_registered_name") or cls.__name__
 
 
+def registered_key(obj):
+    """The key ``obj`` (a user's class or function) is saved under: its ``register_serializable`` key, else the
+    name it has among the custom objects in force; ``None`` when neither knows it."""
+    key = obj.__dict__.get("_registered_name") if isinstance(obj, type) else getattr(obj, "_registered_name", None)
+    if key is not None and _CLASSES.get(key) is obj:
+        return key
+    return next((name for name, value in _custom_objects.active().items() if value is obj), None)
+
+
+def find_registered(name: str, base: type | None = None):
+    """The user's ``base`` subclass (with ``base=None``: none) or function that ``name`` (``package>Name`` or bare) names among the custom
+    objects in force and the registered classes; ``None`` otherwise (never anything else the registry holds)."""
+    obj = _custom_objects.lookup(name)
+    if obj is None:  # only the exact key: a bare name never stands for another package's class
+        obj = _CLASSES.get(name)
+        if getattr(obj, "_registered_name", None) != name:
+            obj = None
+    return obj if inspect.isfunction(obj) or (base is not None and inspect.isclass(obj) and issubclass(obj, base)) else None
+
+
+def keras_entry(obj, module: str) -> dict:
+    """Keras' ``{"module", "class_name", "config", "registered_name"}`` of ``obj``: one of neuroflow's own classes
+    under Keras' ``module``; the user's class under its own module and :func:`registered_key` (its bare name when
+    unregistered, as Keras writes it)."""
+    cls = type(obj)
+    if cls.__module__.startswith("neuroflow."):
+        return {"module": module, "class_name": cls.__name__, "config": obj.get_config(), "registered_name": None}
+    return {"module": cls.__module__, "class_name": cls.__name__, "config": obj.get_config(),
+            "registered_name": registered_key(cls) or cls.__name__}
+
+
+def entry_class(config: dict, base: type, custom_objects=None):
+    """The user's ``base`` subclass that a :func:`keras_entry` names by its ``registered_name`` (or class name),
+    among the custom objects in force (plus ``custom_objects``) and the registered classes; None otherwise."""
+    for name in (config.get("registered_name"), config.get("class_name")):
+        if isinstance(name, str):
+            obj = _custom_objects.lookup(name, custom_objects)
+            if inspect.isclass(obj) and issubclass(obj, base):
+                return obj
+    name = config.get("registered_name")
+    return find_registered(name, base) if isinstance(name, str) else None
+
+
 # --- the name-resolved families: ``{"class_name", "config"}`` and back ------------------------------------------
 # Each family (losses, metrics) keeps its own name table (built-ins, aliases, ``register``-ed customs) and hands
 # its lookups here, so that a loss and a metric are saved and loaded by the same rules.
@@ -99,7 +142,7 @@ def deserialize_object(config, custom_objects, *, family: str, get, lookup, inst
     if not isinstance(config, dict) or "class_name" not in config:
         raise ConfigError(f"{family}.deserialize: expected a dict with 'class_name' and 'config', got {config!r}")
     name = config.get("registered_name") or config["class_name"]
-    obj = (custom_objects or {}).get(name) or lookup(name)
+    obj = _custom_objects.lookup(name, custom_objects) or lookup(name)
     args = dict(config.get("config") or {})
     if inspect.isclass(obj):
         return obj.from_config(args)

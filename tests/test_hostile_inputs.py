@@ -65,7 +65,7 @@ CASES = [
     ("ops.eye -1", lambda: ops.eye(-1), ConfigError, ["eye", "-1"]),
     ("ops.linspace num -1", lambda: ops.linspace(0, 1, -1), ConfigError, ["linspace", "num", "-1"]),
     ("ops.reshape str", lambda: ops.reshape(A, "x"), ConfigError, ["reshape", "shape", "'x'"]),
-    ("ops.tile str", lambda: ops.tile(A, "x"), ConfigError, ["tile", "reps", "'x'"]),
+    ("ops.tile str", lambda: ops.tile(A, "x"), ConfigError, ["tile", "repeats", "'x'"]),
     ("ops.repeat -1", lambda: ops.repeat(A, -1), ConfigError, ["repeat", "repeats", "-1"]),
     ("ops.pad -1", lambda: ops.pad(A, -1), ConfigError, ["pad", "pad_width", "-1"]),
     ("ops.pad 3 numbers", lambda: ops.pad(A, ((1, 2, 3),)), ConfigError, ["pad", "pad_width", "(1, 2, 3)"]),

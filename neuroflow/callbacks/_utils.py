@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import warnings
 
+from .._validate import ArgumentTypeError
 from ..errors import ConfigError
 
 MODES = ("auto", "min", "max")
@@ -17,8 +18,11 @@ _HIGHER_IS_BETTER = ("acc", "auc", "precision", "recall", "f1", "fbeta", "r2", "
 
 
 def check_mode(mode, who: str) -> str:
+    """``mode``, or ``'auto'`` with a warning when it is not one of :data:`MODES` (Keras falls back the same way)."""
     if mode not in MODES:
-        raise ConfigError(f"{who}: mode must be one of 'auto', 'min', 'max'; got {mode!r}")
+        warnings.warn(f"{who} mode {mode!r} is unknown (expected 'auto', 'min' or 'max'), fallback to auto mode.",
+                      stacklevel=3)
+        return "auto"
     return mode
 
 
@@ -27,7 +31,7 @@ def resolve_direction(monitor: str, mode: str, model=None, who: str = "callback"
 
     In ``'auto'`` mode a metric object on the model that declares ``direction`` ('up'/'down') decides; else the
     metric's name (without ``val_``): losses and errors are minimised, accuracies, AUC, precision, recall...
-    maximised. An unknown name is minimised with a warning that says to pass ``mode``.
+    maximised. An unknown name raises ConfigError (a ValueError) that says to pass ``mode``, as Keras does.
     """
     if mode != "auto":
         return mode
@@ -36,7 +40,7 @@ def resolve_direction(monitor: str, mode: str, model=None, who: str = "callback"
         metrics = list(getattr(model, "metrics", None) or ())
     except Exception:  # a model may refuse to list metrics before it is built
         metrics = []
-    for m in metrics:
+    for m in [inner for m in metrics for inner in _compiled(m)]:
         if getattr(m, "name", None) == name:
             direction = getattr(m, "direction", None) or getattr(m, "_direction", None)
             if direction in ("up", "max"):
@@ -48,9 +52,15 @@ def resolve_direction(monitor: str, mode: str, model=None, who: str = "callback"
         return "min"
     if any(f in lowered for f in _HIGHER_IS_BETTER):
         return "max"
-    warnings.warn(f"{who}: cannot tell whether {monitor!r} should be minimised or maximised; assuming 'min'. "
-                  "Pass mode='max' if larger values are better.", stacklevel=3)
-    return "min"
+    raise ConfigError(f"{who} callback received monitor={monitor!r}, but cannot tell whether that metric should be "
+                      f"maximized or minimized: pass mode='max' to monitor the highest value, or mode='min' for the "
+                      f"lowest")
+
+
+def _compiled(metric) -> list:
+    """``[metric]``, or the metrics inside ``model.metrics``' ``"compile_metrics"`` entry (by their log names)."""
+    entries = getattr(metric, "_entries", None)
+    return [m for m, _ in entries()] if callable(entries) else [metric]
 
 
 def monitor_value(logs, monitor: str, who: str):
@@ -76,7 +86,7 @@ def get_learning_rate(model, who: str) -> float:
             return float(candidate)
         except (TypeError, ValueError):
             continue
-    raise ConfigError(f"{who} needs optimizer.learning_rate to be a number; got {type(lr).__name__} "
+    raise ArgumentTypeError(f"{who} needs optimizer.learning_rate to be a number; got {type(lr).__name__} "
                       "(a learning-rate schedule cannot be changed by a callback)")
 
 

@@ -31,7 +31,7 @@ class BackupAndRestore(Callback):
     a model whose weights hold NaN or inf is never backed up (the last good backup stays, with a warning).
     """
 
-    def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True, double_checkpoint=False):
+    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
         super().__init__()
         if not backup_dir or not isinstance(backup_dir, (str, os.PathLike)):
             raise ConfigError(f"BackupAndRestore: backup_dir must be a non-empty path, got {backup_dir!r}")

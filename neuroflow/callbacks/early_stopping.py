@@ -77,13 +77,13 @@ class EarlyStopping(Callback):
         self._reset()  # an instance may be reused across several fit() calls
 
     def on_epoch_end(self, epoch, logs=None):
+        if self._direction is None:  # resolved late: the model's metrics exist only once training has run
+            self._direction = resolve_direction(self.monitor, self.mode, self.model, "EarlyStopping")
         if epoch < self.start_from_epoch:
             return
         current = monitor_value(logs, self.monitor, "EarlyStopping")
         if current is None:
             return
-        if self._direction is None:  # resolved late: the model's metrics exist only once training has run
-            self._direction = resolve_direction(self.monitor, self.mode, self.model, "EarlyStopping")
         if self.best is None:
             self.best = math.inf if self._direction == "min" else -math.inf
 

@@ -58,7 +58,7 @@ class ModelCheckpoint(Callback):
         self.verbose = verbose
         self.save_best_only = bool(save_best_only)
         self.save_weights_only = bool(save_weights_only)
-        self.mode = check_mode(mode, "ModelCheckpoint")
+        self.mode = check_mode(mode, type(self).__name__)  # OrbaxCheckpoint too
         self.save_freq = save_freq
         self.best = None if initial_value_threshold is None else float(initial_value_threshold)
         self._direction = None
@@ -80,6 +80,8 @@ class ModelCheckpoint(Callback):
             self._save(self._epoch, batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
+        if self._direction is None:  # at the first epoch end, best-only or not: an unknown monitor raises (Keras)
+            self._direction = resolve_direction(self.monitor, self.mode, self.model, "ModelCheckpoint")
         if self.save_freq == "epoch":
             self._save(epoch, None, logs)
 

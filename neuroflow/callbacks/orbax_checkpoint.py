@@ -19,7 +19,6 @@ import warnings
 
 from ..errors import ConfigError
 from ..io.atomic import atomic_path
-from ._utils import check_mode
 from .model_checkpoint import ModelCheckpoint, weights_are_finite
 
 __all__ = ["OrbaxCheckpoint", "latest_checkpoint"]
@@ -35,7 +34,6 @@ class OrbaxCheckpoint(ModelCheckpoint):
     def __init__(self, directory, monitor="val_loss", verbose=0, save_best_only=False, mode="auto",
                  save_freq="epoch", initial_value_threshold=None, max_to_keep=1, save_on_background=True,
                  save_weights_only=False):
-        check_mode(mode, "OrbaxCheckpoint")
         if max_to_keep is not None and (isinstance(max_to_keep, bool) or not isinstance(max_to_keep, int)
                                         or max_to_keep < 1):
             raise ConfigError(f"OrbaxCheckpoint: max_to_keep must be a positive integer or None, got {max_to_keep!r}")

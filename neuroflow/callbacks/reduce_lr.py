@@ -70,11 +70,11 @@ class ReduceLROnPlateau(Callback):
         logs = {} if logs is None else logs
         lr = get_learning_rate(self.model, "ReduceLROnPlateau")
         logs["learning_rate"] = lr
+        if self._direction is None:  # before reading the value: an unknown direction raises, as in Keras
+            self._direction = resolve_direction(self.monitor, self.mode, self.model, "ReduceLROnPlateau")
         current = monitor_value(logs, self.monitor, "ReduceLROnPlateau")
         if current is None:
             return
-        if self._direction is None:
-            self._direction = resolve_direction(self.monitor, self.mode, self.model, "ReduceLROnPlateau")
         if self.best is None:
             self.best = math.inf if self._direction == "min" else -math.inf
 

@@ -14,13 +14,16 @@ class TerminateOnNaN(Callback):
     Prints (and stores) a message naming the epoch and batch (both counted from 1, as the progress display
     does), for example ``"Epoch 3, batch 17: invalid loss (nan), terminating training"``.
 
+    ``raise_error=True`` (Keras' argument) raises RuntimeError there instead.
+
     Attributes:
         message: that message, or ``None`` if the loss stayed finite.
         epoch, batch: the 0-based epoch and batch where it happened (``None`` if it did not).
     """
 
-    def __init__(self):
+    def __init__(self, raise_error: bool = False):
         super().__init__()
+        self.raise_error = raise_error
         self.message = None
         self.epoch = None
         self.batch = None
@@ -41,5 +44,8 @@ class TerminateOnNaN(Callback):
             return
         self.epoch, self.batch = self._epoch, batch
         self.message = f"Epoch {self._epoch + 1}, batch {batch + 1}: invalid loss ({loss}), terminating training"
+        if self.raise_error:  # Keras' raise_error=True: fail the fit at once instead of stopping it cleanly
+            raise RuntimeError(f"NaN or Inf loss encountered at epoch {self._epoch + 1}, batch {batch + 1}: loss "
+                               f"{loss}. Terminating training immediately.")
         print_msg(self.message)
         self.model.stop_training = True

@@ -24,16 +24,17 @@ _MODES = ("int", "multi_hot", "count")
 PAD, OOV = "", "[UNK]"
 
 
-def _as_texts(texts, where):
-    """Strings as a flat list; accepts a str, a list/array of str (N,) or a column (N, 1)."""
+def _as_texts(texts, where, encoding="utf-8"):
+    """Strings as a flat list; accepts a str, a list/array of str (N,) or a column (N, 1); bytes are decoded with
+    ``encoding``."""
     if isinstance(texts, (str, bytes)):
-        return [texts], True
+        return [texts.decode(encoding) if isinstance(texts, bytes) else texts], True
     arr = np.asarray(texts, dtype=object)
     if arr.ndim == 2 and arr.shape[1] == 1:  # Keras models often carry text as (N, 1)
         arr = arr[:, 0]
     if arr.ndim != 1:
         raise DataError(f"{where}: expected a list of strings, shape (N,) or (N, 1); got shape {arr.shape}")
-    return [t.decode("utf-8") if isinstance(t, bytes) else t for t in arr.tolist()], False
+    return [t.decode(encoding) if isinstance(t, bytes) else t for t in arr.tolist()], False
 
 
 class TextVectorization:
@@ -45,7 +46,10 @@ class TextVectorization:
 
     ``standardize``: ``"lower_and_strip_punctuation"`` (default), ``"lower"``, ``"strip_punctuation"``, None, or a
     callable str -> str. ``split``: ``"whitespace"`` (default), ``"character"``, None (whole string is one token),
-    or a callable str -> list of str.
+    or a callable str -> list of str. ``ngrams``: None, an int n (the 1- to n-grams) or a tuple of sizes: the
+    tokens become, for each size in turn, every run of that many consecutive tokens joined by a space (as Keras'
+    ``tf.strings.ngrams``). ``pad_to_max_tokens`` (``"multi_hot"``/``"count"``): the output has ``max_tokens``
+    columns however small the vocabulary. ``encoding``: how bytes inputs are decoded.
 
     Calling it on N strings returns, for ``"int"``, an int64 array (N, L) padded with 0 at the end, where
     ``L = output_sequence_length`` (longer texts are cut) or the longest text in the call; for ``"multi_hot"`` /
@@ -53,7 +57,8 @@ class TextVectorization:
     """
 
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace",
-                 output_mode="int", output_sequence_length=None, vocabulary=None):
+                 output_mode="int", output_sequence_length=None, vocabulary=None, ngrams=None,
+                 pad_to_max_tokens=False, encoding="utf-8"):
         if standardize is not None and not callable(standardize) and standardize not in _STANDARDIZE:
             raise ConfigError(f"TextVectorization: standardize must be one of {_STANDARDIZE}, None or a callable; "
                               f"got {standardize!r}")
@@ -66,6 +71,20 @@ class TextVectorization:
                               f"output_mode={output_mode!r}")
         if output_sequence_length is not None and int(output_sequence_length) < 1:
             raise ConfigError(f"TextVectorization: output_sequence_length must be >= 1; got {output_sequence_length}")
+        sizes = [ngrams] if isinstance(ngrams, int) else list(ngrams) if isinstance(ngrams, (tuple, list)) else None
+        if ngrams is not None and not (sizes and all(type(n) is int and n >= 1 for n in sizes)):
+            raise ConfigError(f"TextVectorization: ngrams must be None, a positive integer or a tuple of positive "
+                              f"integers; got {ngrams!r}")
+        if pad_to_max_tokens and max_tokens is None:
+            raise ConfigError("TextVectorization: pad_to_max_tokens=True needs max_tokens to be set")
+        try:
+            "".encode(encoding)
+        except (LookupError, TypeError):
+            raise ConfigError(f"TextVectorization: encoding must name a text encoding; got {encoding!r}") from None
+        self.ngrams = tuple(ngrams) if isinstance(ngrams, list) else ngrams
+        self._widths = None if ngrams is None else tuple(range(1, ngrams + 1)) if isinstance(ngrams, int) \
+            else tuple(ngrams)
+        self.pad_to_max_tokens, self.encoding = bool(pad_to_max_tokens), encoding
         self.max_tokens = max_tokens
         self.standardize, self.split, self.output_mode = standardize, split, output_mode
         self.output_sequence_length = None if output_sequence_length is None else int(output_sequence_length)
@@ -87,12 +106,16 @@ class TextVectorization:
         elif callable(self.standardize):
             text = self.standardize(text)
         if self.split == "whitespace":
-            return text.split()
-        if self.split == "character":
-            return list(text)
-        if self.split is None:
-            return [text]
-        return list(self.split(text))
+            tokens = text.split()
+        elif self.split == "character":
+            tokens = list(text)
+        elif self.split is None:
+            tokens = [text]
+        else:
+            tokens = list(self.split(text))
+        if self._widths is None:
+            return tokens
+        return [" ".join(tokens[i:i + n]) for n in self._widths for i in range(len(tokens) - n + 1)]
 
     # -- vocabulary
     def adapt(self, data):
@@ -105,10 +128,10 @@ class TextVectorization:
                 if isinstance(batch, tuple):
                     raise DataError("TextVectorization.adapt: got (text, label) batches; adapt on the texts only, "
                                     "e.g. adapt(ds.map(lambda x, y: x))")
-                for t in _as_texts(batch, "TextVectorization.adapt")[0]:
+                for t in _as_texts(batch, "TextVectorization.adapt", self.encoding)[0]:
                     counts.update(self._tokens(t))
         else:
-            for t in _as_texts(data, "TextVectorization.adapt")[0]:
+            for t in _as_texts(data, "TextVectorization.adapt", self.encoding)[0]:
                 counts.update(self._tokens(t))
         for special in self._specials:
             counts.pop(special, None)
@@ -159,7 +182,8 @@ class TextVectorization:
             raise ConfigError("TextVectorization.get_config: a callable standardize/split cannot be serialised")
         return {"max_tokens": self.max_tokens, "standardize": self.standardize, "split": self.split,
                 "output_mode": self.output_mode, "output_sequence_length": self.output_sequence_length,
-                "vocabulary": self.get_vocabulary(include_special_tokens=False)}
+                "vocabulary": self.get_vocabulary(include_special_tokens=False), "ngrams": self.ngrams,
+                "pad_to_max_tokens": self.pad_to_max_tokens, "encoding": self.encoding}
 
     @classmethod
     def from_config(cls, config):
@@ -168,7 +192,7 @@ class TextVectorization:
     # -- encoding
     def __call__(self, texts):
         """Encode strings; shapes as in the class docstring (a single str gives (L,) or (vocabulary_size,))."""
-        texts, scalar = _as_texts(texts, "TextVectorization")
+        texts, scalar = _as_texts(texts, "TextVectorization", self.encoding)
         oov = self._index[OOV]
         token_lists = [self._tokens(t) for t in texts]
         lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
@@ -187,7 +211,8 @@ class TextVectorization:
             out = np.zeros((n, L), dtype=np.int64)  # 0 is the padding index
             out[rows, cols] = ids[np.repeat(starts, kept) + cols]  # keep the first L tokens, as Keras
         else:
-            out = np.zeros((n, len(self._vocab)), dtype=np.float32)
+            width = max(len(self._vocab), int(self.max_tokens)) if self.pad_to_max_tokens else len(self._vocab)
+            out = np.zeros((n, width), dtype=np.float32)
             rows = np.repeat(np.arange(n), lengths)
             if self.output_mode == "multi_hot":
                 out[rows, ids] = 1.0

@@ -59,6 +59,8 @@ def call(layer, run, inputs, kwargs):
     compute = policy.compute_dtype
     if callable(getattr(layer, "compile", None)):  # a model: its layers cast for themselves, the last one decides
         return run(inputs, **kwargs)
+    if not layer.__dict__.get("autocast", True):  # Keras' Layer(autocast=False): inputs and weights as they are
+        return run(inputs, **kwargs)
     if compute == policy.variable_dtype:  # a plain policy (or a quantized layer with one)
         if np.dtype(compute).kind == "f" and np.dtype(compute).itemsize >= 4:
             inputs = _widen(inputs, compute)

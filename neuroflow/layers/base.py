@@ -94,12 +94,13 @@ class Layer(AddedLosses, DTypePolicyParts):
     Subclasses implement ``build(input_shape)`` (create weights with :meth:`add_weight`), ``call(inputs,
     training=None)`` and ``get_config()``; ``compute_output_shape`` is derived by a dry run when not overridden.
 
-    Args (all layers): ``name``, ``trainable``, ``dtype`` and, for a model's first layer, ``input_shape``
-    (without the batch axis), ``input_dim`` or ``batch_size``.
+    Args (all layers): ``name``, ``trainable``, ``dtype``, ``activity_regularizer`` (a loss on the outputs),
+    ``autocast`` (False: under a mixed policy inputs and weights are not cast to ``compute_dtype``) and, for a model's
+    first layer, ``input_shape`` (without the batch axis), ``input_dim`` or ``batch_size``.
     """
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None, batch_size=None,
-                 batch_input_shape=None, input_length=None, **kwargs):
+                 batch_input_shape=None, input_length=None, activity_regularizer=None, autocast=True, **kwargs):
         if kwargs:
             raise ConfigError(f"{type(self).__name__}: unexpected argument(s) {sorted(kwargs)}; "
                               f"see help({type(self).__name__}) for the accepted ones")
@@ -128,7 +129,10 @@ class Layer(AddedLosses, DTypePolicyParts):
                 (batch_size, input_length, input_dim)
         else:
             self._batch_input_shape = None
-        self._activity_regularizer = None
+        # Keras' base keywords: a layer that takes its own activity_regularizer sets it again after this
+        self._activity_regularizer = nf_regularizers.get(activity_regularizer)
+        # autocast=False: under a mixed policy inputs and weights stay in their own dtypes (Keras' Layer(autocast=))
+        self.autocast = check.boolean(autocast, who, "autocast")
         self._losses = []
         self._rng = None
         self._inbound_nodes = []
@@ -309,7 +313,12 @@ class Layer(AddedLosses, DTypePolicyParts):
         out, seen = [], set()
         for layer in self._flatten_layers():
             own = layer._own_variables()
-            for v in [v for v in own if v.trainable] + [v for v in own if not v.trainable]:
+            # a weight keeps the place it was created with (Keras: a kernel frozen later, e.g. by enable_lora,
+            # stays first); only weights assigned as attributes are placed by their current trainability
+            created, fixed = {id(v) for v in layer._variables}, layer._fixed_variable_ids
+            first = [v for v in own if (id(v) not in fixed if id(v) in created else v.trainable)]
+            firsts = {id(v) for v in first}
+            for v in first + [v for v in own if id(v) not in firsts]:
                 if id(v) not in seen:
                     seen.add(id(v))
                     out.append(v)

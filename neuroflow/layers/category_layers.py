@@ -190,22 +190,32 @@ class TextVectorization(Layer):
     (``'multi_hot'``, ``'count'``: ``(batch, vocabulary_size)``), as ``keras.layers.TextVectorization``.
 
     ``adapt(texts)`` builds the vocabulary (by frequency); ``get_vocabulary``, ``set_vocabulary``,
-    ``vocabulary_size``. Args: ``max_tokens``, ``standardize``, ``split``, ``output_mode``,
-    ``output_sequence_length``, ``vocabulary``. Called on strings (a list or array, ``(batch,)`` or
-    ``(batch, 1)``) outside a model's graph: its output feeds a model (``Input(shape=(length,),
-    dtype='int64')``). The vocabulary is part of the config, so a saved model keeps it.
+    ``vocabulary_size``. Args: ``max_tokens``, ``standardize``, ``split``, ``ngrams``, ``output_mode``,
+    ``output_sequence_length``, ``pad_to_max_tokens``, ``vocabulary``, ``encoding`` (see
+    :class:`neuroflow.data.text.TextVectorization`); ``idf_weights`` (``'tf_idf'``), ``sparse`` and ``ragged``
+    are accepted at Keras' defaults only (neuroflow has no tf_idf mode, sparse or ragged tensors). Called on
+    strings (a list or array, ``(batch,)`` or ``(batch, 1)``) outside a model's graph: its output feeds a model
+    (``Input(shape=(length,), dtype='int64')``). The vocabulary is part of the config, so a saved model keeps it.
     """
 
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace",
-                 output_mode="int", output_sequence_length=None, vocabulary=None, **kwargs):
-        super().__init__(**kwargs)
+                 ngrams=None, output_mode="int", output_sequence_length=None, pad_to_max_tokens=False,
+                 vocabulary=None, idf_weights=None, sparse=False, ragged=False, encoding="utf-8", name=None,
+                 **kwargs):
+        super().__init__(name=name, **kwargs)
         who = f"TextVectorization {self.name!r}"
+        for arg, value, default in (("idf_weights", idf_weights, None), ("sparse", sparse, False),
+                                    ("ragged", ragged, False)):
+            if (value is not None) if default is None else bool(value):
+                raise ConfigError(f"{who}: {arg}={value!r} is not supported by neuroflow (no tf_idf mode, sparse "
+                                  f"or ragged tensors); use {arg}={default!r}")
         max_tokens = check.positive_int(max_tokens, who, "max_tokens", allow_none=True)
         output_sequence_length = check.positive_int(output_sequence_length, who, "output_sequence_length",
                                                     allow_none=True)
         try:
             self._vectorizer = nf_text.TextVectorization(max_tokens, standardize, split, output_mode,
-                                                         output_sequence_length, vocabulary)
+                                                         output_sequence_length, vocabulary, ngrams,
+                                                         pad_to_max_tokens, encoding)
         except ConfigError as err:
             raise type(err)(f"{who}: {err}") from None
 
@@ -241,7 +251,9 @@ class TextVectorization(Layer):
     def compute_output_shape(self, input_shape):
         if self._vectorizer.output_mode == "int":
             return (input_shape[0], self._vectorizer.output_sequence_length)
-        return (input_shape[0], self._vectorizer.vocabulary_size())
+        v = self._vectorizer
+        width = max(v.vocabulary_size(), v.max_tokens) if v.pad_to_max_tokens else v.vocabulary_size()
+        return (input_shape[0], width)
 
     def get_config(self):
         return {**super().get_config(), **self._vectorizer.get_config()}

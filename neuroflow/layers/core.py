@@ -13,7 +13,7 @@ from ..ops.fused import Linear
 from ..ops.shape import Reshape as ReshapeNode, Transpose
 from ..registry import register_builtin
 from .base import Layer
-from . import quantized
+from . import lora, quantized
 from .kernel import IDENTITY, Kernel, Step, TensorStep, activation_only, activation_steps, run
 
 
@@ -30,11 +30,12 @@ class Dense(Layer):
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, quantization_config=None,
-                 **kwargs):
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
+                 lora_alpha=None, quantization_config=None, **kwargs):
         super().__init__(**kwargs)
         who = f"Dense {self.name!r}"
         self.quantization_config = quantized.config_argument(quantization_config, who)
+        lora.arguments(self, lora_rank, lora_alpha, who)
         self.units = check.positive_int(units, who, "units")
         self.activation = check.resolved(nf_activations.get, activation, who, "activation")
         self._act_name = nf_activations.serialize(self.activation)
@@ -60,8 +61,18 @@ class Dense(Layer):
         self.bias = self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer,
                                     self.bias_constraint) if self.use_bias else None
         self.built = True
+        lora.build(self)
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Freeze ``kernel`` and train ``lora_kernel_a`` ``(in, rank)`` @ ``lora_kernel_b`` ``(rank, units)``
+        scaled by ``lora_alpha / rank`` in its place (see :mod:`neuroflow.layers.lora`)."""
+        lora.enable(self, rank, lora_alpha, a_initializer, b_initializer)
 
     def call(self, inputs):
+        if self.lora_enabled:  # the merged kernel is an op result, not the Variable the fused plan reads
+            x = ops.matmul(inputs, lora.weight(self))
+            x = x + self.bias if self.bias is not None else x
+            return self.activation(x) if self.activation is not None else x
         return run(self, inputs)
 
     def _forward_kernel(self, input_shape, dtype):
@@ -97,7 +108,7 @@ class Dense(Layer):
                 "bias_regularizer": nf_regularizers.serialize(self.bias_regularizer),
                 "activity_regularizer": nf_regularizers.serialize(self._activity_regularizer),
                 "kernel_constraint": nf_constraints.serialize(self.kernel_constraint),
-                "bias_constraint": nf_constraints.serialize(self.bias_constraint)}
+                "bias_constraint": nf_constraints.serialize(self.bias_constraint), **lora.config(self)}
 
 
 @register_builtin

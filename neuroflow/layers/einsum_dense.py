@@ -15,7 +15,7 @@ from .. import activations as nf_activations, constraints as nf_constraints, ini
 from .. import ops, regularizers as nf_regularizers
 from ..errors import ConfigError, ShapeError
 from ..registry import register_builtin
-from . import quantized
+from . import lora, quantized
 from .base import Layer
 
 _FORMS = (  # (pattern on the equation with '...' written '0', where the ellipsis sits)
@@ -127,7 +127,7 @@ class EinsumDense(Layer):
     def __init__(self, equation, output_shape, activation=None, bias_axes=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
-                 quantization_config=None, **kwargs):
+                 gptq_unpacked_column_size=None, quantization_config=None, **kwargs):
         super().__init__(**kwargs)
         who = f"EinsumDense {self.name!r}"
         self.quantization_config = quantized.config_argument(quantization_config, who)
@@ -143,8 +143,10 @@ class EinsumDense(Layer):
         if bias_axes is not None and not isinstance(bias_axes, str):
             raise check.ArgumentTypeError(f"{who}: bias_axes must be a str of output letters or None, got "
                                           f"{check.describe(bias_axes)}")
-        if lora_rank is not None:
-            raise ConfigError(f"{who}: lora_rank is not supported by neuroflow (got {lora_rank!r}); use None")
+        lora.arguments(self, lora_rank, lora_alpha, who)
+        if gptq_unpacked_column_size is not None:  # Keras' GPTQ-quantized kernels only
+            raise ConfigError(f"{who}: gptq_unpacked_column_size is for GPTQ quantization, which neuroflow does not "
+                              f"support (got {gptq_unpacked_column_size!r}); use None")
         self.bias_axes = bias_axes
         self.activation = check.resolved(nf_activations.get, activation, who, "activation")
         self.kernel_initializer = check.resolved(nf_initializers.get, kernel_initializer, who, "kernel_initializer")
@@ -163,16 +165,23 @@ class EinsumDense(Layer):
         self.bias = None if bias_shape is None else self.add_weight(
             "bias", bias_shape, self.bias_initializer, self.bias_regularizer, self.bias_constraint)
         self.built = True
+        lora.build(self)
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Freeze ``kernel`` and train ``lora_kernel_a`` ``(*kernel.shape[:-1], rank)`` @ ``lora_kernel_b``
+        ``(rank, kernel.shape[-1])`` scaled by ``lora_alpha / rank`` in its place (:mod:`neuroflow.layers.lora`)."""
+        lora.enable(self, rank, lora_alpha, a_initializer, b_initializer)
 
     def call(self, inputs):
+        kernel = lora.weight(self)
         n_free = _matmul_plan(self.equation)
         if n_free is not None:  # a dense-like contraction: one BLAS matmul on reshaped views (einsum has none)
             lead = tuple(inputs.shape[:inputs.ndim - n_free])
-            k_in = int(np.prod(self.kernel.shape[:n_free]))
-            x = ops.matmul(ops.reshape(inputs, lead + (k_in,)), ops.reshape(self.kernel, (k_in, -1)))
-            x = ops.reshape(x, lead + tuple(self.kernel.shape[n_free:]))
+            k_in = int(np.prod(kernel.shape[:n_free]))
+            x = ops.matmul(ops.reshape(inputs, lead + (k_in,)), ops.reshape(kernel, (k_in, -1)))
+            x = ops.reshape(x, lead + tuple(kernel.shape[n_free:]))
         else:
-            x = ops.einsum(self.equation, inputs, self.kernel)
+            x = ops.einsum(self.equation, inputs, kernel)
         if self.bias is not None:
             x = x + self.bias
         return self.activation(x)
@@ -204,7 +213,7 @@ class EinsumDense(Layer):
                 "bias_regularizer": nf_regularizers.serialize(self.bias_regularizer),
                 "activity_regularizer": nf_regularizers.serialize(self._activity_regularizer),
                 "kernel_constraint": nf_constraints.serialize(self.kernel_constraint),
-                "bias_constraint": nf_constraints.serialize(self.bias_constraint)}
+                "bias_constraint": nf_constraints.serialize(self.bias_constraint), **lora.config(self)}
 
 
 __all__ = ["EinsumDense", "einsum_shapes", "parse_equation"]

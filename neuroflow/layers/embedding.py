@@ -11,7 +11,7 @@ from ..backend import is_host
 from ..errors import ConfigError, DataError, DTypeError, IndexOutOfRangeError
 from ..ops.index import gather_rows
 from ..registry import register_builtin
-from . import quantized
+from . import lora, quantized
 from .base import Layer
 
 
@@ -32,7 +32,7 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, input_length=None, activity_regularizer=None,
-                 quantization_config=None, weights=None, **kwargs):
+                 lora_rank=None, lora_alpha=None, quantization_config=None, weights=None, **kwargs):
         if input_length is not None and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             kwargs["input_shape"] = tuple(input_length) if isinstance(input_length, (list, tuple)) \
                 else (input_length,)
@@ -47,6 +47,7 @@ class Embedding(Layer):
         self._activity_regularizer = nf_regularizers.get(activity_regularizer)
         self.mask_zero = check.boolean(mask_zero, f"Embedding {self.name!r}", "mask_zero")
         self.quantization_config = quantized.config_argument(quantization_config, f"Embedding {self.name!r}")
+        lora.arguments(self, lora_rank, lora_alpha, f"{type(self).__name__} {self.name!r}")
         self.input_length = list(input_length) if isinstance(input_length, (list, tuple)) else input_length
         if weights is not None:  # Keras' initial matrix (pretrained vectors): built now, shape checked by set_weights
             self.build(None)
@@ -57,6 +58,12 @@ class Embedding(Layer):
                                           self.embeddings_initializer, self.embeddings_regularizer,
                                           self.embeddings_constraint)
         self.built = True
+        lora.build(self)
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Freeze ``embeddings`` and train ``lora_embeddings_a`` ``(input_dim, rank)`` @ ``lora_embeddings_b``
+        ``(rank, output_dim)`` scaled by ``lora_alpha / rank`` in its place (:mod:`neuroflow.layers.lora`)."""
+        lora.enable(self, rank, lora_alpha, a_initializer, b_initializer)
 
     def _ids(self, inputs, check_range=True):
         """The ids as an integer array, checked to lie in ``[0, input_dim)`` (host ids only: on a device the check
@@ -100,7 +107,7 @@ class Embedding(Layer):
         ids = self._ids(inputs, check_range=False)
         if isinstance(inputs, Tensor) and inputs.data is ids:
             ids = inputs
-        return gather_rows(self.embeddings, ids, owner=f"Embedding {self.name!r}")
+        return gather_rows(lora.weight(self), ids, owner=f"Embedding {self.name!r}")
 
     def quantize(self, mode=None, type_check=True, config=None):
         """Store the table in int8 with one ``embeddings_scale`` per row (``mode="int8"``: Keras' scheme)."""
@@ -128,4 +135,4 @@ class Embedding(Layer):
                 "embeddings_regularizer": nf_regularizers.serialize(self.embeddings_regularizer),
                 "embeddings_constraint": nf_constraints.serialize(self.embeddings_constraint),
                 "activity_regularizer": nf_regularizers.serialize(self._activity_regularizer),
-                "mask_zero": self.mask_zero, "input_length": self.input_length}
+                "mask_zero": self.mask_zero, "input_length": self.input_length, **lora.config(self)}

@@ -17,17 +17,19 @@ class GroupQueryAttention(MultiHeadAttention):
 
     Shapes: query ``(B, T, dim)``, value/key ``(B, S, dim_v)`` -> ``(B, T, dim)``; scores ``(B,
     num_query_heads, T, S)``. Args: ``head_dim``, ``num_query_heads``, ``num_key_value_heads`` (divides
-    ``num_query_heads``), ``dropout``, ``use_bias``, kernel/bias initializers, regularizers, constraints, ``seed``.
+    ``num_query_heads``), ``dropout``, ``use_bias``, ``sliding_window`` and ``use_gate`` (as MultiHeadAttention),
+    kernel/bias initializers, regularizers, constraints, ``seed``.
     """
 
     def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0, use_bias=True,
-                 flash_attention=None, kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, seed=None, **kwargs):
+                 sliding_window=None, flash_attention=None, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None, **kwargs):
         super().__init__(num_heads=num_query_heads, key_dim=head_dim, dropout=dropout, use_bias=use_bias,
-                         flash_attention=flash_attention, kernel_initializer=kernel_initializer,
-                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+                         sliding_window=sliding_window, use_gate=use_gate, flash_attention=flash_attention,
+                         kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
                          kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, seed=seed, **kwargs)
         kv = check.positive_int(num_key_value_heads, self._who, "num_key_value_heads")
         if self.num_heads % kv:

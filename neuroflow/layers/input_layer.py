@@ -13,11 +13,21 @@ from .string_inputs import is_string_dtype
 class InputLayer(Layer):
     """The layer behind ``Input``; in a ``Sequential`` list it fixes the input shape.
 
-    Args: ``shape`` (without the batch axis), ``batch_size``, ``dtype``, ``name``.
+    Args: ``shape`` (without the batch axis), ``batch_size``, ``dtype``, ``batch_shape`` (``(batch, *shape)``
+    instead of the two), ``name``; Keras' ``sparse``, ``ragged``, ``input_tensor`` and ``optional`` are taken at
+    their defaults only (neuroflow has no sparse or ragged tensors, no optional inputs).
     """
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, input_shape=None,
-                 batch_input_shape=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+                 input_tensor=None, optional=False, name=None, input_shape=None, batch_input_shape=None, **kwargs):
+        for arg, value in (("sparse", sparse), ("ragged", ragged), ("input_tensor", input_tensor),
+                           ("optional", optional)):
+            if value is not None and value is not False:
+                who = f"InputLayer {name!r}" if name else "InputLayer"
+                raise ConfigError(f"{who}: {arg}={value!r} is not supported by neuroflow (no sparse or ragged "
+                                  f"tensors, no optional inputs); leave {arg} at its default")
+        if batch_input_shape is None and batch_shape is not None:
+            batch_input_shape = batch_shape
         if shape is None and input_shape is not None:
             shape = input_shape
         if shape is None and batch_input_shape is not None:

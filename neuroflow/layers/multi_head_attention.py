@@ -67,16 +67,19 @@ class MultiHeadAttention(Layer):
     ``attention_axes``) -> ``(B, T, dim_q)`` (or ``(B, T) + output_shape``); scores ``(B, heads, T, S)``.
 
     Args: ``num_heads``, ``key_dim``, ``value_dim`` (default key_dim), ``dropout`` (on the attention weights,
-    training only), ``use_bias``, ``output_shape``, ``attention_axes``, kernel/bias initializers, regularizers
-    and constraints, ``seed``.
+    training only), ``use_bias``, ``output_shape``, ``attention_axes``, ``sliding_window`` (a positive int: each
+    query position sees only keys fewer than ``sliding_window`` positions away, ``|t - s| < sliding_window``;
+    combines with ``use_causal_mask``), kernel/bias initializers, regularizers and constraints, ``use_gate``
+    (Keras' gated attention: a sigmoid projection ``gate`` of the query, ``(B, T, heads, value_dim)``, multiplies
+    the attention output before the output projection), ``seed``.
     """
 
     supports_masking = True
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
-                 attention_axes=None, flash_attention=None, kernel_initializer="glorot_uniform",
+                 attention_axes=None, sliding_window=None, flash_attention=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, seed=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None, **kwargs):
         super().__init__(**kwargs)
         who = self._who = f"{type(self).__name__} {self.name!r}"
         self.num_heads = check.positive_int(num_heads, who, "num_heads")
@@ -84,6 +87,8 @@ class MultiHeadAttention(Layer):
         self.value_dim = check.positive_int(value_dim, who, "value_dim", allow_none=True) or self.key_dim
         self.dropout = check.probability(dropout, who, "dropout")
         self.use_bias = check.boolean(use_bias, who, "use_bias")
+        self.sliding_window = check.positive_int(sliding_window, who, "sliding_window", allow_none=True)
+        self.use_gate = check.boolean(use_gate, who, "use_gate")
         if flash_attention:
             raise ConfigError(f"{who}: flash_attention is not available on neuroflow's CPU backend; use None")
         if check.is_int(output_shape):
@@ -146,22 +151,24 @@ class MultiHeadAttention(Layer):
                       kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint, dtype=self.dtype)
         rank = len(query_shape)
 
-        def projection(name, shape, dim, heads=self.num_heads):
+        def projection(name, shape, dim, heads=self.num_heads, activation=None):
             equation, bias_axes = projection_equation(rank - 1, 1, 2)
-            layer = EinsumDense(equation, [None] * (rank - 2) + [heads, dim], name=name,
+            layer = EinsumDense(equation, [None] * (rank - 2) + [heads, dim], name=name, activation=activation,
                                 bias_axes=bias_axes if self.use_bias else None, **common)
             layer.build(shape)
             return layer
 
         self._query_dense = projection("query", query_shape, self.key_dim)
         self._key_dense = projection("key", key_shape, self.key_dim, self._kv_heads)
+        if self.use_gate:  # Keras builds it between key and value: its weights sit there in the layer's order
+            self._gate_dense = projection("gate", query_shape, self.value_dim, activation="sigmoid")
         self._value_dense = projection("value", value_shape, self.value_dim, self._kv_heads)
         out_dims = self._output_shape or (query_shape[-1],)
         equation, bias_axes = projection_equation(rank - 1, 2, len(out_dims))
         self._output_dense = EinsumDense(equation, [None] * (rank - 2) + list(out_dims), name="attention_output",
                                          bias_axes=bias_axes if self.use_bias else None, **common)
         self._output_dense.build(tuple(query_shape[:-1]) + (self.num_heads, self.value_dim))
-        for sub in (self._query_dense, self._key_dense, self._value_dense, self._output_dense):
+        for sub in self._sublayers():
             for v in sub.weights:  # weight paths under this layer's name, as in Keras' files
                 v.path = f"{self.name}/{v.path}"
         projected_rank = rank + 1
@@ -200,6 +207,8 @@ class MultiHeadAttention(Layer):
             out = ops.transpose(ops.matmul(dropped, ops.transpose(v, (0, 2, 1, 3))), (0, 2, 1, 3))
         else:
             out = ops.einsum(self._combine_eq, dropped, v)
+        if self.use_gate:
+            out = out * self._gate_dense(query)
         out = self._output_dense(out)
         return (out, weights) if return_attention_scores else out
 
@@ -214,8 +223,12 @@ class MultiHeadAttention(Layer):
         for m in (value_mask, key_mask):
             if m is not None:
                 mask = both(mask, _mask_array(m, query)[..., None, :])
+        xp = backend.get_array_module(query)
         if use_causal_mask:
-            mask = both(mask, causal_mask(query.shape[1], value.shape[1], backend.get_array_module(query)))
+            mask = both(mask, causal_mask(query.shape[1], value.shape[1], xp))
+        if self.sliding_window is not None:  # a band |t - s| < sliding_window, (1, T, S)
+            t, s = xp.arange(query.shape[1])[:, None], xp.arange(value.shape[1])[None, :]
+            mask = both(mask, (abs(t - s) < self.sliding_window)[None])
         if attention_mask is not None:
             mask = both(mask, _mask_array(attention_mask, query))
         return mask
@@ -236,6 +249,7 @@ class MultiHeadAttention(Layer):
                 "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
                 "output_shape": None if self._output_shape is None else list(self._output_shape),
                 "attention_axes": None if self.attention_axes is None else list(self.attention_axes),
+                "sliding_window": self.sliding_window, "use_gate": self.use_gate,
                 "kernel_initializer": nf_initializers.serialize(self.kernel_initializer),
                 "bias_initializer": nf_initializers.serialize(self.bias_initializer),
                 "kernel_regularizer": nf_regularizers.serialize(self.kernel_regularizer),

@@ -15,6 +15,7 @@ from .. import backend, ops
 from ..autograd.tensor import Tensor
 from ..errors import ConfigError, DataError, ShapeError
 from ..ops import image as image_ops
+from ..ops.image_scale import scale_and_translate
 from ..registry import register_builtin
 from .base import Layer
 
@@ -70,7 +71,10 @@ class Normalization(Layer):
     """``(inputs - mean) / sqrt(variance)`` per index of ``axis`` (``invert=True``: the inverse).
 
     ``mean`` and ``variance`` are either given (both) or learned by :meth:`adapt` and kept as the
-    non-trainable weights ``mean`` and ``variance`` (so they are saved with the model). The denominator is
+    non-trainable weights ``mean`` and ``variance`` (attributes ``adapt_mean``, ``adapt_variance``: shape the kept
+    axes' sizes; saved with the model). After ``build``, the attributes ``mean`` and ``variance`` are, as in Keras,
+    those statistics as Tensors of the broadcast shape (the input's size on kept axes, 1 elsewhere: ``(1, n)``
+    for ``(batch, n)`` inputs); None before. The denominator is
     ``max(sqrt(variance), 1e-7)``, as in Keras.
 
     Args:
@@ -118,8 +122,8 @@ class Normalization(Layer):
         self._broadcast = tuple(int(input_shape[d]) if d in self._keep else 1 for d in range(ndim))
         self._built_shape = tuple(input_shape)
         if self.input_mean is None:
-            self.mean = self.add_weight("mean", self._stats_shape, "zeros", trainable=False)
-            self.variance = self.add_weight("variance", self._stats_shape, "ones", trainable=False)
+            self.adapt_mean = self.add_weight("mean", self._stats_shape, "zeros", trainable=False)
+            self.adapt_variance = self.add_weight("variance", self._stats_shape, "ones", trainable=False)
             # Keras keeps (and never updates) an adapt sample count: in the weights, files and count_params
             self.count = self.add_weight("count", (), "zeros", dtype="int32", trainable=False)
         else:
@@ -145,8 +149,8 @@ class Normalization(Layer):
         """(mean, std) arrays in the broadcast shape; std floored at Keras' epsilon. Given mean/variance (host
         constants) are taken to the device of Tensor ``like`` when given (once: kept there)."""
         if self.input_mean is None:
-            mean = self.mean.data.reshape(self._broadcast)
-            var = self.variance.data.reshape(self._broadcast)
+            mean = self.adapt_mean.data.reshape(self._broadcast)
+            var = self.adapt_variance.data.reshape(self._broadcast)
         elif like is None:
             mean, var = self._fixed
         else:
@@ -154,6 +158,17 @@ class Normalization(Layer):
                          for name, v in zip(("mean", "variance"), self._fixed))
         xp = backend.get_array_module(var)  # the weights' device (or the given constants')
         return mean, xp.maximum(xp.sqrt(var), var.dtype.type(backend.epsilon()))  # a scalar: no upload
+
+    def _broadcast_stat(self, i):
+        if not self.built:
+            return None
+        if self.input_mean is None:
+            return ops.reshape((self.adapt_mean, self.adapt_variance)[i], self._broadcast)
+        return ops.convert_to_tensor(self._fixed[i])
+
+    mean = property(lambda self: self._broadcast_stat(0),
+                    doc="The mean, shape the broadcast shape (Keras: ``(1, n)`` for ``(batch, n)`` inputs).")
+    variance = property(lambda self: self._broadcast_stat(1), doc="The variance, shaped as ``mean``.")
 
     def call(self, inputs):
         x = _to_float(self, inputs)
@@ -212,8 +227,8 @@ class Normalization(Layer):
             count = total
         if count == 0:
             raise DataError("Normalization.adapt: the data is empty; it needs at least one sample")
-        self.mean.assign(mean.astype(self.mean.dtype).reshape(self._stats_shape))
-        self.variance.assign((m2 / count).astype(self.variance.dtype).reshape(self._stats_shape))
+        self.adapt_mean.assign(mean.astype(self.adapt_mean.dtype).reshape(self._stats_shape))
+        self.adapt_variance.assign((m2 / count).astype(self.adapt_variance.dtype).reshape(self._stats_shape))
         return self
 
     def _axes_for(self, ndim):
@@ -244,7 +259,7 @@ class Normalization(Layer):
 
 @register_builtin
 class Resizing(Layer):
-    """Resizes images to ``(height, width)`` (Keras 3 ``Resizing``, no antialiasing); no gradient.
+    """Resizes images to ``(height, width)`` (Keras 3 ``Resizing``); no gradient.
 
     Args:
         height, width: the output size.
@@ -252,14 +267,20 @@ class Resizing(Layer):
             ``interpolate(..., align_corners=False)`` / ``'nearest-exact'``).
         crop_to_aspect_ratio: first crop the largest centred window of the target aspect ratio.
         pad_to_aspect_ratio: first pad (with ``fill_value``) to the target aspect ratio instead.
+        fill_mode: how padding is filled; ``'constant'`` (``fill_value``), the only mode Keras supports.
+        antialias: when shrinking with ``'bilinear'``, widen the filter by the shrink factor (as torch's and
+            Keras' ``antialias=True``); no effect for ``'nearest'`` or when enlarging.
         fill_value, data_format (``'channels_last'`` default or ``'channels_first'``).
     Shapes: ``(batch, h, w, c)`` -> ``(batch, height, width, c)``; unbatched and channels_first alike.
     """
 
     def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
-                 pad_to_aspect_ratio=False, fill_value=0.0, data_format=None, **kwargs):
+                 pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, antialias=False, data_format=None,
+                 **kwargs):
         super().__init__(**kwargs)
         where = f"Resizing {self.name!r}"
+        self.fill_mode = check.one_of(fill_mode, where, "fill_mode", ("constant",))
+        self.antialias = check.boolean(antialias, where, "antialias")
         height, width = check.positive_int(height, where, "height"), check.positive_int(width, where, "width")
         crop_to_aspect_ratio = check.boolean(crop_to_aspect_ratio, where, "crop_to_aspect_ratio")
         pad_to_aspect_ratio = check.boolean(pad_to_aspect_ratio, where, "pad_to_aspect_ratio")
@@ -282,7 +303,13 @@ class Resizing(Layer):
             return _to_float(self, inputs)
         x = image_ops.crop_or_pad_to_aspect(x.astype(self.dtype, copy=False), (self.height, self.width),
                                             self.crop_to_aspect_ratio, self.pad_to_aspect_ratio, self.fill_value)
-        out = image_ops.resize_array(x, (self.height, self.width), self.interpolation)
+        if self.antialias and self.interpolation == "bilinear" and (
+                x.shape[1] > self.height or x.shape[2] > self.width):  # shrinking: the widened (triangle) filter
+            size = (x.shape[0], self.height, self.width, x.shape[3])
+            out = scale_and_translate(x, size, (self.height / x.shape[1], self.width / x.shape[2]), (0.0, 0.0),
+                                      (1, 2), "linear", antialias=True).data
+        else:
+            out = image_ops.resize_array(x, (self.height, self.width), self.interpolation)
         return Tensor._from_op(image_ops.from_batched_last(out, self.data_format, unbatched), None)
 
     def compute_output_shape(self, input_shape):
@@ -294,5 +321,5 @@ class Resizing(Layer):
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width,
                 "interpolation": self.interpolation, "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
-                "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_value": self.fill_value,
-                "data_format": self.data_format}
+                "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": self.fill_mode,
+                "fill_value": self.fill_value, "antialias": self.antialias, "data_format": self.data_format}

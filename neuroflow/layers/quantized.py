@@ -23,6 +23,7 @@ from ..backend import get_array_module
 from ..dtype_policies import QUANTIZATION_MODES, QuantizedDTypePolicy
 from ..errors import ConfigError
 from ..quantizers import AbsMaxQuantizer, get as get_quantizer_object, resolve_config
+from . import lora
 
 #: How each quantizable layer stores its quantized weight: (weight attribute, scale attribute).
 _ROLES = {"Dense": ("kernel", "kernel_scale"), "EinsumDense": ("kernel", "kernel_scale"),
@@ -135,6 +136,7 @@ def dense_call(layer, inputs):
     """Dense's int8 forward. Shapes: ``(batch, ..., in)`` -> ``(batch, ..., units)``."""
     x = _int8_product(inputs, layer.kernel.data, layer.kernel_scale.data, _DENSE, (-1,),
                       layer.quantization_config.activation_quantizer)
+    x = lora.add_to_int8(layer, inputs, x)
     if layer.bias is not None:
         x = x + layer.bias
     return layer.activation(x)
@@ -149,6 +151,7 @@ def einsum_dense_call(layer, inputs):
     scale = layer.kernel_scale.data
     x = _int8_product(inputs, layer.kernel.data, get_array_module(scale).expand_dims(scale, kernel_axes),
                       layer.equation, in_axes, layer.quantization_config.activation_quantizer)
+    x = lora.add_to_int8(layer, inputs, x)
     if layer.bias is not None:
         x = x + layer.bias
     return layer.activation(x)
@@ -164,7 +167,8 @@ def embedding_call(layer, inputs):
     ``(batch, ..., output_dim)``."""
     ids = layer._ids(inputs)
     rows = layer.embeddings.data[ids].astype(layer.compute_dtype)
-    return Tensor._from_op(rows / layer.embeddings_scale.data[ids][..., None], None)
+    return lora.add_to_int8(layer, inputs, Tensor._from_op(rows / layer.embeddings_scale.data[ids][..., None], None),
+                            ids)
 
 
 #: Dense's product as an equation (it runs as one matmul).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import _validate as check, ops
 from ..registry import register_builtin
+from . import lora
 from .embedding import Embedding
 
 
@@ -55,7 +56,7 @@ class ReversibleEmbedding(Embedding):
     def call(self, inputs, reverse=False):
         if not reverse:
             return super().call(inputs)
-        kernel = ops.transpose(self.embeddings) if self.tie_weights else self.reverse_embeddings
+        kernel = ops.transpose(lora.weight(self)) if self.tie_weights else self.reverse_embeddings
         if self.reverse_dtype is not None:
             inputs, kernel = ops.cast(inputs, self.reverse_dtype), ops.cast(kernel, self.reverse_dtype)
         logits = ops.matmul(inputs, kernel)

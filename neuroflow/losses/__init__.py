@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 
 from ..errors import ConfigError, close_matches
-from ..registry import deserialize_object, serialize_object
+from ..registry import deserialize_object, find_registered, registered_key, serialize_object
 from .base import REDUCTIONS, Loss, LossFunctionWrapper, align_ranks, reduce_weighted, squeeze_or_expand_to_same_rank
 from .focal import (BinaryFocalCrossentropy, CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy,
                     binary_focal_crossentropy, categorical_focal_crossentropy,
@@ -78,9 +78,11 @@ def register(obj=None, *, name=None):
 
 
 def _lookup(name: str):
-    obj = _CUSTOM.get(name) or _BUILTINS.get(name)
+    obj = _CUSTOM.get(name) or _BUILTINS.get(name) or find_registered(name, Loss)
     if obj is None:
-        raise ConfigError(f"unknown loss {name!r}; {close_matches(name, set(_BUILTINS) | set(_CUSTOM))}")
+        raise ConfigError(f"unknown loss {name!r}: a custom loss must be decorated with "
+                          f"@keras.saving.register_keras_serializable() or passed in custom_objects; "
+                          f"{close_matches(name, set(_BUILTINS) | set(_CUSTOM))}")
     return obj
 
 
@@ -90,8 +92,11 @@ def registered_name(obj) -> str:
         for key, value in table.items():
             if value is obj and (table is _CUSTOM or key == getattr(obj, "__name__", None)):
                 return key
+    key = registered_key(obj)  # register_keras_serializable, or the custom objects in force
+    if key is not None:
+        return key
     raise ConfigError(f"loss {getattr(obj, '__name__', obj)!r} is not registered, so it cannot be saved by name; "
-                      f"decorate it with @neuroflow.losses.register")
+                      f"decorate it with @keras.saving.register_keras_serializable() (or @neuroflow.losses.register)")
 
 
 def resolve_function(name: str):

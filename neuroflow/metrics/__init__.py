@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 
 from ..errors import ConfigError, close_matches
-from ..registry import deserialize_object, serialize_object
+from ..registry import deserialize_object, find_registered, registered_key, serialize_object
 from ..losses.base import snake_case
 from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy, binary_accuracy,
@@ -92,10 +92,12 @@ def register(obj=None, *, name=None):
 
 
 def _lookup(name: str):
-    obj = _CUSTOM.get(name) or _BUILTINS.get(name)
+    obj = _CUSTOM.get(name) or _BUILTINS.get(name) or find_registered(name, Metric)
     if obj is None:
         known = set(_BUILTINS) | set(_CUSTOM) | set(_BY_TASK)
-        raise ConfigError(f"unknown metric {name!r}; {close_matches(name, known)}")
+        raise ConfigError(f"unknown metric {name!r}: a custom metric must be decorated with "
+                          f"@keras.saving.register_keras_serializable() or passed in custom_objects; "
+                          f"{close_matches(name, known)}")
     return obj
 
 
@@ -110,13 +112,16 @@ def registered_name(obj) -> str:
     from .. import losses
     if key is not None and getattr(losses, key, None) is obj:
         return key
+    key = registered_key(obj)  # register_keras_serializable, or the custom objects in force
+    if key is not None:
+        return key
     raise ConfigError(f"metric {key or obj!r} is not registered, so it cannot be saved by name; decorate it with "
-                      f"@neuroflow.metrics.register")
+                      f"@keras.saving.register_keras_serializable() (or @neuroflow.metrics.register)")
 
 
 def resolve_function(name: str):
     """The metric (or loss) function registered as ``name``; built-in loss functions resolve too."""
-    obj = _CUSTOM.get(name) or _FUNCTION_NAMES.get(name)
+    obj = _CUSTOM.get(name) or _FUNCTION_NAMES.get(name) or find_registered(name, Metric)
     if obj is None:
         from .. import losses
         obj = getattr(losses, name, None)

@@ -181,8 +181,8 @@ class Model(Layer):
             self(_zeros(input_shape, self.dtype), training=False)
 
     # --- training ---------------------------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
-                run_eagerly=None, steps_per_execution=None, jit_compile="auto", auto_scale_loss=None):
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         """Set the optimizer, loss(es) and metrics (strings or objects, per output as list or dict). ``loss`` may be
         left out when the model adds its own losses with ``add_loss``; loss functions get ``y_true``/``y_pred``
         with ranks aligned, as in Keras (:func:`neuroflow.losses.align_ranks`).
@@ -245,6 +245,19 @@ class Model(Layer):
         if value:
             object.__setattr__(self, "_jit_compile", False)
 
+    @property
+    def jit_compile(self) -> bool:
+        """Whether the training step is compiled (``compile(jit_compile=...)``; ``"auto"`` reads True); assigning
+        False makes every step eager, as ``run_eagerly``. See ``compile``."""
+        return self.__dict__.get("_jit_compile", "auto") is not False
+
+    @jit_compile.setter
+    def jit_compile(self, value):
+        if not isinstance(value, bool):
+            raise check.ArgumentTypeError(f"model.jit_compile must be True or False, got {check.describe(value)}")
+        object.__setattr__(self, "_jit_compile", value)
+        object.__setattr__(self, "_jit_cache", None)
+
     def get_compile_config(self) -> dict:
         """The ``compile`` arguments, serialized (optimizer, loss, metrics, weighted_metrics, loss_weights); ``{}``
         before ``compile``. ``compile_from_config`` takes it back."""
@@ -278,8 +291,11 @@ class Model(Layer):
         pass added with ``add_loss``, and the weight penalties), as a scalar Tensor (Keras' ``compute_loss``).
         A subclass overriding it changes the loss ``fit``/``evaluate`` minimise and report, as in Keras."""
         loop._require_compiled(self, "compute_loss()")
-        outs = list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]
-        total = compile_utils.weighted_loss(self._specs, compile_utils.y_per_output(self, y), outs, sample_weight)
+        outs = compile_utils.outputs_list(y_pred)  # a dict of outputs too, in output_names' order
+        terms = []  # each output's unweighted loss: fit logs it as "<output>_loss", override or not (Keras)
+        total = compile_utils.weighted_loss(self._specs, compile_utils.y_per_output(self, y), outs, sample_weight,
+                                            terms)
+        compile_utils.report_terms(self._specs, terms, outs[0].shape[0] if outs[0].ndim else 1)
         return total_loss(total, self._pass_losses(), self, penalized=True)
 
     @loop.default_train_step
@@ -289,6 +305,14 @@ class Model(Layer):
         once per batch and report what the last call returned, as Keras does."""
         x, y, w = custom_steps.unpack(data)
         return {"loss": loop.StepRunner(self).test(x, y, w)}
+
+    @loop.default_train_step
+    def predict_step(self, data):
+        """The outputs for one batch ``data`` (``x``, or ``(x, ...)``): ``self(x, training=False)``. Override it to
+        change what ``predict`` returns per batch (post-processing, several outputs...), as in Keras; ``predict``
+        then calls yours on each batch's ``x`` (a Tensor) and concatenates what it returns."""
+        x, _, _ = custom_steps.unpack(data)
+        return self(x, training=False)
 
     @property
     def metrics(self) -> list:
@@ -307,6 +331,11 @@ class Model(Layer):
         unique = {id(m): m for m in found}
         return list(unique.values())
 
+    def reset_metrics(self):
+        """Reset the state of every metric in :attr:`metrics` (Keras' ``reset_metrics``)."""
+        for m in self.metrics:
+            m.reset_state()
+
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics with ``y_pred`` against ``y`` (weighted metrics with ``sample_weight``) and
         return :meth:`get_metrics_result` (Keras' helper for a custom ``train_step``/``test_step``)."""
@@ -320,7 +349,9 @@ class Model(Layer):
 
     @property
     def metrics_names(self) -> list:
-        return ["loss"] + [name for _, name in compile_utils.logged_metrics(self._specs or [])]
+        """The names of :attr:`metrics`, as in Keras 3 (``["loss", "compile_metrics"]`` for compiled metrics; the
+        names ``fit`` logs are the keys of its logs)."""
+        return [m.name for m in self.metrics]
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
@@ -332,9 +363,12 @@ class Model(Layer):
                         validation_batch_size, validation_freq)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
-                 callbacks=None, return_dict=False):
+                 callbacks=None, return_dict=False, **kwargs):
         """Loss (and metrics) on test data: a scalar, a list ``[loss, *metrics]``, or a dict. ``callbacks`` get
-        Keras' ``on_test_*`` hooks in Keras' order (see :mod:`neuroflow.callbacks.base`)."""
+        Keras' ``on_test_*`` hooks in Keras' order (see :mod:`neuroflow.callbacks.base`). ``**kwargs``: Keras'
+        private ``_use_cached_eval_dataset`` (no effect here); any other raises, as in Keras."""
+        kwargs.pop("_use_cached_eval_dataset", None)
+        _no_other_kwargs("evaluate()", kwargs)
         return loop.evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks, return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -378,29 +412,45 @@ class Model(Layer):
         return values[0] if len(values) == 1 else values
 
     # --- description and saving ----------------------------------------------------------------------------------
-    def summary(self, print_fn=None, line_length=None):
-        """Print layers, output shapes and parameter counts (trainable / non-trainable)."""
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        """Print layers, output shapes and parameter counts (trainable / non-trainable) with ``print_fn`` (default
+        ``print``). Keras' layout options (``line_length``, ``positions``, ``expand_nested``, ``show_trainable``,
+        ``layer_range``) are accepted; the table keeps neuroflow's layout."""
         from .summary import format_summary
         text = format_summary(self)
         (print_fn or print)(text)
 
-    def save(self, filepath, overwrite=True, include_optimizer=True, signing_key=None):
+    def save(self, filepath, overwrite=True, zipped=None, *, include_optimizer=True, signing_key=None):
         """Write one ``.neuroflow`` file: architecture (JSON), weights and optimizer state (safetensors); with
         ``signing_key`` (bytes) also an HMAC-SHA256 signature that ``load_model(..., signing_key=)`` checks.
-        A ``.keras`` path writes Keras 3's archive instead (Keras loads it; no optimizer state)."""
+        A ``.keras`` path writes Keras 3's archive instead (Keras loads it; no optimizer state). ``zipped``:
+        Keras' argument; the file is always one archive (``zipped=False``, an unzipped directory, is refused)."""
         from ..saving import dispatch
+        if zipped is not None and zipped is not True:
+            raise ConfigError(f"save(): zipped={zipped!r} (an unzipped model directory) is not supported; "
+                              f"leave zipped=None to write one archive file")
         dispatch.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
                               signing_key=signing_key)
 
-    def save_weights(self, filepath, overwrite=True):
-        """Write the weights alone (safetensors; Keras 3's HDF5 layout for a ``.weights.h5``/``.h5`` path)."""
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Write the weights alone (safetensors; Keras 3's HDF5 layout for a ``.weights.h5``/``.h5`` path).
+        ``max_shard_size`` (Keras' sharded ``.weights.json``) is refused: the weights go to one file."""
         from ..saving import dispatch
+        if max_shard_size is not None:
+            raise ConfigError(f"save_weights(): max_shard_size={max_shard_size!r} (sharded weights) is not "
+                              f"supported; leave it None to write one file")
         dispatch.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath):
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Load weights written by ``save_weights`` (or the weights inside a ``.neuroflow`` file), or Keras 3's
-        ``.weights.h5`` files and ``.keras`` archives for the same architecture."""
+        ``.weights.h5`` files and ``.keras`` archives for the same architecture. ``skip_mismatch=True`` (skip
+        layers whose shapes differ) is refused: a mismatch raises SavingError naming the layer."""
         from ..saving import dispatch
+        _no_other_kwargs("load_weights()", kwargs)
+        if skip_mismatch:
+            raise ConfigError("load_weights(): skip_mismatch=True is not supported; load into a model of the same "
+                              "architecture, or copy the matching layers' weights with layer.set_weights()")
         dispatch.load_weights(self, filepath)
 
     def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
@@ -438,6 +488,11 @@ class Model(Layer):
         if shape is not None and not model.built:
             model._build_by_running(shape)
         return model
+
+
+def _no_other_kwargs(who, kwargs):
+    if kwargs:
+        raise ConfigError(f"{who}: arguments not recognized: {sorted(kwargs)}")
 
 
 def _is_shape(x) -> bool:

@@ -18,8 +18,8 @@ class Sequential(Model):
     the first batch it sees. Shapes: ``(batch, *input_shape)`` -> the last layer's output.
     """
 
-    def __init__(self, layers=None, name=None, **kwargs):
-        super().__init__(name=name, **kwargs)
+    def __init__(self, layers=None, trainable=True, name=None, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
         self._stack = []
         self._input_layer = None
         self.built = False
@@ -28,8 +28,10 @@ class Sequential(Model):
         for layer in layers or []:
             self.add(layer)
 
-    def add(self, layer):
-        """Append a layer (or an ``Input`` tensor, which fixes the input shape)."""
+    def add(self, layer, rebuild=True):
+        """Append a layer (or an ``Input`` tensor, which fixes the input shape). ``rebuild`` (Keras' argument,
+        which saves rebuilding while many layers are added) is accepted; the stack is traced again either way,
+        which is cheap here and keeps every path (the inference fast path too) built."""
         self._append(layer)
         self._build_if_shape_known()
 
@@ -47,8 +49,8 @@ class Sequential(Model):
         self._stack.append(layer)
         self._tracked_layers.append(layer)
 
-    def pop(self):
-        """Remove and return the last layer."""
+    def pop(self, rebuild=True):
+        """Remove and return the last layer (``rebuild``: Keras' argument; the stack stays built either way)."""
         if not self._stack:
             raise ConfigError("Sequential.pop: the model has no layers")
         layer = self._stack.pop()

@@ -37,11 +37,20 @@ def format_summary(model) -> str:
         lines.append("".join(c.ljust(w) for c, w in zip(r, widths)))
     lines.append("=" * total_w)
     trainable, frozen = model.trainable_weights, model.non_trainable_weights
-    for label, weights in (("Total", trainable + frozen), ("Trainable", trainable), ("Non-trainable", frozen)):
-        count = sum(v.size for v in weights)
-        size = sum(v.size * np.dtype(v.dtype).itemsize for v in weights)
-        lines.append(f"{label} params: {count:,} ({_memory_text(size)})")
+    counts = {label: (sum(v.size for v in weights), sum(v.size * np.dtype(v.dtype).itemsize for v in weights))
+              for label, weights in (("Trainable", trainable), ("Non-trainable", frozen))}
+    optimizer = getattr(model, "optimizer", None) if getattr(model, "compiled", False) else None
+    if optimizer is not None and optimizer.built:  # Keras adds the optimizer's own variables once it is built
+        counts["Optimizer"] = optimizer_counts(optimizer)
+    counts = {"Total": tuple(map(sum, zip(*counts.values()))), **counts}
+    lines += [f"{label} params: {count:,} ({_memory_text(size)})" for label, (count, size) in counts.items()]
     return "\n".join(lines)
+
+
+def optimizer_counts(optimizer) -> tuple:
+    """``(values, bytes)`` of ``optimizer.variables`` (an optimizer wrapping others counts theirs)."""
+    variables = optimizer.variables
+    return sum(int(v.size) for v in variables), sum(int(v.size) * np.dtype(v.dtype).itemsize for v in variables)
 
 
 def _memory_text(size) -> str:

@@ -14,8 +14,8 @@ from .compare import (equal, greater, greater_equal, less, less_equal, logical_a
                       not_equal)
 from .index import getitem
 from .loss import binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
-from .math import (abs, add, cast, clip, divide, exp, expm1, log, log1p, matmul, maximum, minimum, multiply,
-                   negative, power, sqrt, square, subtract, where)
+from .math import (abs, add, cast, clip, divide, dot, exp, expm1, log, log1p, matmul, maximum, minimum,
+                   multiply, negative, power, sqrt, square, subtract, where)
 from .fused import dropout, linear
 from .normalization import batch_normalization, batch_normalization_training, layer_normalization
 from .recurrent import gru, lstm, simple_rnn
@@ -37,6 +37,8 @@ from .patches import *  # noqa: E402,F401,F403 - rearrange, unfold, fold
 from .core import *  # noqa: E402,F401,F403 - cond, scan, while_loop, custom_gradient, shape...
 from .complex import *  # noqa: E402,F401,F403 - polar, view_as_complex, view_as_real
 from . import linalg, nn, numpy  # noqa: E402,F401 - Keras' ops.linalg, ops.nn and ops.numpy namespaces
+import builtins  # ops.all and ops.any shadow the builtins here
+
 from .. import backend as _backend
 from ..autograd.tensor import Tensor as _Tensor
 
@@ -44,14 +46,28 @@ tensor_methods.install(_Tensor)  # t + u, t[i], t.sum()...: Tensor's operators a
 
 # Keras / NumPy spellings of the same functions.
 true_divide = divide
-dot = matmul
 amax, amin = max, min
 absolute = fabs = abs
 
 
-def convert_to_tensor(x, dtype=None):
-    """``x`` as a Tensor (Keras' ``ops.convert_to_tensor``)."""
-    return x if isinstance(x, _Tensor) and dtype is None else _Tensor(x, dtype=dtype)
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
+    """``x`` as a Tensor (Keras' ``ops.convert_to_tensor``): Python ints (and lists of them) become int32 and bools
+    bool, as in Keras (``Tensor(x)`` makes Python data float32). Sparse and ragged tensors do not exist here.
+    Shapes: ``x``'s."""
+    import numpy
+    from ..errors import ConfigError
+    if sparse or ragged:
+        raise ConfigError(f"convert_to_tensor: {'sparse' if sparse else 'ragged'}=True is not supported "
+                          f"(neuroflow's tensors are dense)")
+    if isinstance(x, _Tensor) and dtype is None:
+        return x
+    if dtype is None and _python_numbers(x):
+        try:
+            kind = numpy.asarray(x).dtype.kind  # Python numbers only: host data
+        except ValueError:  # ragged: Tensor's own error below names it
+            kind = ""
+        dtype = "int32" if kind and kind in "iu" else "bool" if kind == "b" else None
+    return _Tensor(x, dtype=dtype)
 
 
 def convert_to_numpy(x):
@@ -59,3 +75,10 @@ def convert_to_numpy(x):
     import numpy
     data = x.data if isinstance(x, _Tensor) else x
     return numpy.asarray(data if _backend.is_host(data) else _backend.to_host(data))
+
+
+def _python_numbers(x) -> bool:
+    """Whether ``x`` is a Python number or a (nested) list/tuple of them only."""
+    if isinstance(x, (list, tuple)):
+        return builtins.all(_python_numbers(v) for v in x)
+    return type(x) in (bool, int, float)

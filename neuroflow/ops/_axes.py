@@ -14,9 +14,9 @@ def normalize_axes(axis, ndim: int, op: str) -> tuple:
         raise ArgumentTypeError(f"{op}: axis must be None, an int or a tuple of ints, got {describe(axis)}")
     out = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -ndim <= a < ndim:  # NumPy's rule: a 0-d tensor has no axis (torch's 0 and -1 are a quirk)
             raise ShapeError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimension(s)")
-        out.append(a % ndim if ndim else 0)
+        out.append(a % ndim)
     if len(set(out)) != len(out):
         raise ShapeError(f"{op}: repeated axis in {axis}")
     return tuple(sorted(out))

@@ -17,6 +17,12 @@ def _operand(x, like):
     return as_tensor(x, like=like)
 
 
+def python_number(x):
+    """A Python number as Keras' ``convert_to_tensor`` makes it: an int is int32, a float floatx, a bool bool
+    (``Tensor(2)`` is float32, neuroflow's default for data)."""
+    return Tensor(x, dtype="bool" if type(x) is bool else "int32" if type(x) is int else floatx())
+
+
 def float_input(x):
     """``x`` as a Tensor, an integer or bool one converted to floatx (Keras' rule for ``sqrt``, ``exp``, ``mean``...:
     never NumPy's float64 or float16)."""
@@ -28,7 +34,8 @@ def binary_inputs(a, b):
     """Both operands as Tensors of one dtype, promoted by Keras' rules (:func:`~neuroflow.backend.result_type`:
     ``float32`` with ``int32`` is float32, not NumPy's float64); see :func:`_operand` for non-Tensor operands."""
     if not isinstance(a, Tensor) and not isinstance(b, Tensor) and type(b) in (bool, int, float):
-        a = as_tensor(a)  # an array beside a Python number: the array sets the dtype
+        # an array beside a Python number sets the dtype; a Python number converts as Keras' convert_to_tensor
+        a = python_number(a) if type(a) in (bool, int, float) else as_tensor(a)
     if not isinstance(a, Tensor):
         b = as_tensor(b)
         a = _operand(a, b)

@@ -325,37 +325,37 @@ def relu(x):
 @differentiable
 def leaky_relu(x, negative_slope=0.2):
     """``x`` for ``x > 0``, else ``negative_slope * x`` (Keras' default slope is 0.2)."""
-    return LeakyRelu(finite_float(negative_slope, "leaky_relu", "negative_slope")).apply(as_tensor(x))
+    return LeakyRelu(finite_float(negative_slope, "leaky_relu", "negative_slope")).apply(float_input(x))
 
 
 @differentiable
 def elu(x, alpha=1.0):
     """``x`` for ``x > 0``, else ``alpha * (e^x - 1)``."""
-    return Elu(finite_float(alpha, "elu", "alpha")).apply(as_tensor(x))
+    return Elu(finite_float(alpha, "elu", "alpha")).apply(float_input(x))
 
 
 @differentiable
 def selu(x):
     """Scaled ELU with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507)."""
-    return Elu(SELU_ALPHA, SELU_SCALE).apply(as_tensor(x))
+    return Elu(SELU_ALPHA, SELU_SCALE).apply(float_input(x))
 
 
 @differentiable
 def softplus(x):
     """``log(1 + e^x)``, computed as ``logaddexp(0, x)`` (no overflow)."""
-    return Softplus().apply(as_tensor(x))
+    return Softplus().apply(float_input(x))
 
 
 @differentiable
 def softsign(x):
     """``x / (1 + |x|)``."""
-    return Softsign().apply(as_tensor(x))
+    return Softsign().apply(float_input(x))
 
 
 @differentiable
 def silu(x):
     """``x * sigmoid(x)`` (also called swish)."""
-    return Silu().apply(as_tensor(x))
+    return Silu().apply(float_input(x))
 
 
 swish = silu
@@ -364,14 +364,14 @@ swish = silu
 @differentiable
 def hard_sigmoid(x):
     """Piecewise-linear sigmoid, Keras 3's definition ``relu6(x + 3) / 6``."""
-    return HardSigmoid().apply(as_tensor(x))
+    return HardSigmoid().apply(float_input(x))
 
 
 @differentiable
 def gelu(x, approximate=True):
     """Gaussian error linear unit ``x * Phi(x)``; ``approximate=True`` uses the tanh form (as ``keras.ops.gelu``),
     ``False`` the erf form (Keras' ``activations.gelu`` default)."""
-    return Gelu(bool(approximate)).apply(as_tensor(x))
+    return Gelu(bool(approximate)).apply(float_input(x))
 
 
 @differentiable

@@ -11,7 +11,7 @@ from builtins import slice as _slice  # this module defines Keras' ops.slice
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_tensor
 from ..backend import get_array_module, is_host
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, GraphError, ShapeError
 from ._axes import normalize_axes
 from ._registry import differentiable, not_differentiable
 from .index import getitem
@@ -116,8 +116,9 @@ def _at_least(xs, ndim):
 
 @differentiable
 def hstack(xs):
-    """Concatenate along axis 1 (axis 0 for 1-D inputs). Shapes: as NumPy's ``hstack``."""
+    """Concatenate along axis 1 (axis 0 for 1-D inputs; 0-d ones count as 1-D). Shapes: as NumPy's ``hstack``."""
     xs = [as_tensor(x) for x in xs]
+    xs = [reshape(x, (1,)) if x.ndim == 0 else x for x in xs]
     return concatenate(xs, axis=0 if all(x.ndim <= 1 for x in xs) else 1)
 
 
@@ -485,11 +486,27 @@ def scatter(indices, values, shape):
 
 
 @differentiable
-def scatter_update(inputs, indices, updates):
-    """``inputs`` with the positions ``indices`` set to ``updates`` (a new tensor).
-    Shapes: inputs any, indices ``(n, k)``, updates ``(n,) + inputs.shape[k:]`` -> inputs' shape."""
+def scatter_update(inputs, indices, updates, reduction=None):
+    """``inputs`` with the positions ``indices`` set to ``updates`` (a new tensor), or combined with them by
+    ``reduction``: ``"add"`` (differentiable), ``"max"``, ``"min"`` or ``"mul"`` (repeated positions combine
+    every update; these three have no gradient yet). Shapes: inputs any, indices ``(n, k)``, updates
+    ``(n,) + inputs.shape[k:]`` -> inputs' shape."""
+    from .cast import cast
+    from .math import add
     x, u = as_tensor(inputs), as_tensor(updates)
-    return SetItem(_scatter_index(indices, x.shape, "scatter_update")).apply(x, u)
+    index = _scatter_index(indices, x.shape, "scatter_update")
+    if reduction is None:
+        return SetItem(index).apply(x, u)
+    if reduction == "add":
+        return add(x, ScatterAdd(x.shape, index).apply(cast(u, x.dtype)))
+    ufunc = {"max": "maximum", "min": "minimum", "mul": "multiply"}.get(reduction)
+    if ufunc is None:
+        raise ConfigError(f"scatter_update: reduction must be None, 'add', 'max', 'min' or 'mul', got {reduction!r}")
+    if x.requires_grad or u.requires_grad:
+        raise GraphError(f"scatter_update: reduction={reduction!r} has no gradient yet (None and 'add' have)")
+    out = x.data.copy()
+    getattr(get_array_module(out), ufunc).at(out, index, u.data.astype(out.dtype, copy=False))
+    return Tensor._from_op(out, None)
 
 
 # --- selections ----------------------------------------------------------------------------------------------------

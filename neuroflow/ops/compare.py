@@ -37,51 +37,51 @@ def _compare(a, b, ufunc: str):
 
 
 @not_differentiable
-def equal(a, b):
-    """``a == b`` element-wise -> bool tensor."""
-    return _compare(a, b, "equal")
+def equal(x1, x2):
+    """``x1 == x2`` element-wise -> bool tensor."""
+    return _compare(x1, x2, "equal")
 
 
 @not_differentiable
-def not_equal(a, b):
-    """``a != b`` element-wise -> bool tensor."""
-    return _compare(a, b, "not_equal")
+def not_equal(x1, x2):
+    """``x1 != x2`` element-wise -> bool tensor."""
+    return _compare(x1, x2, "not_equal")
 
 
 @not_differentiable
-def less(a, b):
-    """``a < b`` element-wise -> bool tensor."""
-    return _compare(a, b, "less")
+def less(x1, x2):
+    """``x1 < x2`` element-wise -> bool tensor."""
+    return _compare(x1, x2, "less")
 
 
 @not_differentiable
-def less_equal(a, b):
-    """``a <= b`` element-wise -> bool tensor."""
-    return _compare(a, b, "less_equal")
+def less_equal(x1, x2):
+    """``x1 <= x2`` element-wise -> bool tensor."""
+    return _compare(x1, x2, "less_equal")
 
 
 @not_differentiable
-def greater(a, b):
-    """``a > b`` element-wise -> bool tensor."""
-    return _compare(a, b, "greater")
+def greater(x1, x2):
+    """``x1 > x2`` element-wise -> bool tensor."""
+    return _compare(x1, x2, "greater")
 
 
 @not_differentiable
-def greater_equal(a, b):
-    """``a >= b`` element-wise -> bool tensor."""
-    return _compare(a, b, "greater_equal")
+def greater_equal(x1, x2):
+    """``x1 >= x2`` element-wise -> bool tensor."""
+    return _compare(x1, x2, "greater_equal")
 
 
 @not_differentiable
-def logical_and(a, b):
+def logical_and(x1, x2):
     """Element-wise logical and -> bool tensor."""
-    return _compare(a, b, "logical_and")
+    return _compare(x1, x2, "logical_and")
 
 
 @not_differentiable
-def logical_or(a, b):
+def logical_or(x1, x2):
     """Element-wise logical or -> bool tensor."""
-    return _compare(a, b, "logical_or")
+    return _compare(x1, x2, "logical_or")
 
 
 @not_differentiable

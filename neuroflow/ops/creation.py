@@ -200,7 +200,13 @@ bartlett = _window("bartlett", lambda xp, n: xp.bartlett(n))
 blackman = _window("blackman", lambda xp, n: xp.blackman(n))
 hamming = _window("hamming", lambda xp, n: xp.hamming(n))
 hanning = _window("hanning", lambda xp, n: xp.hanning(n))
-kaiser = _window("kaiser", lambda xp, n, beta: xp.kaiser(n, beta))
+_kaiser = _window("kaiser", lambda xp, n, beta: xp.kaiser(n, float(beta)))
+
+
+@not_differentiable
+def kaiser(x, beta):
+    """The Kaiser window of ``x`` points with shape parameter ``beta``. Shapes: -> ``(x,)``."""
+    return _kaiser(x, beta)
 
 __all__ = ["zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like", "eye",
            "identity", "tri", "arange", "linspace", "logspace", "geomspace", "meshgrid", "vander", "array",

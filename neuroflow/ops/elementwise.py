@@ -12,9 +12,9 @@ import math
 
 from ..autograd.function import Function, sum_to
 from ..autograd.higher_order import sum_to_graph
-from ..autograd.tensor import Tensor
+from ..autograd.tensor import Tensor, as_tensor
 from ..backend import get_array_module
-from ._binary import apply_broadcasting, binary_inputs, float_input as _float_input
+from ._binary import apply_broadcasting, binary_inputs, float_input as _float_input, python_number
 from ._registry import differentiable, not_differentiable
 from .activation import _erf_and_derivative
 
@@ -220,7 +220,7 @@ def _make_binary(name):
 
     def op(x1, x2):
         a, b = binary_inputs(x1, x2)
-        if a.dtype.kind != "f" and name not in ("mod", "fmod"):  # integer remainders stay integers, as in Keras
+        if a.dtype.kind != "f" and name not in ("mod", "fmod", "fmax", "fmin"):  # these keep integers, as in Keras
             a, b = _float_input(a), _float_input(b)
         return apply_broadcasting(node(), name, a, b)
     op.__name__ = op.__qualname__ = name
@@ -239,49 +239,57 @@ def _data(x):
     return x.data if isinstance(x, Tensor) else get_array_module().asarray(x)
 
 
-def _make_constant(name, fn, doc, nargs=1):
-    def op(*args):
-        if len(args) != nargs:
-            raise TypeError(f"{name}() takes {nargs} argument(s), got {len(args)}")
-        args = binary_inputs(*args) if nargs == 2 else args  # Keras' promotion, not NumPy's
-        out = fn(get_array_module(), *[_data(a) for a in args])
-        arr = get_array_module().asarray(out)
+#: the functions whose integer (and bool) inputs Keras computes in floatx, by the dtype kinds converted
+_FLOATX_FOR = {"floor": "biu", "ceil": "biu", "nextafter": "biu", "heaviside": "iu", "i0": "biu", "angle": "biu",
+               "ldexp": "biu"}
+
+
+def _make_constant(name, fn, doc, params):
+    def compute(*args):
+        args = binary_inputs(*args) if len(args) == 2 else [  # Keras' promotion and Python numbers
+            python_number(a) if type(a) in (bool, int, float) else as_tensor(a) for a in args]
+        args = [_float_input(a) if a.dtype.kind in _FLOATX_FOR.get(name, "") else a for a in args]
+        arr = get_array_module().asarray(fn(get_array_module(), *[a.data for a in args]))
         return Tensor(arr, dtype=arr.dtype)
+    # Keras' parameter names, so that keyword calls (ops.bitwise_and(x=..., y=...)) work
+    op = {"x": lambda x: compute(x), "x1 x2": lambda x1, x2: compute(x1, x2),
+          "x y": lambda x, y: compute(x, y)}[params]
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"{doc} (no gradient). Shapes: element-wise, broadcasting -> the broadcast shape."
     return not_differentiable(op)
 
 
 CONSTANT = {
-    "sign": (lambda xp, x: xp.sign(x), "-1, 0 or 1 by the sign of x", 1),
-    "floor": (lambda xp, x: xp.floor(x), "the largest integer <= x", 1),
-    "ceil": (lambda xp, x: xp.ceil(x), "the smallest integer >= x", 1),
-    "trunc": (lambda xp, x: xp.trunc(x), "x rounded towards zero", 1),
-    "isnan": (lambda xp, x: xp.isnan(x), "whether x is NaN", 1),
-    "isinf": (lambda xp, x: xp.isinf(x), "whether x is +inf or -inf", 1),
-    "isfinite": (lambda xp, x: xp.isfinite(x), "whether x is finite", 1),
-    "isneginf": (lambda xp, x: xp.isneginf(x), "whether x is -inf", 1),
-    "isposinf": (lambda xp, x: xp.isposinf(x), "whether x is +inf", 1),
-    "isreal": (lambda xp, x: xp.isreal(x), "whether x has no imaginary part", 1),
-    "signbit": (lambda xp, x: xp.signbit(x), "whether the sign bit of x is set", 1),
-    "logical_xor": (lambda xp, a, b: xp.logical_xor(a, b), "a XOR b as booleans", 2),
-    "floor_divide": (lambda xp, a, b: xp.floor_divide(a, b), "floor(a / b)", 2),
-    "heaviside": (lambda xp, a, b: xp.heaviside(a, b), "0 where a < 0, b where a == 0, 1 where a > 0", 2),
-    "nextafter": (lambda xp, a, b: xp.nextafter(a, b), "the next float after a towards b", 2),
-    "ldexp": (lambda xp, a, b: xp.ldexp(a, xp.asarray(b).astype("int32")), "a * 2**b", 2),
-    "gcd": (lambda xp, a, b: xp.gcd(a, b), "the greatest common divisor of integers", 2),
-    "lcm": (lambda xp, a, b: xp.lcm(a, b), "the least common multiple of integers", 2),
-    "bitwise_and": (lambda xp, a, b: xp.bitwise_and(a, b), "bitwise AND of integers", 2),
-    "bitwise_or": (lambda xp, a, b: xp.bitwise_or(a, b), "bitwise OR of integers", 2),
-    "bitwise_xor": (lambda xp, a, b: xp.bitwise_xor(a, b), "bitwise XOR of integers", 2),
-    "bitwise_invert": (lambda xp, x: xp.invert(x), "bitwise NOT of integers", 1),
-    "bitwise_not": (lambda xp, x: xp.invert(x), "bitwise NOT of integers", 1),
-    "bitwise_left_shift": (lambda xp, a, b: xp.left_shift(a, b), "a shifted left by b bits", 2),
-    "bitwise_right_shift": (lambda xp, a, b: xp.right_shift(a, b), "a shifted right by b bits", 2),
-    "left_shift": (lambda xp, a, b: xp.left_shift(a, b), "a shifted left by b bits", 2),
-    "right_shift": (lambda xp, a, b: xp.right_shift(a, b), "a shifted right by b bits", 2),
-    "i0": (lambda xp, x: xp.i0(x), "the modified Bessel function of the first kind, order 0", 1),
-    "angle": (lambda xp, x: xp.angle(x), "the complex argument (0 or pi for real x)", 1),
+    "sign": (lambda xp, x: x.copy() if x.dtype == bool else xp.sign(x), "-1, 0 or 1 by the sign of x", "x"),
+    "floor": (lambda xp, x: xp.floor(x), "the largest integer <= x", "x"),
+    "ceil": (lambda xp, x: xp.ceil(x), "the smallest integer >= x", "x"),
+    "trunc": (lambda xp, x: xp.trunc(x), "x rounded towards zero", "x"),
+    "isnan": (lambda xp, x: xp.isnan(x), "whether x is NaN", "x"),
+    "isinf": (lambda xp, x: xp.isinf(x), "whether x is +inf or -inf", "x"),
+    "isfinite": (lambda xp, x: xp.isfinite(x), "whether x is finite", "x"),
+    "isneginf": (lambda xp, x: xp.isneginf(x), "whether x is -inf", "x"),
+    "isposinf": (lambda xp, x: xp.isposinf(x), "whether x is +inf", "x"),
+    "isreal": (lambda xp, x: xp.isreal(x), "whether x has no imaginary part", "x"),
+    "signbit": (lambda xp, x: xp.signbit(x), "whether the sign bit of x is set", "x"),
+    "logical_xor": (lambda xp, a, b: xp.logical_xor(a, b), "a XOR b as booleans", "x1 x2"),
+    "floor_divide": (lambda xp, a, b: xp.floor_divide(a, b), "floor(a / b)", "x1 x2"),
+    "heaviside": (lambda xp, a, b: xp.heaviside(a, b).astype(a.dtype, copy=False),  # bool stays bool, as in Keras
+                  "0 where a < 0, b where a == 0, 1 where a > 0", "x1 x2"),
+    "nextafter": (lambda xp, a, b: xp.nextafter(a, b), "the next float after a towards b", "x1 x2"),
+    "ldexp": (lambda xp, a, b: xp.ldexp(a, xp.asarray(b).astype("int32")), "a * 2**b", "x1 x2"),
+    "gcd": (lambda xp, a, b: xp.gcd(a, b), "the greatest common divisor of integers", "x1 x2"),
+    "lcm": (lambda xp, a, b: xp.lcm(a, b), "the least common multiple of integers", "x1 x2"),
+    "bitwise_and": (lambda xp, a, b: xp.bitwise_and(a, b), "bitwise AND of integers", "x y"),
+    "bitwise_or": (lambda xp, a, b: xp.bitwise_or(a, b), "bitwise OR of integers", "x y"),
+    "bitwise_xor": (lambda xp, a, b: xp.bitwise_xor(a, b), "bitwise XOR of integers", "x y"),
+    "bitwise_invert": (lambda xp, x: xp.invert(x), "bitwise NOT of integers", "x"),
+    "bitwise_not": (lambda xp, x: xp.invert(x), "bitwise NOT of integers", "x"),
+    "bitwise_left_shift": (lambda xp, a, b: xp.left_shift(a, b), "a shifted left by b bits", "x y"),
+    "bitwise_right_shift": (lambda xp, a, b: xp.right_shift(a, b), "a shifted right by b bits", "x y"),
+    "left_shift": (lambda xp, a, b: xp.left_shift(a, b), "a shifted left by b bits", "x y"),
+    "right_shift": (lambda xp, a, b: xp.right_shift(a, b), "a shifted right by b bits", "x y"),
+    "i0": (lambda xp, x: xp.i0(x), "the modified Bessel function of the first kind, order 0", "x"),
+    "angle": (lambda xp, x: xp.angle(x), "the complex argument (0 or pi for real x)", "x"),
 }
 for _name, (_fn, _doc, _n) in CONSTANT.items():
     globals()[_name] = _make_constant(_name, _fn, _doc, _n)

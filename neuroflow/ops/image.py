@@ -92,14 +92,16 @@ def resize_array(x, size, interpolation="bilinear"):
 
 
 @not_differentiable
-def resize(images, size, interpolation="bilinear", crop_to_aspect_ratio=False, pad_to_aspect_ratio=False,
-           fill_value=0.0, data_format=None):
-    """Resize images to ``size = (height, width)`` (Keras' ``ops.image.resize``, ``antialias=False``); no gradient.
+def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
+           pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, data_format=None):
+    """Resize images to ``size = (height, width)`` (Keras' ``ops.image.resize``); no gradient.
 
     Bilinear and nearest use half-pixel centres, as TF2/Keras and torch's ``interpolate(...,
     align_corners=False)`` (nearest: torch's ``'nearest-exact'``). ``crop_to_aspect_ratio`` first crops the
     largest centred window of the target aspect ratio; ``pad_to_aspect_ratio`` pads instead, with
-    ``fill_value``.
+    ``fill_value`` (``fill_mode`` must be ``'constant'``, Keras' only mode). ``antialias`` with bilinear widens
+    the triangle filter when shrinking (as PyTorch's and JAX's antialiased resize: :func:`scale_and_translate`);
+    nearest ignores it, as in Keras.
 
     Shapes: ``(batch, h, w, c)`` or ``(h, w, c)`` (channels_first: ``(batch, c, h, w)``) -> the same with the
     new height and width. Returns a float Tensor with no graph node.
@@ -109,11 +111,16 @@ def resize(images, size, interpolation="bilinear", crop_to_aspect_ratio=False, p
     data_format = standardize_data_format(data_format, where)
     if len(size) != 2 or any(int(s) < 1 for s in size):
         raise ConfigError(f"{where}: size must be (height, width) of positive integers, got {size!r}")
+    check_choice(fill_mode, ("constant",), "fill_mode", where)
     if crop_to_aspect_ratio and pad_to_aspect_ratio:
         raise ConfigError(f"{where}: only one of crop_to_aspect_ratio and pad_to_aspect_ratio can be True")
     size = (int(size[0]), int(size[1]))
     arr = image_array(images)
     x, unbatched = to_batched_last(float_images(arr), data_format, where)
     x = crop_or_pad_to_aspect(x, size, crop_to_aspect_ratio, pad_to_aspect_ratio, fill_value)
-    out = resize_array(x, size, interpolation)
+    if antialias and interpolation == "bilinear":
+        scale = get_array_module().asarray([size[0] / x.shape[1], size[1] / x.shape[2]], dtype="float32")
+        out = scale_and_translate(x, (x.shape[0],) + size + (x.shape[3],), scale, scale * 0, (1, 2), "linear").data
+    else:
+        out = resize_array(x, size, interpolation)
     return Tensor._from_op(from_batched_last(out, data_format, unbatched), None)

@@ -7,6 +7,8 @@ d det(A) = det(A) A^-T). The factorisations whose gradients are not written yet 
 """
 from __future__ import annotations
 
+import inspect
+
 from ..autograd.function import Function
 from ..autograd.functional import keras_jvp as jvp  # noqa: F401 - Keras' ops.jvp / ops.linalg.jvp
 from ..autograd.tensor import Tensor, as_tensor
@@ -308,11 +310,18 @@ def _matrix_norm(x, ord, axes, keepdims):
 
 def _factor(name, fn, doc):
     def op(x, *args, **kwargs):
-        out = _run(name, fn, get_array_module(), as_tensor(x).data, *args, **kwargs)
+        out = _run(name, lambda *a: fn(*a, **kwargs), get_array_module(), as_tensor(x).data, *args)
         return tuple(_const(o) for o in out) if isinstance(out, tuple) else _const(out)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc + " (no gradient yet)."
+    params = list(inspect.signature(fn).parameters.values())[1:]  # Keras' parameters: fn's, less its ``xp``
+    op.__signature__ = inspect.Signature(params)
     return not_differentiable(op)
+
+
+def _pinv(xp, x, rcond=None):
+    # None: NumPy 2's and PyTorch's default cut-off, max(m, n) * eps, written out (CuPy's default differs)
+    return xp.linalg.pinv(x, max(x.shape[-2:]) * xp.finfo(x.dtype).eps if rcond is None else rcond)
 
 
 eig = _factor("eig", lambda xp, x: tuple(xp.linalg.eig(x)), "Eigenvalues and eigenvectors. Shapes: "
@@ -324,10 +333,10 @@ qr = _factor("qr", lambda xp, x, mode="reduced": tuple(xp.linalg.qr(x, mode=mode
 svd = _factor("svd", lambda xp, x, full_matrices=True, compute_uv=True: (
     tuple(xp.linalg.svd(x, full_matrices, compute_uv)) if compute_uv else xp.linalg.svd(x, full_matrices, False)),
     "Singular value decomposition ``(u, s, vh)``. Shapes: ``(..., m, n)`` -> as NumPy")
-pinv = _factor("pinv", lambda xp, x, rcond=1e-15: xp.linalg.pinv(x, rcond), "Moore-Penrose pseudo-inverse. "
+pinv = _factor("pinv", _pinv, "Moore-Penrose pseudo-inverse. "
                "Shapes: ``(..., m, n)`` -> ``(..., n, m)``")
-matrix_rank = _factor("matrix_rank", lambda xp, x, tol=None: xp.linalg.matrix_rank(x, tol), "Matrix rank. "
-                      "Shapes: ``(..., m, n)`` -> ``(...)``")
+matrix_rank = _factor("matrix_rank", lambda xp, x, tol=None: xp.linalg.matrix_rank(x, tol).astype("int32"),
+                      "Matrix rank. Shapes: ``(..., m, n)`` -> ``(...)`` int32")
 
 
 @not_differentiable

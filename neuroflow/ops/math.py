@@ -9,7 +9,7 @@ from ..autograd.function import Function, sum_to
 from ..autograd.higher_order import sum_to_graph
 from ..autograd.tensor import Tensor, as_tensor
 from ..backend import get_array_module
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 from ._binary import apply_broadcasting, binary_inputs, float_input
 from .cast import Cast, cast  # noqa: F401 - part of ops.math's names
 from ._registry import differentiable
@@ -80,31 +80,31 @@ class Divide(Function):
 
 
 @differentiable
-def add(a, b):
-    """``a + b`` with broadcasting. Shapes: any two broadcastable shapes -> the broadcast shape."""
-    a, b = binary_inputs(a, b)
+def add(x1, x2):
+    """``x1 + x2`` with broadcasting. Shapes: any two broadcastable shapes -> the broadcast shape."""
+    a, b = binary_inputs(x1, x2)
     return apply_broadcasting(Add(), "add", a, b)
 
 
 @differentiable
-def subtract(a, b):
-    """``a - b`` with broadcasting. Shapes: any two broadcastable shapes -> the broadcast shape."""
-    a, b = binary_inputs(a, b)
+def subtract(x1, x2):
+    """``x1 - x2`` with broadcasting. Shapes: any two broadcastable shapes -> the broadcast shape."""
+    a, b = binary_inputs(x1, x2)
     return apply_broadcasting(Subtract(), "subtract", a, b)
 
 
 @differentiable
-def multiply(a, b):
-    """``a * b`` element-wise with broadcasting. Shapes: broadcastable -> broadcast shape."""
-    a, b = binary_inputs(a, b)
+def multiply(x1, x2):
+    """``x1 * x2`` element-wise with broadcasting. Shapes: broadcastable -> broadcast shape."""
+    a, b = binary_inputs(x1, x2)
     return apply_broadcasting(Multiply(), "multiply", a, b)
 
 
 @differentiable
-def divide(a, b):
-    """``a / b`` element-wise with broadcasting (integers divide into floatx, as in Keras). Shapes: broadcastable
+def divide(x1, x2):
+    """``x1 / x2`` element-wise with broadcasting (integers divide into floatx, as in Keras). Shapes: broadcastable
     -> broadcast shape."""
-    a, b = binary_inputs(a, b)
+    a, b = binary_inputs(x1, x2)
     if a.dtype.kind != "f":
         a, b = float_input(a), float_input(b)
     return apply_broadcasting(Divide(), "divide", a, b)
@@ -128,6 +128,15 @@ def negative(x):
 
 
 # --- powers ----------------------------------------------------------------------------------------------------
+def _integer_power(xp, a, b):
+    """``a ** b`` on integers, a negative ``b`` included (NumPy refuses it): 1 / a^|b| truncated towards zero, which
+    is ``a^|b|`` for ``a = +-1`` and 0 otherwise, as PyTorch (and so Keras) computes it."""
+    if type(b) is float or (b >= 0 if type(b) is int else b.dtype.kind in "bu"):
+        return a ** b
+    y = a ** (-b if type(b) is int else xp.abs(b))
+    return xp.where((b < 0) & (xp.abs(a) != 1), xp.zeros_like(y), y)
+
+
 class PowerScalar(Function):
     """``x ** p`` for a constant exponent ``p`` (the common case: no log needed)."""
 
@@ -138,7 +147,7 @@ class PowerScalar(Function):
 
     def forward(self, x):
         self.x = x
-        return x ** self.p
+        return _integer_power(get_array_module(x), x, self.p) if x.dtype.kind in "iu" else x ** self.p
 
     def backward(self, g):
         p = self.p
@@ -156,7 +165,7 @@ class Power(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        self.y = a ** b
+        self.y = _integer_power(get_array_module(a), a, b) if a.dtype.kind in "iu" else a ** b
         return self.y
 
     def backward(self, g):
@@ -182,11 +191,12 @@ class Power(Function):
 
 
 @differentiable
-def power(a, b):
-    """``a ** b`` element-wise. A Python-number exponent takes a faster path. Shapes: broadcastable."""
+def power(x1, x2):
+    """``x1 ** x2`` element-wise. A Python-number exponent takes a faster path. Shapes: broadcastable."""
+    a, b = x1, x2
     # type(), not isinstance: np.float64 subclasses float and would upcast a float32 base in the fast path.
     if isinstance(a, Tensor) and type(b) in (int, float):
-        return PowerScalar(b).apply(a)
+        return PowerScalar(b).apply(float_input(a) if type(b) is float else a)  # int ** 2.5 is floatx
     a, b = binary_inputs(a, b)
     return apply_broadcasting(Power(), "power", a, b)
 
@@ -207,8 +217,9 @@ class Square(Function):
 
 @differentiable
 def square(x):
-    """``x ** 2``. Shapes: any -> same."""
-    return Square().apply(as_tensor(x))
+    """``x ** 2`` (bool squares to int32, as in Keras). Shapes: any -> same."""
+    x = as_tensor(x)
+    return Square().apply(cast(x, "int32") if x.dtype == bool else x)
 
 
 class Sqrt(Function):
@@ -377,16 +388,16 @@ class Minimum(_Extremum):
 
 
 @differentiable
-def maximum(a, b):
+def maximum(x1, x2):
     """Element-wise maximum with broadcasting. Shapes: broadcastable -> broadcast shape."""
-    a, b = binary_inputs(a, b)
+    a, b = binary_inputs(x1, x2)
     return apply_broadcasting(Maximum(), "maximum", a, b)
 
 
 @differentiable
-def minimum(a, b):
+def minimum(x1, x2):
     """Element-wise minimum with broadcasting. Shapes: broadcastable -> broadcast shape."""
-    a, b = binary_inputs(a, b)
+    a, b = binary_inputs(x1, x2)
     return apply_broadcasting(Minimum(), "minimum", a, b)
 
 
@@ -440,13 +451,22 @@ class Where(Function):
 
 
 @differentiable
-def where(condition, x, y):
-    """``x`` where ``condition`` is true, else ``y`` (all three broadcast). The gradient flows to the chosen side.
+def where(condition, x1=None, x2=None):
+    """``x1`` where ``condition`` is true, else ``x2`` (all three broadcast). The gradient flows to the chosen
+    side. Without ``x1`` and ``x2``: the indices of the true entries (``nonzero(condition)``), as Keras.
 
-    Shapes: condition, x, y broadcastable -> the broadcast shape.
+    Shapes: condition, x1, x2 broadcastable -> the broadcast shape.
     """
+    if x1 is None and x2 is None:  # statistics.nonzero, written here: statistics imports this module
+        cond = as_tensor(condition)
+        if cond.ndim == 0:
+            raise ShapeError("where: a condition without x1 and x2 needs at least 1 dimension, got a 0-d one")
+        return tuple(Tensor._from_op(i.astype("int32"), None) for i in get_array_module(cond.data).nonzero(cond.data))
+    if x1 is None or x2 is None:
+        raise ConfigError(f"where: x1 and x2 must both be given or both be None, got "
+                          f"{'x2' if x1 is None else 'x1'} only")
     cond = condition.data if isinstance(condition, Tensor) else get_array_module().asarray(condition)
-    x, y = binary_inputs(x, y)
+    x, y = binary_inputs(x1, x2)
     try:
         return Where(cond.astype(bool, copy=False)).apply(x, y)
     except ValueError as err:
@@ -525,12 +545,14 @@ def _constant(arr):
 
 
 @differentiable
-def matmul(a, b):
+def matmul(x1, x2):
     """Matrix product with NumPy's rules: batched over leading axes, which broadcast; 1-D operands are vectors.
 
     Shapes: ``(..., n, k) @ (..., k, m) -> (..., n, m)``; ``(k,) @ (k, m) -> (m,)``; ``(n, k) @ (k,) -> (n,)``.
     """
-    a, b = binary_inputs(a, b)
+    a, b = binary_inputs(x1, x2)
+    if a.dtype == "int8":  # Keras accumulates int8 products in int32 (int8 would overflow at once)
+        a, b = cast(a, "int32"), cast(b, "int32")
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: operands must have at least 1 dimension, got shapes {a.shape} and {b.shape}")
     ka = a.shape[-1]
@@ -540,3 +562,13 @@ def matmul(a, b):
                          f"({ka}) must equal the {'second-to-last' if b.ndim > 1 else 'only'} axis of the "
                          f"second ({kb})")
     return apply_broadcasting(MatMul(), "matmul (batch axes)", a, b)
+
+
+@differentiable
+def dot(x1, x2):
+    """Keras' ``ops.dot``: :func:`matmul`, or :func:`multiply` when either operand is 0-d; int8 operands give int8,
+    as in Keras (only ``matmul`` widens them to int32). Shapes: as ``matmul``, or as ``multiply`` for a 0-d one."""
+    a, b = binary_inputs(x1, x2)
+    if a.ndim == 0 or b.ndim == 0:
+        return multiply(a, b)
+    return cast(matmul(a, b), "int8") if a.dtype == "int8" else matmul(a, b)

@@ -28,10 +28,16 @@ from .shape import reshape, split, transpose
 
 
 # --- activations ----------------------------------------------------------------------------------------------------
+def _int_or_float(x):
+    """``x`` as a Tensor: integers kept (Keras' clipping activations keep them), bool made floatx."""
+    x = as_tensor(x)
+    return x if x.dtype.kind in "iu" else _f(x)
+
+
 @differentiable
 def relu6(x):
-    """``min(max(x, 0), 6)``. Shapes: any -> same."""
-    return clip(_f(x), 0.0, 6.0)
+    """``min(max(x, 0), 6)`` (integers stay integers, as in Keras). Shapes: any -> same."""
+    return clip(_int_or_float(x), 0, 6)
 
 
 @differentiable
@@ -71,8 +77,8 @@ hard_swish = hard_silu
 
 @differentiable
 def hard_tanh(x):
-    """``clip(x, -1, 1)``. Shapes: any -> same."""
-    return clip(_f(x), -1.0, 1.0)
+    """``clip(x, -1, 1)`` (integers stay integers, as in Keras). Shapes: any -> same."""
+    return clip(_int_or_float(x), -1, 1)
 
 
 @differentiable
@@ -120,9 +126,10 @@ def tanh_shrink(x):
 
 @differentiable
 def threshold(x, threshold, default_value):
-    """``x`` where ``x > threshold``, else ``default_value``. Shapes: any -> same."""
-    x = _f(x)
-    return where(x.data > threshold, x, float(default_value))
+    """``x`` where ``x > threshold``, else ``default_value`` (integers stay integers, as in Keras). Shapes: any ->
+    same."""
+    x = _int_or_float(x)
+    return where(x.data > threshold, x, (int if x.dtype.kind in "iu" else float)(default_value))
 
 
 class Sparsemax(Function):

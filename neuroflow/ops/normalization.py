@@ -12,10 +12,12 @@ they are broadcast against the input internally.
 """
 from __future__ import annotations
 
+import warnings
+
 from ..autograd.function import Function, sum_to
 from ..autograd.tensor import Tensor, as_tensor
-from ..backend import floatx, get_array_module
-from ..errors import DTypeError, ShapeError
+from ..backend import epsilon as backend_epsilon, floatx, get_array_module
+from ..errors import ConfigError, DTypeError, ShapeError
 from ._axes import normalize_axes
 from ._registry import differentiable
 
@@ -241,17 +243,29 @@ class _SavedStatistic(Function):
 
 
 @differentiable
-def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
     """Layer normalization, one fused node: normalize each sample over ``axis`` (int or sequence of axes), then
-    ``* gamma + beta``.
+    ``* gamma + beta``. ``epsilon`` defaults to ``config.epsilon()``, as in Keras; Keras' deprecated
+    ``rms_scaling=True`` (``x / sqrt(var(x) + epsilon) * gamma``, uncentred) is accepted with its warning.
 
     Shapes: x any; ``gamma``, ``beta`` the shape of x along ``axis`` (e.g. ``(C,)`` for ``axis=-1``) -> same
     shape as x.
     """
     op = "layer_normalization"
+    rms_scaling = kwargs.pop("rms_scaling", False)
+    if kwargs:
+        raise ConfigError(f"{op}: unexpected keyword argument(s) {sorted(kwargs)} (only rms_scaling is accepted)")
+    epsilon = backend_epsilon() if epsilon is None else epsilon
     x = _float_input(op, x)
     axes = normalize_axes(axis, x.ndim, op)
     gamma, beta = _param(op, "gamma", gamma, x, axes), _param(op, "beta", beta, x, axes)
+    if rms_scaling:
+        from .math import multiply, sqrt
+        from .reduce import var
+        warnings.warn("layer_normalization: rms_scaling=True is deprecated in Keras (it scales by the variance, "
+                      "not the root mean square); use ops.rms_normalization", stacklevel=2)
+        y = multiply(x, 1.0 / sqrt(var(x, axis=axes, keepdims=True) + float(epsilon)))
+        return y if gamma is None else multiply(y, gamma)
     fn = Normalize(axes, _bshape(x.shape, axes), float(epsilon), gamma is not None, beta is not None)
     return fn.apply(x, *[p for p in (gamma, beta) if p is not None])
 

@@ -25,7 +25,7 @@ from .elementwise import (  # noqa: F401
 from .linalg import (  # noqa: F401
     slogdet)
 from .math import (  # noqa: F401
-    abs, abs as absolute, add, clip, divide, matmul as dot, exp, expm1, abs as fabs, log, log1p, matmul,
+    abs, abs as absolute, add, clip, divide, dot, exp, expm1, abs as fabs, log, log1p, matmul,
     maximum, minimum, multiply, negative, power, sqrt, square, subtract, divide as true_divide, where)
 from .products import (  # noqa: F401
     cross, einsum, inner, kron, outer, tensordot, vdot)

@@ -21,7 +21,7 @@ import copy
 import math
 
 from ..autograd.function import Function, is_grad_enabled
-from ..backend import get_array_module
+from ..backend import get_array_module, image_data_format
 from ..errors import ShapeError
 from . import conv_native
 from ._registry import differentiable
@@ -240,11 +240,12 @@ def pool_array_fn(op: str, x_shape, pool_size, strides=None, padding="valid", da
 
 
 @differentiable
-def max_pool(inputs, pool_size, strides=None, padding="valid", data_format="channels_last"):
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Max pooling (Keras' ``ops.max_pool``), 1-D, 2-D or 3-D.
 
     Args:
-        inputs: (N, *spatial, C) for ``channels_last`` (default; ``None`` means the same) or (N, C, *spatial).
+        inputs: (N, *spatial, C) for ``channels_last`` or (N, C, *spatial) for ``channels_first``; ``None``
+            (default): ``config.image_data_format()``.
         pool_size: int or one int per spatial axis.
         strides: int, one per axis, or ``None`` (= pool_size).
         padding: ``'valid'`` or ``'same'`` (TensorFlow's rule; padding never wins the maximum).
@@ -253,17 +254,19 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format="chan
     ``ceil(in / stride)`` ('same'). Backward sends each window's gradient to its maximum element.
     """
     (x,) = float_tensors("max_pool", inputs)
+    data_format = image_data_format() if data_format is None else data_format  # before the plan cache
     geom, cf = cached_plan(_pool_geometry, "max_pool", x.shape, pool_size, strides, padding, data_format)
     return MaxPool(geom, cf, keep_index=x.requires_grad and is_grad_enabled()).apply(x)
 
 
 @differentiable
-def average_pool(inputs, pool_size, strides=None, padding="valid", data_format="channels_last"):
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Average pooling (Keras' ``ops.average_pool``), 1-D, 2-D or 3-D.
 
     Args and output shape: as :func:`max_pool`. With ``'same'`` padding each window's mean is over its real
     (non-padded) elements only, as TensorFlow and Keras compute it.
     """
     (x,) = float_tensors("average_pool", inputs)
+    data_format = image_data_format() if data_format is None else data_format  # before the plan cache
     geom, cf = cached_plan(_pool_geometry, "average_pool", x.shape, pool_size, strides, padding, data_format)
     return AveragePool(geom, cf).apply(x)

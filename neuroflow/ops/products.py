@@ -98,8 +98,10 @@ class Einsum(Function):
 
 
 @differentiable
-def einsum(subscripts, *operands):
-    """Einstein summation (NumPy's notation, ellipsis and implicit output included). Shapes: by ``subscripts``."""
+def einsum(subscripts, *operands, **kwargs):
+    """Einstein summation (NumPy's notation, ellipsis and implicit output included). ``kwargs`` are accepted and
+    ignored, as Keras' torch backend does (JAX reads ``optimize``/``precision`` from them). Shapes: by
+    ``subscripts``."""
     xs = [as_tensor(o) for o in operands]
     if len({x.dtype for x in xs}) > 1:  # Keras' promotion (float32 with int32 is float32), not NumPy's float64
         from ..backend import result_type
@@ -188,12 +190,12 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 
 @differentiable
-def cdist(x1, x2, p=2.0):
-    """Pairwise p-norm distances between the rows of ``x1`` and ``x2``.
+def cdist(x, y, p=2.0):
+    """Pairwise p-norm distances between the rows of ``x`` and ``y`` (Keras' parameters; ``p`` is PyTorch's).
 
     Shapes: ``(..., n, d), (..., m, d)`` -> ``(..., n, m)``.
     """
-    a, b = as_tensor(x1), as_tensor(x2)
+    a, b = as_tensor(x), as_tensor(y)
     d = _abs(subtract(expand_dims(a, -2), expand_dims(b, -3)))
     if p == float("inf"):
         return _max(d, axis=-1)

@@ -11,7 +11,9 @@ import numpy
 
 from ..backend import get_array_module
 from ._axes import keepdims_shape, normalize_axes
+from ..errors import ShapeError
 from ._binary import float_input
+from .cast import cast
 from ._registry import differentiable, not_differentiable
 
 
@@ -172,7 +174,8 @@ class LogSumExp(_Reduction):
     def forward(self, x):
         xp = get_array_module(x)
         self.shape, self.x = x.shape, x
-        m = x.max(axis=self.axes, keepdims=True)
+        # an empty reduction has no maximum: shift by 0, and log(0) gives its -inf (Keras' value)
+        m = x.max(axis=self.axes, keepdims=True) if x.size else xp.zeros(keepdims_shape(x.shape, self.axes), x.dtype)
         m = xp.where(xp.isfinite(m), m, 0)  # all -inf rows: keep them -inf instead of nan
         y = xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
         self.y = y
@@ -212,21 +215,38 @@ def mean(x, axis=None, keepdims=False):
 
 
 @differentiable
-def prod(x, axis=None, keepdims=False):
-    """Product over ``axis``; the gradient is exact also where elements are zero. Shapes: as :func:`sum`."""
-    return _reduce(Prod, x, axis, keepdims, "prod")
+def prod(x, axis=None, keepdims=False, dtype=None):
+    """Product over ``axis``, computed in ``dtype`` when given; the gradient is exact also where elements are zero.
+    Shapes: as :func:`sum`."""
+    return _reduce(Prod, x if dtype is None else cast(as_tensor(x), dtype), axis, keepdims, "prod")
 
 
 @differentiable
-def max(x, axis=None, keepdims=False):  # noqa: A001
-    """Maximum over ``axis``; ties share the gradient evenly. Shapes: as :func:`sum`."""
-    return _reduce(Max, x, axis, keepdims, "max")
+def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001
+    """Maximum over ``axis`` and ``initial`` (when given; an empty ``x`` then gives ``initial``); ties share the
+    gradient evenly. Shapes: as :func:`sum`."""
+    return _extremum(Max, x, axis, keepdims, "max", initial)
 
 
 @differentiable
-def min(x, axis=None, keepdims=False):  # noqa: A001
-    """Minimum over ``axis``; ties share the gradient evenly. Shapes: as :func:`sum`."""
-    return _reduce(Min, x, axis, keepdims, "min")
+def min(x, axis=None, keepdims=False, initial=None):  # noqa: A001
+    """Minimum over ``axis`` and ``initial`` (when given; an empty ``x`` then gives ``initial``); ties share the
+    gradient evenly. Shapes: as :func:`sum`."""
+    return _extremum(Min, x, axis, keepdims, "min", initial)
+
+
+def _extremum(cls, x, axis, keepdims, op, initial):
+    from .math import maximum, minimum
+    x = as_tensor(x)
+    axes = normalize_axes(axis, x.ndim, op)
+    if any(x.shape[a] == 0 for a in axes):
+        if initial is None:  # NumPy's own error would name a ufunc ("maximum") and no axis
+            raise ShapeError(f"{op}: cannot reduce a zero-size axis of a tensor of shape {x.shape} (axis={axis}) "
+                             f"without initial")
+        shape = tuple(1 if a in axes else n for a, n in enumerate(x.shape) if keepdims or a not in axes)
+        return Tensor._from_op(get_array_module(x.data).full(shape, initial, dtype=x.dtype), None)
+    y = _reduce(cls, x, axis, keepdims, op)
+    return y if initial is None else (maximum if op == "max" else minimum)(y, cast(as_tensor(initial), y.dtype))
 
 
 @differentiable

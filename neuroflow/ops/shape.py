@@ -30,10 +30,10 @@ class Reshape(Function):
 
 
 @differentiable
-def reshape(x, shape):
-    """The same elements in a new shape (one axis may be -1). Shapes: ``(...)`` -> ``shape``."""
+def reshape(x, newshape):
+    """The same elements in a new shape (one axis may be -1). Shapes: ``(...)`` -> ``newshape``."""
     x = as_tensor(x)
-    shape = int_tuple(shape, "reshape", "shape", minimum=-1)
+    shape = int_tuple(newshape, "reshape", "newshape", minimum=-1)
     try:
         return Reshape(shape).apply(x)
     except ValueError:
@@ -148,8 +148,11 @@ def _same_dtype(xs, op):
 
 @differentiable
 def concatenate(xs, axis=0):
-    """Join tensors along an existing ``axis``. Shapes: all equal except along ``axis`` -> summed along it."""
+    """Join tensors along an existing ``axis`` (``None``: flattened first, as NumPy). Shapes: all equal except
+    along ``axis`` -> summed along it."""
     xs = _same_dtype(xs, "concatenate")
+    if axis is None:
+        xs, axis = [reshape(x, (-1,)) for x in xs], 0
     nd = xs[0].ndim
     if not -nd <= axis < nd:
         raise ShapeError(f"concatenate: axis {axis} is out of range for tensors with {nd} dimensions")
@@ -162,9 +165,10 @@ def concatenate(xs, axis=0):
 
 
 @differentiable
-def stack(xs, axis=0):
-    """Join equally shaped tensors along a new ``axis``. Shapes: n x ``(...)`` -> one more axis of size n."""
-    xs = _same_dtype(xs, "stack")
+def stack(x, axis=0):
+    """Join the equally shaped tensors of the sequence ``x`` along a new ``axis``. Shapes: n x ``(...)`` -> one
+    more axis of size n."""
+    xs = _same_dtype(x, "stack")
     for i, x in enumerate(xs):
         if x.shape != xs[0].shape:
             raise ShapeError(f"stack: tensor {i} has shape {x.shape}, expected {xs[0].shape} like tensor 0")
@@ -210,7 +214,7 @@ class Pad(Function):
 
 
 @differentiable
-def pad(x, pad_width, mode="constant", constant_values=0):
+def pad(x, pad_width, mode="constant", constant_values=None):
     """Pad (NumPy's ``pad_width`` forms: int, (before, after), or one pair per axis) with a constant, or by
     ``'reflect'``, ``'symmetric'``, ``'edge'`` or ``'wrap'`` (read from inside the tensor).
 
@@ -228,9 +232,13 @@ def pad(x, pad_width, mode="constant", constant_values=0):
                           f"of the {x.ndim}-d input), got {pad_width!r}")
     width = width.tolist()
     if mode == "constant":
-        return Pad(tuple(tuple(w) for w in width), mode, constant_values).apply(x)
+        value = 0 if constant_values is None else constant_values
+        return Pad(tuple(tuple(w) for w in width), mode, value).apply(x)
     if mode not in ("reflect", "symmetric", "edge", "wrap"):
         raise ShapeError(f"pad: mode must be one of constant, reflect, symmetric, edge, wrap; got {mode!r}")
+    if constant_values is not None:
+        raise ConfigError(f"pad: constant_values can only be given with mode='constant', got mode={mode!r} and "
+                          f"constant_values={constant_values!r}")
     for axis, (before, after) in enumerate(width):
         if before or after:
             if mode == "reflect" and max(before, after) >= x.shape[axis]:
@@ -326,10 +334,10 @@ class Tile(Function):
 
 
 @differentiable
-def tile(x, reps):
-    """Repeat the whole tensor ``reps`` times per axis, as ``numpy.tile``."""
+def tile(x, repeats):
+    """Repeat the whole tensor ``repeats`` times per axis, as ``numpy.tile``."""
     x = as_tensor(x)
-    reps = int_tuple(reps, "tile", "reps", minimum=0)
+    reps = int_tuple(repeats, "tile", "repeats", minimum=0)
     n = max(len(reps), x.ndim)  # NumPy tiles axis by axis: a huge result would fill memory before failing
     fits_in_memory(tuple(a * b for a, b in zip((1,) * (n - len(reps)) + reps, (1,) * (n - x.ndim) + x.shape)),
                    "tile", "the output shape", x.dtype.itemsize)

@@ -15,6 +15,7 @@ import numpy
 from ..backend import get_array_module, to_host
 from ..errors import ConfigError, ShapeError
 from ._axes import normalize_axes
+from ._binary import float_input
 from ._registry import differentiable, not_differentiable
 from .arrays import moveaxis, ravel, take_along_axis
 from .elementwise import fmax
@@ -238,6 +239,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     """The ``q``-th quantiles (``q`` in [0, 1]) along ``axis`` (NumPy's methods linear/lower/higher/midpoint/
     nearest). Shapes: reduced axes removed (kept with ``keepdims``); a vector ``q`` adds a leading axis."""
     x = as_tensor(x)
+    x = float_input(x) if x.dtype == bool else x  # booleans cannot be interpolated (Keras casts them to floatx)
     qa = numpy.asarray(to_host(q.data if isinstance(q, Tensor) else q), dtype="float64")  # host metadata
     if ((qa < 0) | (qa > 1)).any():
         raise ConfigError(f"quantile: q must be in [0, 1], got {q}")
@@ -315,7 +317,7 @@ def nanprod(x, axis=None, keepdims=False):
 
 
 @differentiable
-def nanvar(x, axis=None, ddof=0, keepdims=False):
+def nanvar(x, axis=None, keepdims=False, ddof=0):
     """Variance of the non-NaN values. Shapes: as ``nansum``."""
     x = as_tensor(x)
     mask = _nan_mask(x)
@@ -330,9 +332,9 @@ def nanvar(x, axis=None, ddof=0, keepdims=False):
 
 
 @differentiable
-def nanstd(x, axis=None, ddof=0, keepdims=False):
+def nanstd(x, axis=None, keepdims=False, ddof=0):
     """Standard deviation of the non-NaN values. Shapes: as ``nansum``."""
-    return sqrt(nanvar(x, axis, ddof, keepdims))
+    return sqrt(nanvar(x, axis, keepdims, ddof))
 
 
 @not_differentiable
@@ -463,6 +465,8 @@ def any(x, axis=None, keepdims=False):  # noqa: A001 - NumPy's name
 @not_differentiable
 def nonzero(x):
     """Indices of the non-zero elements, one array per axis. Shapes: a tuple of ``x.ndim`` 1-D int tensors."""
+    if as_tensor(x).ndim == 0:  # NumPy refuses it with its own error
+        raise ShapeError("nonzero: expected a tensor of at least 1 dimension, got a 0-d one (reshape it to (1,))")
     return tuple(_const(i.astype("int32")) for i in get_array_module(as_tensor(x)).nonzero(as_tensor(x).data))
 
 
@@ -472,7 +476,7 @@ def searchsorted(sorted_sequence, values, side="left"):
     if side not in ("left", "right"):
         raise ConfigError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
     a, v = as_tensor(sorted_sequence).data, as_tensor(values).data
-    return _const(get_array_module(a).searchsorted(a, v, side=side))
+    return _const(get_array_module(a).searchsorted(a, v, side=side).astype("int32"))  # Keras' index dtype
 
 
 @not_differentiable
@@ -487,11 +491,12 @@ def bincount(x, weights=None, minlength=0, sparse=False):
     xp = get_array_module()
     arr = as_tensor(x).data
     w = None if weights is None else as_tensor(weights).data
+    dtype = "int32" if w is None else w.dtype  # Keras' dtypes: NumPy counts in int64 and weighs in float64
     if arr.ndim == 2:  # Keras: a batch of rows, counted per row
         length = max(int(arr.max()) + 1 if arr.size else 0, int(minlength))
         return _const(xp.stack([xp.bincount(r, None if w is None else wr, length)
-                                for r, wr in zip(arr, w if w is not None else [None] * len(arr))]))
-    return _const(xp.bincount(arr, w, int(minlength)))
+                                for r, wr in zip(arr, w if w is not None else [None] * len(arr))]).astype(dtype))
+    return _const(xp.bincount(arr, w, int(minlength)).astype(dtype))
 
 
 @not_differentiable
@@ -523,22 +528,24 @@ def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
 
 
 @not_differentiable
-def unique(x, sorted=True, return_inverse=False, return_counts=False, axis=None, size=None,  # noqa: A002
-           fill_value=None):
-    """The distinct values of ``x`` (sorted), optionally the inverse indices and counts. ``size`` pads or
-    truncates to a static length with ``fill_value``. Shapes: -> ``(k,)`` (and ``x``'s shape, ``(k,)``)."""
+def unique(x, sorted=True, return_index=False, return_inverse=False, return_counts=False,  # noqa: A002
+           axis=None, size=None, fill_value=None):
+    """The distinct values of ``x`` (sorted), optionally the first indices, the inverse indices and the counts, in
+    that order. ``size`` pads (values with ``fill_value``, 0 by default; counts with 0; first indices with 1, as
+    Keras) or truncates to a static length. Shapes: -> ``(k,)`` (and ``(k,)``, ``x``'s shape, ``(k,)``)."""
     xp = get_array_module()
-    out = xp.unique(as_tensor(x).data, return_inverse=return_inverse, return_counts=return_counts, axis=axis)
+    out = xp.unique(as_tensor(x).data, return_index=return_index, return_inverse=return_inverse,
+                    return_counts=return_counts, axis=axis)
     parts = list(out) if isinstance(out, tuple) else [out]
     if size is not None:
         vals = parts[0][:size]
         pad = size - len(vals)
         if pad > 0:
-            vals = xp.concatenate([vals, xp.full(pad, vals[-1] if fill_value is None else fill_value, vals.dtype)])
+            vals = xp.concatenate([vals, xp.full(pad, 0 if fill_value is None else fill_value, vals.dtype)])
         parts[0] = vals
-        if return_counts:
-            c = parts[-1][:size]
-            parts[-1] = xp.concatenate([c, xp.zeros(size - len(c), c.dtype)])
+        for i, filler in ([(1, 1)] if return_index else []) + ([(-1, 0)] if return_counts else []):
+            c = parts[i][:size]
+            parts[i] = xp.concatenate([c, xp.full(size - len(c), filler, c.dtype)])
     parts = [_const(p) for p in parts]
     return parts[0] if len(parts) == 1 else tuple(parts)
 

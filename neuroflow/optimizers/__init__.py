@@ -9,6 +9,7 @@ state saving and flat mode.
 from __future__ import annotations
 
 from ..errors import ConfigError, close_matches
+from ..registry import entry_class, keras_entry
 from . import legacy, schedules
 from .adadelta import Adadelta
 from .adafactor import Adafactor
@@ -39,8 +40,7 @@ def serialize(optimizer: Optimizer) -> dict:
     """Keras' serialized form: ``{'module', 'class_name', 'config', 'registered_name'}``."""
     if not isinstance(optimizer, Optimizer):
         raise ConfigError(f"optimizers.serialize: expected an Optimizer, got {type(optimizer).__name__}")
-    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
-            "config": optimizer.get_config(), "registered_name": None}
+    return keras_entry(optimizer, "keras.optimizers")
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
@@ -50,9 +50,12 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
         raise ConfigError(f"optimizers.deserialize: expected a dict with 'class_name' and 'config', got {config!r}")
     name = config["class_name"]
     key = str(name).lower()
-    cls = (custom_objects or {}).get(name) or ALL_OPTIMIZERS.get(key) or WRAPPERS.get(key)
+    cls = entry_class(config, Optimizer, custom_objects) or (
+        None if config.get("registered_name") not in (None, name) else ALL_OPTIMIZERS.get(key) or WRAPPERS.get(key))
     if cls is None:
-        raise ConfigError(f"unknown optimizer {name!r}: {close_matches(str(name).lower(), ALL_OPTIMIZERS)}")
+        raise ConfigError(f"unknown optimizer {config.get('registered_name') or name!r}: "
+                          f"{close_matches(str(name).lower(), ALL_OPTIMIZERS)} (a custom optimizer must be decorated "
+                          f"with @keras.saving.register_keras_serializable() or passed in custom_objects)")
     return cls.from_config(dict(config.get("config") or {}), custom_objects=custom_objects)
 
 

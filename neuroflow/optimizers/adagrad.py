@@ -17,6 +17,8 @@ class Adagrad(Optimizer):
     (weight_decay, clipnorm, ..., name="adagrad", flat).
     """
 
+    _keras_slot_names = {"acc": "accumulator"}
+
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name="adagrad", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.initial_accumulator_value = self._hyper("initial_accumulator_value", initial_accumulator_value,

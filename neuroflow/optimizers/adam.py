@@ -25,6 +25,9 @@ class Adam(Optimizer):
     arguments (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ..., name="adam", flat).
     """
 
+    _keras_slot_groups = (("m", "v"), ("vhat",))
+    _keras_slot_names = {"m": "momentum", "v": "velocity", "vhat": "velocity_hat"}
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam",
                  **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)

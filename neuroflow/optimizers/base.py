@@ -40,7 +40,7 @@ import math
 from .. import _validate as check
 from ..backend import check_same_device, get_array_module
 from ..errors import ConfigError, DTypeError, SavingError
-from . import accumulation, clipping, moving_average, sweep
+from . import accumulation, clipping, keras_state, moving_average, sweep
 from . import schedules as _schedules
 from .arguments import as_float, bounded, check_kwargs, optional_int, optional_number
 from .learning_rate import ConstantRate, RateValue, rate_strategy
@@ -86,6 +86,10 @@ class Optimizer:
     #: False for kernels that need each variable whole (norms per variable): no flat packing, no slicing
     _elementwise = True
     _sweeps_state = True  # whether the slots can decay towards zero (moving averages); Adagrad's only grows
+    #: Keras' order of the slots (see :mod:`.keras_state`): groups of slot names, and their Keras spelling; None
+    #: where the layout is not known to be Keras' (the state is then not exchanged with ``.keras`` files)
+    _keras_slot_groups = None
+    _keras_slot_names: dict = {}
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
@@ -241,9 +245,9 @@ class Optimizer:
 
     @property
     def variables(self) -> list:
-        """The variables this optimizer has state for, in registration order (the order of state keys). (Keras'
-        ``variables`` lists its own state variables instead; here they are :meth:`get_state`'s arrays.)"""
-        return [u.variable for u in self._units]
+        """The optimizer's own state as Keras lists it: ``iteration``, ``learning_rate`` (a number's), then the
+        slots per registered variable, as Variables (:func:`.keras_state.keras_variables`)."""
+        return keras_state.keras_variables(self)
 
     @property
     def _slots(self) -> list:
@@ -272,7 +276,7 @@ class Optimizer:
             if not self.built:
                 raise ConfigError(f"{type(self).__name__}.apply: without variables the optimizer must be built "
                                   "first; call optimizer.build(variables) or pass variables")
-            trainable_variables = self.variables
+            trainable_variables = [u.variable for u in self._units]
         variables = list(trainable_variables)
         if len(grads) != len(variables):
             raise ConfigError(f"{type(self).__name__}.apply: got {len(grads)} gradients for {len(variables)} "

@@ -15,7 +15,7 @@ import inspect
 import warnings
 
 from ..autograd.tensor import Tensor
-from ..errors import ConfigError
+from .._validate import ArgumentTypeError  # a TypeError too, as Keras raises
 from . import schedules
 from .arguments import as_float
 
@@ -89,7 +89,7 @@ def rate_strategy(value, previous, owner: str):
     if callable(value) and not isinstance(value, Tensor):
         return CallableRate(value, owner)
     if previous is not None and not previous.settable:
-        raise ConfigError(f"{owner}: this optimizer was created with the learning rate schedule "
+        raise ArgumentTypeError(f"{owner}: this optimizer was created with the learning rate schedule "
                           f"{type(previous.schedule).__name__}, so its learning rate cannot be set to a number; "
                           f"create it with a float learning_rate to make it settable")
     return ConstantRate(as_float(value, f"{owner}: learning_rate"))

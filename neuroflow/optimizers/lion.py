@@ -13,6 +13,8 @@ from .base import Optimizer
 class Lion(Optimizer):
     """Lion. Slot: ``m``. Args: learning_rate (0.001), beta_1 (0.9), beta_2 (0.99), and the base arguments."""
 
+    _keras_slot_names = {"m": "momentum"}
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, name="lion", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1 = self._hyper("beta_1", beta_1, 0.0, 1.0)

@@ -26,6 +26,8 @@ class Nadam(Optimizer):
 
     _n_scratch = 2
 
+    _keras_slot_names = {"m": "momentum", "v": "velocity"}
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="nadam", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1 = self._hyper("beta_1", beta_1, 0.0, 1.0, high_open=True)

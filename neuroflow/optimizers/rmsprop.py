@@ -25,6 +25,9 @@ class RMSprop(Optimizer):
     arguments (weight_decay, clipnorm, ..., name="rmsprop", flat).
     """
 
+    _keras_slot_groups = (("v",), ("m",), ("mg",))
+    _keras_slot_names = {"v": "velocity", "m": "momentum", "mg": "average_gradient"}
+
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="rmsprop",
                  **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)

@@ -12,6 +12,7 @@ import bisect
 import math
 
 from ..errors import ConfigError, close_matches
+from ..registry import entry_class, keras_entry
 
 
 class LearningRateSchedule:
@@ -231,8 +232,7 @@ ALL_SCHEDULES = {cls.__name__: cls for cls in (ExponentialDecay, InverseTimeDeca
 
 def serialize(schedule: LearningRateSchedule) -> dict:
     """Keras' serialized form: ``{'module', 'class_name', 'config', 'registered_name'}``."""
-    return {"module": "keras.optimizers.schedules", "class_name": type(schedule).__name__,
-            "config": schedule.get_config(), "registered_name": None}
+    return keras_entry(schedule, "keras.optimizers.schedules")
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRateSchedule:
@@ -241,7 +241,10 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRat
         raise ConfigError(f"schedules.deserialize: expected a dict with 'class_name' and 'config', got {config!r}")
     name = config["class_name"]
     known = dict(ALL_SCHEDULES, **(custom_objects or {}))
-    cls = known.get(name)
+    cls = entry_class(config, LearningRateSchedule, custom_objects) or (
+        None if config.get("registered_name") not in (None, name) else known.get(name))
     if cls is None:
-        raise ConfigError(f"unknown learning rate schedule {name!r}: {close_matches(name, known)}")
+        raise ConfigError(f"unknown learning rate schedule {config.get('registered_name') or name!r}: "
+                          f"{close_matches(name, known)} (a custom schedule must be decorated with "
+                          f"@keras.saving.register_keras_serializable() or passed in custom_objects)")
     return cls.from_config(dict(config.get("config", {})))

@@ -16,6 +16,9 @@ class SGD(Optimizer):
     (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ..., name="SGD", flat).
     """
 
+    _keras_slot_groups = (("m",),)
+    _keras_slot_names = {"m": "momentum"}
+
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.momentum = self._hyper("momentum", momentum, 0.0, 1.0)

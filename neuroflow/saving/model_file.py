@@ -21,7 +21,7 @@ import numpy as np
 from .. import custom_objects as customs
 from ..errors import SavingError
 from ..registry import get_registered_class
-from . import archive, limits, schema, serialization, tensors, weight_guard
+from . import archive, compile_names, limits, schema, serialization, tensors, weight_guard
 from .rebuild import check_saveable, compile_entry, converted, rebuild_layer
 
 FORMAT = "neuroflow.model"
@@ -64,9 +64,11 @@ def _compile_config(model):
         return family.serialize(x)
 
     args = model._compile_args
-    return {"optimizer": nf_optimizers.serialize(model.optimizer),
-            "loss": ser(args["loss"], nf_losses), "metrics": ser(args["metrics"], nf_metrics),
-            "weighted_metrics": ser(args.get("weighted_metrics"), nf_metrics), "loss_weights": args["loss_weights"]}
+    with customs.custom_object_scope(compile_names.unregistered(model)):  # saved by name, with a warning
+        return {"optimizer": nf_optimizers.serialize(model.optimizer),
+                "loss": ser(args["loss"], nf_losses), "metrics": ser(args["metrics"], nf_metrics),
+                "weighted_metrics": ser(args.get("weighted_metrics"), nf_metrics),
+                "loss_weights": args["loss_weights"]}
 
 
 def _rng_states(model) -> dict:

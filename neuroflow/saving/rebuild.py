@@ -8,6 +8,7 @@ through attributes of a module; :func:`~neuroflow.custom_objects.check_name` ref
 from __future__ import annotations
 
 import contextlib
+import inspect
 
 from .. import custom_objects as customs
 from ..errors import NeuroflowError, SavingError
@@ -105,8 +106,8 @@ def check_saveable(layer) -> None:
 def compile_entry(value, family, custom_objects, what: str):
     """A compiled loss/metrics structure rebuilt: names stay names (the family resolves them, custom objects
     first), ``{"class_name", ...}`` dicts go through ``family.deserialize``."""
-    if value is None:
-        return None
+    if value is None or inspect.isfunction(value):  # a function: already resolved (Keras' function entries)
+        return value
     if isinstance(value, str):
         customs.check_name(value, what)
         obj = customs.lookup(value, custom_objects)

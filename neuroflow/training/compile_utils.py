@@ -6,6 +6,9 @@ outputs and the same losses.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 from .. import _validate as check
 from ..errors import ConfigError, DataError
 from ..metrics.base import Metric
@@ -173,6 +176,33 @@ def weighted_loss(specs, y_true, y_pred, sample_weight, terms=None):
             term = term * spec.weight
         total = term if total is None else total + term
     return total
+
+
+_TERM_SINK = contextvars.ContextVar("neuroflow_loss_terms", default=None)
+
+
+@contextlib.contextmanager
+def collect_terms():
+    """``with collect_terms() as terms: model.compute_loss(...)`` — ``terms`` then holds the unweighted per-output
+    loss Tensors that ``Model.compute_loss`` computed (a training step logs them as ``"<output>_loss"``)."""
+    terms = []
+    token = _TERM_SINK.set(terms)
+    try:
+        yield terms
+    finally:
+        _TERM_SINK.reset(token)
+
+
+def report_terms(specs, terms, batch_size):
+    """Hand ``Model.compute_loss``'s per-output loss ``terms`` to the step collecting them, or (a user's own
+    ``train_step`` calling ``compute_loss``) update the ``"<output>_loss"`` trackers, as Keras' compiled loss does."""
+    sink = _TERM_SINK.get()
+    if sink is not None:
+        sink.extend(terms)
+        return
+    trackers = [s.loss_tracker for s in specs if s.loss_tracker is not None]
+    for tracker, term in zip(trackers, terms):
+        tracker.update_state(term.data, sample_weight=batch_size)
 
 
 def add_regularization(total, model):

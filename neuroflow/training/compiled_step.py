@@ -30,6 +30,9 @@ def eager_reason(model, sync) -> str | None:
     """Why ``model``'s default training step cannot be compiled, or None."""
     if custom_steps.overrides(model, "train_step"):
         return "a custom train_step (wrap your code in neuroflow.function to compile it)"
+    if custom_steps.overrides(model, "compute_loss") and any(s.loss_tracker is not None for s in model._specs or ()):
+        # whether it calls super().compute_loss() (which computes the "<output>_loss" values) shows only eagerly
+        return "a compute_loss override with several compiled losses"
     if sync is not None:
         return "data-parallel training"
     if hasattr(model.optimizer, "dynamic_scale"):

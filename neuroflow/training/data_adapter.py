@@ -197,8 +197,8 @@ def check_finite(struct, what) -> None:
             first = tuple(int(j) for j in np.argwhere(bad)[0])
             name = what if len(leaves(struct)) == 1 else f"{what}[{i}]"
             raise DataError(f"{name} contains {int(bad.sum())} NaN or inf value(s), the first at sample {first[0]} "
-                            f"(index {first if len(first) > 1 else first[0]}: {float(a[first])}); training on it would "
-                            f"turn the weights into NaN: clean or impute the data first")
+                            f"(index {first if len(first) > 1 else first[0]}: {float(a[first])}); the loss (and "
+                            f"weights trained on it) would turn NaN: clean or impute the data first")
 
 
 def class_weights_for(y, class_weight: dict):

@@ -19,6 +19,7 @@ from .. import backend
 from ..autograd.tensor import Tensor
 from ..layers.base import output_mask
 from ..layers.kernel import kernel_for
+from .custom_steps import overrides
 
 #: Chains kept per model, one per input shape and dtype (predict's last, smaller batch adds a second).
 _MAX_CHAINS = 8
@@ -41,7 +42,11 @@ def output_arrays(model, x, checked=False) -> list:
     ``checked``: ``x`` passed the model's input checks, so :func:`ready_chain` may serve its signature.
 
     Shapes: ``x`` (batch, ...) -> one array per model output, (batch, ...). Call it under ``no_grad``.
+    A model overriding ``predict_step`` gets it called instead (its outputs: Tensors or arrays, one or a
+    list/tuple/dict of them).
     """
+    if overrides(model, "predict_step"):
+        return _ordinary_outputs(model, x, model.predict_step(Tensor(x) if _is_array(x) else x))
     chain = _chain_for(model, x)
     if chain is None:
         return _ordinary_outputs(model, x)
@@ -129,11 +134,17 @@ def _build(model, x) -> list:
     return _ordinary_outputs(model, t) if fns is None else [a]
 
 
-def _ordinary_outputs(model, x) -> list:
-    out = model(x, training=False)
+def _ordinary_outputs(model, x, out=None) -> list:
+    """``out`` (default: ``model(x, training=False)``) as a list of arrays."""
+    out = model(x, training=False) if out is None else out
     if isinstance(out, dict):  # a dict of outputs, in output_names' order
         out = list(out.values())
-    return [o.data for o in (out if isinstance(out, (list, tuple)) else [out])]
+    return [o.data if isinstance(o, Tensor) else backend.xp.asarray(o)
+            for o in (out if isinstance(out, (list, tuple)) else [out])]
+
+
+def _is_array(x) -> bool:
+    return hasattr(x, "shape") and hasattr(x, "dtype") and x.dtype.kind not in "USO" and not isinstance(x, Tensor)
 
 
 def _ordinary(layer):

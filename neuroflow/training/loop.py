@@ -15,7 +15,8 @@ from .. import _validate as check, config as nf_config
 from ..autograd.function import no_grad
 from ..backend import keep_freed_memory
 from ..errors import ConfigError, DataError, NotCompiledError
-from . import arguments as args, compiled_step, custom_steps, data_adapter as da, device_scalar, label_checks
+from . import arguments as args, compile_utils, compiled_step, custom_steps, data_adapter as da, device_scalar
+from . import label_checks
 from ..layers.loss_scope import collect_losses
 from .added_losses import total_loss
 from ..distribution import data_parallel as dp
@@ -72,6 +73,8 @@ class StepRunner:
         # without the ``training`` argument (older Keras 3) is called without it, as Keras' _compute_loss does
         self.custom_loss = custom_steps.overrides(model, "compute_loss")
         self.loss_kwargs = custom_steps.accepts(model.compute_loss, "training") if self.custom_loss else False
+        # an override that never calls super().compute_loss() logs no "<output>_loss" (Keras builds them there)
+        self.terms_reported = not self.custom_loss
         self.sync = dp.gradient_sync()  # None unless a data-parallel job runs: then gradients are averaged
         self.device = da.model_device(model)
         # None: every step eager (jit_compile=False, custom step...); on a device the step replays there too
@@ -134,7 +137,10 @@ class StepRunner:
             y_pred = outs[0] if len(outs) == 1 else outs
             y_true = ys[0] if len(ys) == 1 else ys
             extra = {"training": training} if self.loss_kwargs else {}
-            return self.model.compute_loss(x=x, y=y_true, y_pred=y_pred, sample_weight=w, **extra), terms
+            with compile_utils.collect_terms() as terms:  # what super().compute_loss() computed per output
+                loss = self.model.compute_loss(x=x, y=y_true, y_pred=y_pred, sample_weight=w, **extra)
+            self.terms_reported = self.terms_reported or bool(terms)
+            return loss, terms
         return total_loss(weighted_loss(self.specs, ys, outs, w, terms), added, self.model, penalized), terms
 
     def update(self, x, ys, out_arrays, w, value, terms=()):
@@ -184,8 +190,10 @@ class StepRunner:
 
     def logs(self, loss_tracker, prefix=""):
         """The loss and metric values as Python floats; values kept on a device are read in one transfer."""
-        keys = [prefix + "loss"] + [prefix + name for _, name in self.logged]
-        values = [loss_tracker.result()] + [m.result() for m, _ in self.logged]
+        logged = [(m, name) for m, name in self.logged
+                  if self.terms_reported or all(m is not t for t in self.trackers)]
+        keys = [prefix + "loss"] + [prefix + name for _, name in logged]
+        values = [loss_tracker.result()] + [m.result() for m, _ in logged]
         return dict(zip(keys, device_scalar.read(values)))
 
     def reset_metrics(self):
@@ -194,8 +202,9 @@ class StepRunner:
 
 
 def _batches(model, x, y, sample_weight, batch_size, shuffle, steps, class_weight=None, epoch_seed=0,
-             who="fit()"):
-    """The batches of ``x`` (arrays, checked once here, or a streamed source checked batch by batch)."""
+             who="fit()", data=""):
+    """The batches of ``x`` (arrays, checked once here, or a streamed source checked batch by batch); ``data``
+    names them in errors (``"validation_data "``: fit's validation arrays)."""
     if class_weight is not None:
         class_weight = args.class_weight_table(class_weight)
     if da.is_iterable_source(x):
@@ -212,13 +221,13 @@ def _batches(model, x, y, sample_weight, batch_size, shuffle, steps, class_weigh
     if sample_weight is not None:
         sample_weight = da.to_array(sample_weight, "sample_weight")
     da.num_samples(x, y, sample_weight)
-    da.check_finite(x, "x")
+    da.check_finite(x, f"{data}x")
     if y is not None:
-        da.check_finite(y, "y")
+        da.check_finite(y, f"{data}y")
         if label_checks.has_sparse_loss(model) and da.model_device(model) != "cpu":  # the CPU's loss checks itself
             label_checks.check_sparse_class_ids(model, y_per_output(model, y), who)
     if sample_weight is not None:
-        da.check_finite(sample_weight, "sample_weight")
+        da.check_finite(sample_weight, f"{data}sample_weight")
     if class_weight is not None and y is not None:
         args.check_class_weight(class_weight, y)
         cw = da.class_weights_for(y, class_weight)
@@ -286,7 +295,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         else:
             vx, vy = validation_data[0], validation_data[1]
             vw = validation_data[2] if len(validation_data) > 2 else None
-            val = _batches(model, vx, vy, vw, validation_batch_size or batch_size, False, validation_steps)
+            val = _batches(model, vx, vy, vw, validation_batch_size or batch_size, False, validation_steps,
+                           data="validation_split " if validation_split else "validation_data ")
     runner = StepRunner(model)
     cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model, verbose=verbose,
                        epochs=epochs, steps=steps)

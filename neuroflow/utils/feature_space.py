@@ -71,7 +71,7 @@ class Feature:
         config = layer.get_config()
         if type(layer).__name__ == "Normalization" and layer.input_mean is None and layer.built:
             # adapted statistics live in weights; a config alone must restore them too
-            config.update(mean=layer.mean.numpy().tolist(), variance=layer.variance.numpy().tolist())
+            config.update(mean=layer.adapt_mean.numpy().tolist(), variance=layer.adapt_variance.numpy().tolist())
         return {"dtype": self.dtype, "output_mode": self.output_mode,
                 "preprocessor": {"class_name": type(layer).__name__, "config": config}}
 

@@ -119,16 +119,15 @@ def test_verbose_messages(capsys):
 
 
 def test_bad_arguments():
-    with pytest.raises(ConfigError, match="mode"):
-        EarlyStopping(mode="maximum")
+    with pytest.warns(UserWarning, match="fallback to auto mode"):  # Keras warns and falls back
+        assert EarlyStopping(mode="maximum").mode == "auto"
     with pytest.raises(ConfigError, match="patience"):
         EarlyStopping(patience=-1)
 
 
-def test_unknown_metric_name_assumes_min_with_warning():
-    with pytest.warns(UserWarning, match="mode='max'"):
-        es, _, _ = _run([1.0, 2.0], key="val_custom", patience=0)
-    assert es.stopped_epoch == 1
+def test_unknown_metric_name_raises_unless_mode_is_given():
+    with pytest.raises(ConfigError, match="mode='max'"):  # Keras raises ValueError at the first epoch end
+        _run([1.0, 2.0], key="val_custom", patience=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         es, _, _ = _run([1.0, 2.0, 3.0], key="val_custom", patience=0, mode="max")

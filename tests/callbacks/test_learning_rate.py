@@ -45,8 +45,8 @@ def test_mode_max_and_verbose(capsys):
 def test_reduce_lr_bad_arguments():
     with pytest.raises(ConfigError, match="factor"):
         ReduceLROnPlateau(factor=1.0)
-    with pytest.raises(ConfigError, match="mode"):
-        ReduceLROnPlateau(mode="up")
+    with pytest.warns(UserWarning, match="fallback to auto mode"):
+        assert ReduceLROnPlateau(mode="up").mode == "auto"
 
 
 def test_schedule_with_epoch_and_lr():

@@ -100,8 +100,8 @@ def test_bad_filepath_field_and_arguments(tmp_path):
         run_fit(model, [cb], epochs("val_loss", [0.5]))
     with pytest.raises(ConfigError, match="save_freq"):
         ModelCheckpoint("m.neuroflow", save_freq="batch")
-    with pytest.raises(ConfigError, match="mode"):
-        ModelCheckpoint("m.neuroflow", mode="best")
+    with pytest.warns(UserWarning, match="fallback to auto mode"):
+        assert ModelCheckpoint("m.neuroflow", mode="best").mode == "auto"
 
 
 def test_non_finite_weights_never_replace_a_good_file(tmp_path):

@@ -49,5 +49,5 @@ def test_batch_frequency_weights_only_and_best_only(tmp_path):
 def test_arguments_are_checked():
     with pytest.raises(ConfigError, match="max_to_keep"):
         nf.callbacks.OrbaxCheckpoint("d", max_to_keep=0)
-    with pytest.raises(ConfigError, match="mode"):
+    with pytest.warns(UserWarning, match="OrbaxCheckpoint mode 'largest' is unknown"):
         nf.callbacks.OrbaxCheckpoint("d", mode="largest")

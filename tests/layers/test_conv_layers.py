@@ -343,7 +343,7 @@ def test_tiny_cnn_learns_where_the_blob_is(tmp_path):
     x, y = _blob_images(384, rng)
     model = Sequential([layers.Input(shape=(16, 16, 1)), Conv2D(8, 3, activation="relu"), MaxPooling2D(),
                         layers.Flatten(), layers.Dense(3, activation="softmax")])
-    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, batch_size=32, epochs=20, verbose=0)  # 240 steps
     assert history.history["accuracy"][-1] >= 0.9, history.history["accuracy"]
     x_test, y_test = _blob_images(200, rng)

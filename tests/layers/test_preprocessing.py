@@ -62,9 +62,10 @@ def test_adapt_gives_zero_mean_unit_variance_per_channel():
     x = (rng.standard_normal((300, 6, 5, 3)) * [1.0, 5.0, 0.1] + [10.0, -3.0, 1000.0]).astype(np.float32)
     layer = Normalization()  # axis=-1: one mean/variance per channel
     layer.adapt(x, batch_size=64)  # several chunks, merged
-    assert layer.mean.shape == (3,) and layer.variance.dtype == np.float32
-    np.testing.assert_allclose(layer.mean.numpy(), x.astype(np.float64).mean(axis=(0, 1, 2)), rtol=1e-6)
-    np.testing.assert_allclose(layer.variance.numpy(), x.astype(np.float64).var(axis=(0, 1, 2)), rtol=1e-5)
+    assert layer.adapt_mean.shape == (3,) and layer.variance.dtype == np.float32
+    assert layer.mean.shape == (1, 1, 1, 3)  # Keras: the statistics in the broadcast shape
+    np.testing.assert_allclose(layer.adapt_mean.numpy(), x.astype(np.float64).mean(axis=(0, 1, 2)), rtol=1e-6)
+    np.testing.assert_allclose(layer.adapt_variance.numpy(), x.astype(np.float64).var(axis=(0, 1, 2)), rtol=1e-5)
     y = layer(x).numpy().astype(np.float64)
     np.testing.assert_allclose(y.mean(axis=(0, 1, 2)), 0.0, atol=1e-4)
     np.testing.assert_allclose(y.std(axis=(0, 1, 2)), 1.0, rtol=1e-4)

@@ -60,6 +60,8 @@ ROWS = [
     case("matmul", ops.matmul, [(2, 4), (4,)], torch.matmul if torch else None, id="vector-right"),
     case("matmul", ops.matmul, [(4,), (4,)], torch.matmul if torch else None, id="dot"),
     case("matmul", lambda a, b: a @ b, [(3, 2), (2, 2, 4)], lambda a, b: a @ b, id="batch-right"),
+    case("dot", ops.dot, [(3, 4), (4, 2)], torch.matmul if torch else None),
+    case("dot", ops.dot, [(), (3, 4)], torch.mul if torch else None, id="scalar"),
     # --- reductions over axes, keepdims, 0-d
     case("sum", ops.sum, [S], torch.sum if torch else None, id="all"),
     case("sum", lambda a: ops.sum(a, axis=1, keepdims=True), [(2, 3, 4)],

@@ -39,8 +39,6 @@ FLOAT_RESULT = ["sqrt", "exp", "log1p", "expm1", "tanh", "sigmoid", "sin", "arct
 @pytest.mark.parametrize("kind", ["i32", "i8", "u8", "b"])
 def test_integer_input_gives_floatx(k, name, kind):
     x = np.abs(INPUTS[kind]) if name in ("sqrt", "log2", "median") else INPUTS[kind]
-    if kind == "b" and name == "median":
-        pytest.skip("NumPy cannot subtract booleans (median interpolates); Keras' torch casts first")
     fn = getattr(ops, name, None) or getattr(ops.nn, name)
     _same(k, fn(x), (getattr(k.ops, name, None) or getattr(k.ops.nn, name))(x), f"{name}({kind})")
 
@@ -108,3 +106,70 @@ def test_float_and_integer_tensor_gradient_flows_in_float32():
     y.backward()
     assert y.dtype == "float32" and x.grad.dtype == np.float32
     np.testing.assert_allclose(x.grad, I32.astype("float32"))
+
+
+# Integer and bool inputs whose result dtype Keras fixes differently from NumPy (each case failed before its fix).
+@pytest.mark.parametrize("name, kinds", [
+    ("floor", "i32 i8 u8 b"), ("ceil", "i32 i8 u8 b"), ("i0", "i32 i8 u8 b"), ("angle", "i32 i8 b"),
+    ("sign", "b"), ("square", "b"), ("relu6", "i32 i8 u8"), ("hard_tanh", "i32 i8"), ("softsign", "i32 i8 u8"),
+    ("median", "b"), ("trunc", "i32 b")])
+def test_unary_integer_and_bool_results_have_keras_dtypes(k, name, kinds):
+    for kind in kinds.split():
+        fn = getattr(ops, name, None) or getattr(ops.nn, name)
+        _same(k, fn(INPUTS[kind]), (getattr(k.ops, name, None) or getattr(k.ops.nn, name))(INPUTS[kind]),
+              f"{name}({kind})")
+
+
+@pytest.mark.parametrize("name, kinds", [("heaviside", "i32 i8 u8 b"), ("nextafter", "i32 i8 u8 b"),
+                                         ("ldexp", "i32 i8"), ("fmax", "i32 i8 u8 b"), ("fmin", "i32 u8"),
+                                         ("matmul", "i8 u8 i32"), ("dot", "i8 i32")])
+def test_binary_integer_and_bool_results_have_keras_dtypes(k, name, kinds):
+    for kind in kinds.split():
+        a = INPUTS[kind]
+        b = a.T if name in ("matmul", "dot") else np.abs(a)
+        _same(k, getattr(ops, name)(a, b), getattr(k.ops, name)(a, b), f"{name}({kind}, {kind})")
+
+
+def test_threshold_keeps_integers(k):
+    for kind in ("i32", "i8"):
+        _same(k, ops.nn.threshold(INPUTS[kind], 0, 1), k.ops.nn.threshold(INPUTS[kind], 0, 1), f"threshold({kind})")
+
+
+@pytest.mark.parametrize("a, b", [(2, 3), (2.0, 3), (2, 3.0), (True, 2), (True, False), (7, -2)])
+@pytest.mark.parametrize("name", ["add", "multiply", "maximum", "power", "floor_divide", "mod"])
+def test_two_python_numbers_convert_as_keras(k, name, a, b):
+    if type(a) is bool and type(b) is bool and name in ("power", "floor_divide", "mod"):
+        return  # torch has no boolean kernels for these
+    _same(k, getattr(ops, name)(a, b), getattr(k.ops, name)(a, b), f"{name}({a!r}, {b!r})")
+
+
+def test_convert_to_tensor_of_python_ints_is_int32(k):
+    for x in (3, [1, 2], [[True], [False]], [1.5, 2], 2.5):
+        _same(k, ops.convert_to_tensor(x), k.ops.convert_to_tensor(x), f"convert_to_tensor({x!r})")
+
+
+def test_integer_power_with_negative_exponents_truncates_as_keras(k):
+    base = np.array([0, 1, -1, 2, -2, 3, -3], "int32")
+    expo = np.array([-1, -2, -3, -1, -3, 0, 2], "int32")
+    for a, b in ((base, expo), (base, -1), (base, -2), (nf.Tensor(base, dtype="int32"), -3), (2, -1)):
+        a_k = base if isinstance(a, nf.Tensor) else a  # Keras gets the host array
+        _same(k, ops.power(a, b), k.ops.power(a_k, b), f"power({a!r}, {b!r})")
+    _same(k, ops.power(nf.Tensor(base, dtype="int32"), 2.5), k.ops.power(base, 2.5), "power(int32, 2.5)")
+
+
+@pytest.mark.parametrize("name", ["median", "quantile", "percentile"])
+def test_order_statistics_of_bools(k, name):
+    b = INPUTS["b"]
+    args = {"median": (), "quantile": (0.25,), "percentile": (75,)}[name]
+    for axis in (None, 0, -1):
+        _same(k, getattr(ops, name)(b, *args, axis=axis), getattr(k.ops, name)(b, *args, axis=axis),
+              f"{name}(bool, axis={axis})")
+
+
+def test_counting_and_search_indices_are_int32(k):
+    x = np.array([0, 2, 2, 5], "int32")
+    _same(k, ops.bincount(x), k.ops.bincount(x), "bincount")
+    w = np.array([0.5, 1.0, 1.5, 2.0], "float32")
+    _same(k, ops.bincount(x, weights=w), k.ops.bincount(x, weights=w), "bincount(weights float32)")
+    s = np.array([1.0, 2.0, 3.0], "float32")
+    _same(k, ops.searchsorted(s, F32), k.ops.searchsorted(s, F32), "searchsorted")

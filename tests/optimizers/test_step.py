@@ -48,7 +48,7 @@ def test_unfrozen_variable_joins_later_with_fresh_state(flat):
     ref.iterations = 5
     solo = run_neuroflow(ref, [weights[0]], [[g[0]] for g in grads[5:]])
     np.testing.assert_array_equal(vs[0].data, solo[0].data)
-    assert len(opt.variables) == 6
+    assert len(opt._units) == 6 and len(opt.variables) == 2 + 2 * 6  # iteration, learning_rate, m and v each
 
 
 def test_step_with_no_gradient_is_a_no_op_and_apply_with_none_raises():

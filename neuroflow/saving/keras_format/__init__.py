@@ -31,7 +31,8 @@ def load_model(path, compile=True, custom_objects=None):
     Sequential and functional models of Keras' built-in layers that neuroflow has load, and custom layers whose
     class is registered (``register_keras_serializable``) or given in ``custom_objects`` (name -> class). With
     ``compile`` (the default) a model Keras saved compiled is compiled with the same optimizer, losses and
-    metrics (the optimizer's moments are not carried over).
+    metrics, and its optimizer resumes from the state Keras saved (``optimizer/vars``: iterations, learning rate,
+    slots) where the optimizer has Keras' layout (:mod:`neuroflow.optimizers.keras_state`).
     """
     where = f"load_model({os.fspath(path)!r:.200})"
     # a last net: whatever slipped through the checks is still a SavingError
@@ -40,15 +41,17 @@ def load_model(path, compile=True, custom_objects=None):
         model = config_in.build_model(config, f"{where}: config.json")
         if not model.built:
             raise SavingError(f"{where}: the model's input shape is not in config.json, so it cannot be built")
-        weights.assign_from_store(model, store, f"{where}: {archive.WEIGHTS}")
+        arrays = weights.assign_from_store(model, store, f"{where}: {archive.WEIGHTS}")
         if compile:
             compile_from_keras(model, config.get("compile_config"), f"{where}: config.json compile_config")
+            weights.restore_optimizer(model, arrays, f"{where}: {archive.WEIGHTS} optimizer")
     return model
 
 
 def save_model(model, path, overwrite=True):
     """Write ``model`` (built Sequential or functional; built-in layers and registered custom layers) as a Keras 3
-    ``.keras`` archive, with its compile arguments (Keras compiles it on load) but no optimizer state."""
+    ``.keras`` archive, with its compile arguments (Keras compiles it on load) and its optimizer's state in Keras'
+    layout (``optimizer/vars``, so that Keras resumes training from it)."""
     where = f"save({os.fspath(path)!r:.200})"
     _check_overwrite(path, overwrite, where)
     with converted(where):

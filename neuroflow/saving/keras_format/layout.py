@@ -176,13 +176,14 @@ def _child(value, path: str, out: list, visited: set) -> None:
 #: Layers whose weights Keras keeps in sub-layers: neuroflow's weight-path segment -> Keras' attribute name; then
 #: the weightless sub-layers Keras also writes a group for.
 _SUBLAYER_WEIGHTS = {"MultiHeadAttention": ({"query": "query_dense", "key": "key_dense", "value": "value_dense",
-                                             "attention_output": "output_dense"}, ("_dropout_layer", "_softmax"))}
+                                             "attention_output": "output_dense", "gate": "_gate_dense"}, ("_dropout_layer", "_softmax"))}
 
 
 def _split_into_sublayers(layer, path: str, out: list) -> None:
     by_part, empty = _SUBLAYER_WEIGHTS[keras_class_name(layer)]
     out.append((path, layer.name, [], []))
-    groups = {attr: [] for attr in by_part.values()}
+    # a gate sublayer only where MultiHeadAttention(use_gate=True) has one, as in Keras' files
+    groups = {attr: [] for part, attr in by_part.items() if part != "gate" or getattr(layer, "use_gate", False)}
     for variable in layer.weights:
         part = (variable.path or variable.name).split("/")[-2:-1]
         if not part or part[0] not in by_part:

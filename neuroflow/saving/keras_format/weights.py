@@ -5,6 +5,8 @@ assigns only when everything fits, so a mismatched file leaves the model as it w
 """
 from __future__ import annotations
 
+import warnings
+
 from ...errors import SavingError
 from ..tensors import host
 from . import h5
@@ -14,12 +16,13 @@ from .layout import variable_groups
 def store_bytes(model, where: str) -> bytes:
     """The model's weights as Keras 3's HDF5 store."""
     groups = [(path, name, [host(v.data) for v in variables] + [host(e) for e in extras])
-              for path, name, variables, extras in variable_groups(model)]
+              for path, name, variables, extras in variable_groups(model)] + optimizer_arrays(model)
     return h5.write_store(groups, where)
 
 
-def assign_from_store(model, source, where: str) -> None:
-    """Read Keras' weights store ``source`` (HDF5 bytes or a path) into ``model``; SavingError on any mismatch."""
+def assign_from_store(model, source, where: str) -> dict:
+    """Read Keras' weights store ``source`` (HDF5 bytes or a path) into ``model``; SavingError on any mismatch.
+    Returns every array of the store by path (the optimizer's state is read from it after compiling)."""
     arrays, _ = h5.read_store(source, where)
     plan, used = [], set()
     for path, name, variables, extras in variable_groups(model):
@@ -47,3 +50,31 @@ def assign_from_store(model, source, where: str) -> None:
                           f"describes a different architecture")
     for variable, value in plan:
         variable.assign(value.astype(variable.data.dtype, copy=False))
+    return arrays
+
+
+def optimizer_arrays(model) -> list:
+    """``[(group path, name, [arrays])]``: Keras' ``optimizer/vars`` for a compiled model whose optimizer has
+    Keras' layout (:mod:`neuroflow.optimizers.keras_state`); nothing otherwise."""
+    from ...optimizers import keras_state
+
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or getattr(model, "_specs", None) is None or not keras_state.exchangeable(optimizer):
+        return []
+    return [("optimizer", optimizer.name, keras_state.to_keras(optimizer, model.trainable_weights))]
+
+
+def restore_optimizer(model, arrays: dict, where: str) -> None:
+    """Keras' ``optimizer/vars/0..n`` of the store into the compiled ``model``'s optimizer (built for its
+    trainable weights, as ``fit`` builds it). As Keras does, a file whose count does not fit is skipped with a
+    warning; an optimizer without Keras' layout starts fresh."""
+    from ...optimizers import keras_state
+
+    optimizer = getattr(model, "optimizer", None)
+    stored = [arrays[f"optimizer/vars/{i}"] for i in range(len(arrays)) if f"optimizer/vars/{i}" in arrays]
+    if optimizer is None or not stored or not keras_state.exchangeable(optimizer):
+        return
+    if not keras_state.from_keras(optimizer, model.trainable_weights, stored, where):
+        warnings.warn(f"{where}: skipping the optimizer state: the file holds {len(stored)} optimizer variables, "
+                      f"which do not fit {type(optimizer).__name__} {optimizer.name!r} for this model (Keras "
+                      f"skips such state too)", UserWarning, stacklevel=4)
