@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import warnings
 
+from .. import tree
 from ..errors import ConfigError
 from ..registry import registered_key
 
@@ -28,15 +29,6 @@ def user_object(value):
     return target
 
 
-def leaves(value):
-    """The entries of a compile structure (one value, or lists/dicts of them)."""
-    if isinstance(value, (list, tuple)):
-        return [x for v in value for x in leaves(v)]
-    if isinstance(value, dict):
-        return [x for v in value.values() for x in leaves(v)]
-    return [value]
-
-
 def unregistered(model) -> dict:
     """``{bare name: class or function}`` of the user's losses, metrics, optimizer and learning-rate schedule in
     ``model``'s compile arguments that no registry names; warns once (naming them) when there are any. Serialize inside
@@ -46,7 +38,7 @@ def unregistered(model) -> dict:
     args = model._compile_args
     found = {}
     for family, keys in ((losses, ("loss",)), (metrics, ("metrics", "weighted_metrics"))):
-        for value in leaves([args.get(k) for k in keys]):
+        for value in tree.flatten([args.get(k) for k in keys]):
             target = user_object(value)
             if target is None:
                 continue
